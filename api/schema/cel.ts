@@ -1,0 +1,71 @@
+/**
+ * Evaluates the CRD's `x-kubernetes-validations` rules offline, with the very rule texts the
+ * apiserver evaluates (decision 11 of the spec README), using @bufbuild/cel.
+ *
+ * JSON values are turned into CEL values by their schema: integers become CEL `int` (bigint),
+ * objects become maps, so `has(self.x)`, `self.size()` and `matches()` behave as in Kubernetes.
+ */
+import { celEnv, isCelError, parse, plan } from "@bufbuild/cel";
+import type { CelInput } from "@bufbuild/cel";
+import type { CelRule, OpenAPISchema } from "./openapi.ts";
+
+const ENV = celEnv({ variables: { self: { kind: "dyn" } as never } });
+
+type Compiled = (self: CelInput) => unknown;
+const compiled = new Map<string, Compiled | Error>();
+
+function compile(rule: string): Compiled | Error {
+  const cached = compiled.get(rule);
+  if (cached !== undefined) return cached;
+  let result: Compiled | Error;
+  try {
+    const run = plan(ENV, parse(rule));
+    result = (self) => run({ self } as never);
+  } catch (error) {
+    result = new SyntaxError(`Cannot compile CEL rule ${JSON.stringify(rule)}`, { cause: error });
+  }
+  compiled.set(rule, result);
+  return result;
+}
+
+/** Converts a JSON value to the CEL value the apiserver would bind for this schema. */
+export function toCel(value: unknown, schema: OpenAPISchema | undefined): CelInput {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map((item) => toCel(item, schema?.items));
+  if (typeof value === "object") {
+    const map = new Map<string, CelInput>();
+    for (const [key, child] of Object.entries(value)) {
+      map.set(key, toCel(child, schema?.properties?.[key] ?? schema?.additionalProperties));
+    }
+    return map;
+  }
+  if (typeof value === "number" && Number.isInteger(value) && schema?.type !== "number") {
+    return BigInt(value);
+  }
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    return value;
+  }
+  return null;
+}
+
+/** The outcome of one rule: passed, failed (the rule said false), or could not be evaluated. */
+export type RuleOutcome = { ok: true } | { ok: false; reason: "failed" | "error"; detail: string };
+
+/** Evaluates one rule against `self`. Never throws. */
+export function evaluateRule(rule: CelRule, self: CelInput): RuleOutcome {
+  const program = compile(rule.rule);
+  if (program instanceof Error) return { ok: false, reason: "error", detail: program.message };
+  let value: unknown;
+  try {
+    value = program(self);
+  } catch (error) {
+    return { ok: false, reason: "error", detail: String(error) };
+  }
+  if (isCelError(value)) return { ok: false, reason: "error", detail: value.message };
+  if (value === true) return { ok: true };
+  return {
+    ok: false,
+    reason: "failed",
+    detail: rule.message ?? `failed rule: ${rule.rule}`,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Validates a JSON value against a structural schema the way kube-apiserver does for custom
+ * resources: types, required fields, enums, patterns, bounds, then the CEL rules of each node.
+ * Returns every problem (never only the first) and never throws, whatever the input.
+ */
+import type { OpenAPISchema } from "./openapi.ts";
+import { evaluateRule, toCel } from "./cel.ts";
+import { childPath, indexPath, type Problem, showValue } from "./problem.ts";
+
+/** Every problem of `value` against `schema`; `path` is where `value` sits (e.g. `spec`). */
+export function validateSchema(schema: OpenAPISchema, value: unknown, path = ""): Problem[] {
+  const problems: Problem[] = [];
+  visit(schema, value, path, problems);
+  return problems;
+}
+
+function visit(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): void {
+  if (value === null || value === undefined) {
+    if (!schema.nullable && schema.type !== undefined) {
+      out.push(typeInvalid(path, value, schema.type));
+    }
+    return;
+  }
+  if (!checkType(schema, value, path, out)) return;
+  // Object metadata is validated by the apiserver itself, never by the CRD schema.
+  if (path === "metadata") return;
+  if (typeof value === "string") checkString(schema, value, path, out);
+  else if (typeof value === "number") checkNumber(schema, value, path, out);
+  else if (Array.isArray(value)) checkArray(schema, value, path, out);
+  else if (typeof value === "object") {
+    checkObject(schema, value as Record<string, unknown>, path, out);
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value as string | number)) {
+    out.push({
+      path,
+      type: "Unsupported",
+      detail: `Unsupported value: ${showValue(value)}: supported values: ${
+        schema.enum.map((v) => JSON.stringify(v)).join(", ")
+      }`,
+    });
+  }
+  checkRules(schema, value, path, out);
+}
+
+function checkType(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): boolean {
+  if (schema["x-kubernetes-int-or-string"]) {
+    if (typeof value === "string" || (typeof value === "number" && Number.isInteger(value))) {
+      return true;
+    }
+    out.push({
+      path,
+      type: "TypeInvalid",
+      detail: `Invalid value: ${showValue(value)}: ${
+        path || "body"
+      } in body must be of type integer,string: ${showValue(jsonType(value))}`,
+    });
+    return false;
+  }
+  const type = schema.type;
+  if (type === undefined) return true;
+  const actual = jsonType(value);
+  const ok = type === actual || (type === "number" && actual === "integer");
+  if (!ok) out.push(typeInvalid(path, value, type));
+  return ok;
+}
+
+function typeInvalid(path: string, value: unknown, type: string): Problem {
+  return {
+    path,
+    type: "TypeInvalid",
+    detail: `Invalid value: ${showValue(jsonType(value))}: ${
+      path || "body"
+    } in body must be of type ${type}: ${showValue(jsonType(value))}`,
+  };
+}
+
+function jsonType(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+function checkString(schema: OpenAPISchema, value: string, path: string, out: Problem[]): void {
+  const length = [...value].length;
+  if (schema.maxLength !== undefined && length > schema.maxLength) {
+    out.push({
+      path,
+      type: "TooLong",
+      detail: `Too long: may not be more than ${schema.maxLength} bytes`,
+    });
+  }
+  if (schema.minLength !== undefined && length < schema.minLength) {
+    out.push(invalid(path, value, `should be at least ${schema.minLength} chars long`));
+  }
+  if (schema.pattern !== undefined && !patternMatches(schema.pattern, value)) {
+    out.push(invalid(path, value, `should match '${schema.pattern}'`));
+  }
+}
+
+const patterns = new Map<string, RegExp | null>();
+
+function patternMatches(pattern: string, value: string): boolean {
+  let regex = patterns.get(pattern);
+  if (regex === undefined) {
+    try {
+      regex = new RegExp(pattern, "u");
+    } catch {
+      regex = new RegExp(pattern);
+    }
+    patterns.set(pattern, regex);
+  }
+  return regex === null || regex.test(value);
+}
+
+function checkNumber(schema: OpenAPISchema, value: number, path: string, out: Problem[]): void {
+  if (schema.maximum !== undefined && value > schema.maximum) {
+    out.push(invalid(path, value, `should be less than or equal to ${schema.maximum}`));
+  }
+  if (schema.minimum !== undefined && value < schema.minimum) {
+    out.push(invalid(path, value, `should be greater than or equal to ${schema.minimum}`));
+  }
+}
+
+function checkArray(schema: OpenAPISchema, value: unknown[], path: string, out: Problem[]): void {
+  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+    out.push({
+      path,
+      type: "TooMany",
+      detail: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
+    });
+  }
+  if (schema.minItems !== undefined && value.length < schema.minItems) {
+    out.push(invalid(path, value.length, `should have at least ${schema.minItems} items`));
+  }
+  if (schema.items !== undefined) {
+    value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out));
+  }
+}
+
+function checkObject(
+  schema: OpenAPISchema,
+  value: Record<string, unknown>,
+  path: string,
+  out: Problem[],
+): void {
+  for (const name of schema.required ?? []) {
+    if (!(name in value) || value[name] === undefined) {
+      out.push({ path: childPath(path, name), type: "Required", detail: "Required value" });
+    }
+  }
+  const keys = Object.keys(value);
+  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) {
+    out.push({
+      path,
+      type: "TooMany",
+      detail: `Too many: ${keys.length}: must have at most ${schema.maxProperties} items`,
+    });
+  }
+  if (schema.minProperties !== undefined && keys.length < schema.minProperties) {
+    out.push(invalid(path, keys.length, `should have at least ${schema.minProperties} properties`));
+  }
+  for (const key of keys) {
+    const child = schema.properties?.[key] ?? schema.additionalProperties;
+    const childValue = value[key];
+    if (child !== undefined) {
+      // A null in a non-nullable field is dropped by the apiserver's decoder for optional
+      // fields; reject it only where the field is required.
+      if (childValue === null && !child.nullable && !(schema.required ?? []).includes(key)) {
+        continue;
+      }
+      visit(child, childValue, childPath(path, key), out);
+    } else if (!schema["x-kubernetes-preserve-unknown-fields"]) {
+      out.push({
+        path: childPath(path, key),
+        type: "Unknown",
+        detail: `unknown field "${childPath(path, key)}"`,
+      });
+    }
+  }
+}
+
+function checkRules(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): void {
+  const rules = schema["x-kubernetes-validations"];
+  if (rules === undefined) return;
+  const self = toCel(value, schema);
+  for (const rule of rules) {
+    const outcome = evaluateRule(rule, self);
+    if (outcome.ok) continue;
+    const where = rule.fieldPath ? path + rule.fieldPath : path;
+    out.push({
+      path: where,
+      type: "Invalid",
+      detail: `Invalid value: ${
+        showValue(jsonType(value) === "integer" ? "integer" : jsonType(value))
+      }: ${outcome.detail}`,
+    });
+  }
+}
+
+function invalid(path: string, value: unknown, what: string): Problem {
+  return {
+    path,
+    type: "Invalid",
+    detail: `Invalid value: ${showValue(value)}: ${path || "body"} in body ${what}`,
+  };
+}
+
+/** Removes fields the schema does not know (as the apiserver's pruning does); returns a copy. */
+export function prune(schema: OpenAPISchema, value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => prune(schema.items ?? {}, item));
+  if (schema["x-kubernetes-preserve-unknown-fields"] && schema.properties === undefined) {
+    return structuredClone(value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
+    if (childSchema !== undefined) out[key] = prune(childSchema, child);
+    else if (schema["x-kubernetes-preserve-unknown-fields"]) out[key] = structuredClone(child);
+  }
+  return out;
+}
