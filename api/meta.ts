@@ -8,7 +8,8 @@ export interface OwnerReference {
   apiVersion: string;
   kind: string;
   name: string;
-  uid: string;
+  // Absent in offline input (render), where no object has been created yet.
+  uid?: string;
   controller?: boolean;
   blockOwnerDeletion?: boolean;
 }

@@ -5,10 +5,18 @@
  * work through `core/`, `kube/` or the servers, and returns an exit code.
  */
 import { type Command, type CommandIO, EXIT_OK, EXIT_USAGE } from "./command.ts";
+import { validateCommand } from "./validate.ts";
 import { APIGW_VERSION, versionCommand } from "./version.ts";
+import { convertCommand } from "./convert.ts";
+import { renderCommand } from "./render.ts";
 
 /** Every subcommand, in the order `apigw --help` lists them. */
-export const COMMANDS: readonly Command[] = [versionCommand];
+export const COMMANDS: readonly Command[] = [
+  renderCommand,
+  validateCommand,
+  versionCommand,
+  convertCommand,
+];
 
 /** The top-level `apigw --help` text. */
 export function topHelp(commands: readonly Command[] = COMMANDS): string {

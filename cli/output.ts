@@ -14,7 +14,9 @@ export const outputFormat: (raw: string) => Result<OutputFormat, string> = oneOf
 
 /** One YAML document per object, in order. */
 export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  return objects.map((o) =>
+    stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" })
+  ).join("---\n");
 }
 
 /** A `v1` List of the objects, as indented JSON. */

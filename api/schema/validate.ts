@@ -207,16 +207,20 @@ function invalid(path: string, value: unknown, what: string): Problem {
 }
 
 /** Removes fields the schema does not know (as the apiserver's pruning does); returns a copy. */
-export function prune(schema: OpenAPISchema, value: unknown): unknown {
+export function prune(schema: OpenAPISchema, value: unknown, path = ""): unknown {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => prune(schema.items ?? {}, item));
+  if (Array.isArray(value)) {
+    return value.map((item, i) => prune(schema.items ?? {}, item, indexPath(path, i)));
+  }
+  // Object metadata belongs to the apiserver, not to the CRD schema: kept as it is.
+  if (path === "metadata") return structuredClone(value);
   if (schema["x-kubernetes-preserve-unknown-fields"] && schema.properties === undefined) {
     return structuredClone(value);
   }
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-    if (childSchema !== undefined) out[key] = prune(childSchema, child);
+    if (childSchema !== undefined) out[key] = prune(childSchema, child, childPath(path, key));
     else if (schema["x-kubernetes-preserve-unknown-fields"]) out[key] = structuredClone(child);
   }
   return out;

@@ -143,3 +143,11 @@ Deno.test("prune() drops unknown fields and keeps free-form ones", () => {
     { name: "ab", config: { x: { y: 1 } }, labels: { a: "b" } },
   );
 });
+
+Deno.test("prune() keeps object metadata as it is", () => {
+  const S = object({ metadata: { type: "object" }, spec: object({ a: string() }) });
+  assert.deepEqual(
+    prune(S, { metadata: { name: "x", labels: { a: "b" } }, spec: { a: "1", b: 2 } }),
+    { metadata: { name: "x", labels: { a: "b" } }, spec: { a: "1" } },
+  );
+});
