@@ -16,6 +16,7 @@ import { resetCluster, takeBaseline } from "./cluster/reset.ts";
 import { stopAllProcesses } from "./cluster/_process.ts";
 import { ensureRedisInstalled, startRedis } from "./redis/redis.ts";
 import { runDenoTest } from "./test_runner.ts";
+import { startTestWebhook, withWebhookConversion } from "./cluster/webhook.ts";
 import { type Summary, summaryLine } from "./summary.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -49,8 +50,10 @@ async function main(args: readonly string[]): Promise<Summary> {
   const client = Deno.createHttpClient({ caCerts: [plane.caPem] });
   cleanups.push(() => Promise.resolve(client.close()));
   const target: KubeTarget = { url: plane.url, token: plane.token, caPem: plane.caPem, client };
+  const webhook = await startTestWebhook(`${plane.runDir}/webhook.log`);
+  cleanups.push(() => webhook.close());
   const baseline = await timed("CRD install", async () => {
-    const names = await installCrds(target, await crds);
+    const names = await installCrds(target, withWebhookConversion(await crds, webhook));
     console.log(`Installed ${names.length} CRDs`);
     await Promise.all(NAMESPACES.map((ns) => ensureNamespace(target, ns)));
     return takeBaseline(target);
@@ -69,6 +72,7 @@ async function main(args: readonly string[]): Promise<Summary> {
     [CLUSTER_ENV.runDir]: plane.runDir,
     [CLUSTER_ENV.control]: control.url,
     APIGW_TEST_REDIS_URL: redis.url,
+    APIGW_TEST_WEBHOOK_URL: webhook.url,
   };
   const { summary, exitCode } = await timed("tests", () => {
     const run = runDenoTest(args, { cwd: ROOT, env, junitPath });

@@ -50,15 +50,11 @@ export function answerConversionReview(body: unknown, convert: Converter): Revie
   for (const [index, object] of objects.entries()) {
     const result = convert(object, desired);
     if (!result.ok) {
-      const reason = typeof result.error === "string" ? result.error : result.error.message;
-      return respond(
-        failure(
-          request.uid,
-          `Cannot convert ${describe(object, index)} to ${desired}: ${reason}`,
-        ),
-        converted.length,
-        true,
-      );
+      // A converter's error object already names the object; a bare reason gets the name here.
+      const message = typeof result.error === "string"
+        ? `Cannot convert ${describe(object, index)} to ${desired}: ${result.error}`
+        : result.error.message;
+      return respond(failure(request.uid, message), converted.length, true);
     }
     converted.push(result.value);
   }

@@ -5,7 +5,7 @@ import { answerConversionReview, type Converter } from "./conversion_review.ts";
 const relabel: Converter = (object, to) => {
   const o = object as { metadata: { name: string } };
   return o.metadata.name === "bad"
-    ? { ok: false, error: { message: "spec.rules[0]: cannot be converted" } }
+    ? { ok: false, error: "spec.rules[0]: cannot be converted" }
     : { ok: true, value: { ...o, apiVersion: to } };
 };
 

@@ -18,6 +18,8 @@ export interface Problem {
   type: ProblemType;
   /** The reason alone, without the path: `Required value`, `Invalid value: 4000: …`. */
   detail: string;
+  /** For a failed CEL rule: the rule's message. */
+  celMessage?: string;
 }
 
 /** `spec.rules[0].path: Required value`: how the apiserver prints a field error. */

@@ -10,14 +10,39 @@ import { childPath, indexPath, type Problem, showValue } from "./problem.ts";
 /** Every problem of `value` against `schema`; `path` is where `value` sits (e.g. `spec`). */
 export function validateSchema(schema: OpenAPISchema, value: unknown, path = ""): Problem[] {
   const problems: Problem[] = [];
-  visit(schema, value, path, problems);
+  visit(schema, value, path, problems, false);
+  if (problems.some((p) => p.type !== "Unknown")) return problems;
+  // The apiserver evaluates CEL rules only on an object that passed the structural checks
+  // ("some validation rules were not checked because the object was invalid").
+  visit(schema, value, path, problems, true);
   return problems;
 }
 
-function visit(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): void {
+function visit(
+  schema: OpenAPISchema,
+  value: unknown,
+  path: string,
+  out: Problem[],
+  cel: boolean,
+): void {
   if (value === null || value === undefined) {
-    if (!schema.nullable && schema.type !== undefined) {
+    if (!cel && !schema.nullable && schema.type !== undefined) {
       out.push(typeInvalid(path, value, schema.type));
+    }
+    return;
+  }
+  if (cel) {
+    checkRules(schema, value, path, out);
+    if (path === "metadata") return;
+    if (Array.isArray(value)) {
+      if (schema.items !== undefined) {
+        value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out, true));
+      }
+    } else if (typeof value === "object") {
+      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+        const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
+        if (childSchema !== undefined) visit(childSchema, child, childPath(path, key), out, true);
+      }
     }
     return;
   }
@@ -39,7 +64,6 @@ function visit(schema: OpenAPISchema, value: unknown, path: string, out: Problem
       }`,
     });
   }
-  checkRules(schema, value, path, out);
 }
 
 function checkType(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): boolean {
@@ -96,6 +120,66 @@ function checkString(schema: OpenAPISchema, value: string, path: string, out: Pr
   if (schema.pattern !== undefined && !patternMatches(schema.pattern, value)) {
     out.push(invalid(path, value, `should match '${schema.pattern}'`));
   }
+  if (schema.format !== undefined && !formatMatches(schema.format, value)) {
+    out.push({
+      path,
+      type: "Invalid",
+      detail: `Invalid value: ${showValue(value)}: ${
+        path || "body"
+      } in body must be of type ${schema.format}: ${showValue(value)}`,
+    });
+  }
+}
+
+// The formats the apiserver checks for our schemas (kube-openapi strfmt): Go durations plus the
+// unit words it also accepts (`1d`, `2 weeks`), and RFC 3339 date-times.
+const GO_DURATION = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$|^[-+]?0$/;
+const DURATION_PART = /(\d+)\s*([A-Za-zµ]+)/g;
+const DURATION_UNITS = new Set([
+  "ns",
+  "us",
+  "µs",
+  "ms",
+  "s",
+  "m",
+  "h",
+  "d",
+  "w",
+  "nanosecond",
+  "nanoseconds",
+  "microsecond",
+  "microseconds",
+  "millisecond",
+  "milliseconds",
+  "second",
+  "seconds",
+  "sec",
+  "secs",
+  "minute",
+  "minutes",
+  "min",
+  "mins",
+  "hour",
+  "hours",
+  "hr",
+  "hrs",
+  "day",
+  "days",
+  "week",
+  "weeks",
+  "wk",
+  "wks",
+]);
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function formatMatches(format: string, value: string): boolean {
+  if (format === "duration") {
+    if (GO_DURATION.test(value)) return true;
+    const parts = [...value.matchAll(DURATION_PART)];
+    return parts.length > 0 && parts.every((p) => DURATION_UNITS.has(p[2]!));
+  }
+  if (format === "date-time") return DATE_TIME.test(value);
+  return true;
 }
 
 const patterns = new Map<string, RegExp | null>();
@@ -134,7 +218,7 @@ function checkArray(schema: OpenAPISchema, value: unknown[], path: string, out: 
     out.push(invalid(path, value.length, `should have at least ${schema.minItems} items`));
   }
   if (schema.items !== undefined) {
-    value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out));
+    value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out, false));
   }
 }
 
@@ -169,7 +253,7 @@ function checkObject(
       if (childValue === null && !child.nullable && !(schema.required ?? []).includes(key)) {
         continue;
       }
-      visit(child, childValue, childPath(path, key), out);
+      visit(child, childValue, childPath(path, key), out, false);
     } else if (!schema["x-kubernetes-preserve-unknown-fields"]) {
       out.push({
         path: childPath(path, key),

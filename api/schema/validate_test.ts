@@ -151,3 +151,19 @@ Deno.test("prune() keeps object metadata as it is", () => {
     { metadata: { name: "x", labels: { a: "b" } }, spec: { a: "1" } },
   );
 });
+
+Deno.test("validateSchema() checks the duration and date-time formats as the apiserver does", async (t) => {
+  const S = object({ d: string({ format: "duration" }), t: string({ format: "date-time" }) });
+  const cases: Array<[string, unknown, number]> = [
+    ["Go duration", { d: "1m30.5s" }, 0],
+    ["zero", { d: "0" }, 0],
+    ["days (accepted by the apiserver)", { d: "1d" }, 0],
+    ["not a duration", { d: "abc" }, 1],
+    ["unknown unit", { d: "5x" }, 1],
+    ["RFC 3339", { t: "2026-01-01T00:00:00Z" }, 0],
+    ["not a date-time", { t: "yesterday" }, 1],
+  ];
+  for (const [name, value, count] of cases) {
+    await t.step(name, () => assert.equal(validateSchema(S, value).length, count));
+  }
+});

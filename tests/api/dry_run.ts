@@ -1,0 +1,69 @@
+/** Submitting apigw's own objects to the test apiserver as dry-run creates. */
+import { ownKind } from "../../api/kinds.ts";
+import { validateSchema } from "../../api/schema/validate.ts";
+import { formatProblem, type Problem } from "../../api/schema/problem.ts";
+import type { TestCluster } from "../cluster/mod.ts";
+
+const PLURALS: Record<string, string> = {
+  APIRule: "apirules",
+  RateLimit: "ratelimits",
+  APIGateway: "apigateways",
+};
+
+/** The collection path of an object of apigw's kinds in `namespace`. */
+export function collectionPath(object: Record<string, unknown>, namespace: string): string {
+  const kind = String(object.kind);
+  const base = `/apis/${String(object.apiVersion)}`;
+  const namespaced = ownKind(object.apiVersion, object.kind)?.namespaced ?? true;
+  return `${base}${namespaced ? `/namespaces/${namespace}` : ""}/${
+    PLURALS[kind] ?? kind.toLowerCase() + "s"
+  }`;
+}
+
+export interface Verdict {
+  accepted: boolean;
+  status: number;
+  message: string;
+}
+
+/** A dry-run create with strict field validation, as `kubectl apply --dry-run=server` does. */
+export async function dryRunCreate(
+  cluster: TestCluster,
+  object: Record<string, unknown>,
+  namespace: string,
+): Promise<Verdict> {
+  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+  const body = {
+    ...object,
+    metadata: {
+      ...metadata,
+      ...(ownKind(object.apiVersion, object.kind)?.namespaced === false ? {} : { namespace }),
+    },
+  };
+  const response = await cluster.request(
+    "POST",
+    `${collectionPath(object, namespace)}?dryRun=All&fieldValidation=Strict`,
+    body,
+  );
+  let message = response.text;
+  try {
+    message = String(JSON.parse(response.text).message ?? response.text);
+  } catch {
+    // not a Status object: keep the raw text
+  }
+  return { accepted: response.status === 201, status: response.status, message };
+}
+
+/** The offline schema problems of an object of apigw's kinds. */
+export function offlineProblems(object: Record<string, unknown>): Problem[] {
+  const kind = ownKind(object.apiVersion, object.kind);
+  return kind === undefined ? [] : validateSchema(kind.schema, object);
+}
+
+/** What the apiserver's message must contain for each offline problem: its field, and a CEL rule's message. */
+export function expectedFragments(problems: readonly Problem[]): string[] {
+  return problems.flatMap((p) => [p.path, ...(p.celMessage !== undefined ? [p.celMessage] : [])])
+    .filter((f) => f !== "");
+}
+
+export { formatProblem };
