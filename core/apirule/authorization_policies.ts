@@ -84,7 +84,12 @@ function operationsFor(context: APIRuleContext, index: number): Operation[] {
   const excludedFor = (method: string) => [
     ...new Set(earlier.filter((r) => r.methods.includes(method as never)).map((r) => r.path)),
   ];
-  const all = [...new Set(current.methods.flatMap(excludedFor))];
+  // In rule order, as upstream lists them.
+  const all = [
+    ...new Set(
+      earlier.filter((r) => r.methods.some((m) => current.methods.includes(m))).map((r) => r.path),
+    ),
+  ];
   const base = {
     hosts: [...context.hosts],
     paths: [policyPath(current.path)],
