@@ -7,48 +7,31 @@ import type { OpenAPISchema } from "./openapi.ts";
 import { evaluateRule, toCel } from "./cel.ts";
 import { childPath, indexPath, type Problem, showValue } from "./problem.ts";
 
-/** Every problem of `value` against `schema`; `path` is where `value` sits (e.g. `spec`). */
+/**
+ * Every problem of `value` against `schema`; `path` is where `value` sits (e.g. `spec`).
+ *
+ * A node's CEL rules run when its own subtree passed the structural checks. The apiserver is
+ * stricter — it skips every CEL rule of an object that has any structural problem ("some
+ * validation rules were not checked because the object was invalid") — so offline validation
+ * reports a superset: whatever the apiserver reports, plus the rule failures it did not check.
+ */
 export function validateSchema(schema: OpenAPISchema, value: unknown, path = ""): Problem[] {
   const problems: Problem[] = [];
-  visit(schema, value, path, problems, false);
-  if (problems.some((p) => p.type !== "Unknown")) return problems;
-  // The apiserver evaluates CEL rules only on an object that passed the structural checks
-  // ("some validation rules were not checked because the object was invalid").
-  visit(schema, value, path, problems, true);
+  visit(schema, value, path, problems);
   return problems;
 }
 
-function visit(
-  schema: OpenAPISchema,
-  value: unknown,
-  path: string,
-  out: Problem[],
-  cel: boolean,
-): void {
+function visit(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): void {
   if (value === null || value === undefined) {
-    if (!cel && !schema.nullable && schema.type !== undefined) {
+    if (!schema.nullable && schema.type !== undefined) {
       out.push(typeInvalid(path, value, schema.type));
-    }
-    return;
-  }
-  if (cel) {
-    checkRules(schema, value, path, out);
-    if (path === "metadata") return;
-    if (Array.isArray(value)) {
-      if (schema.items !== undefined) {
-        value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out, true));
-      }
-    } else if (typeof value === "object") {
-      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-        const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-        if (childSchema !== undefined) visit(childSchema, child, childPath(path, key), out, true);
-      }
     }
     return;
   }
   if (!checkType(schema, value, path, out)) return;
   // Object metadata is validated by the apiserver itself, never by the CRD schema.
   if (path === "metadata") return;
+  const before = structural(out);
   if (typeof value === "string") checkString(schema, value, path, out);
   else if (typeof value === "number") checkNumber(schema, value, path, out);
   else if (Array.isArray(value)) checkArray(schema, value, path, out);
@@ -64,6 +47,12 @@ function visit(
       }`,
     });
   }
+  // Unknown fields are pruned before the rules run, so they do not hold the rules back.
+  if (structural(out) === before) checkRules(schema, value, path, out);
+}
+
+function structural(problems: readonly Problem[]): number {
+  return problems.filter((p) => p.type !== "Unknown").length;
 }
 
 function checkType(schema: OpenAPISchema, value: unknown, path: string, out: Problem[]): boolean {
@@ -218,7 +207,7 @@ function checkArray(schema: OpenAPISchema, value: unknown[], path: string, out: 
     out.push(invalid(path, value.length, `should have at least ${schema.minItems} items`));
   }
   if (schema.items !== undefined) {
-    value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out, false));
+    value.forEach((item, i) => visit(schema.items!, item, indexPath(path, i), out));
   }
 }
 
@@ -253,7 +242,7 @@ function checkObject(
       if (childValue === null && !child.nullable && !(schema.required ?? []).includes(key)) {
         continue;
       }
-      visit(child, childValue, childPath(path, key), out, false);
+      visit(child, childValue, childPath(path, key), out);
     } else if (!schema["x-kubernetes-preserve-unknown-fields"]) {
       out.push({
         path: childPath(path, key),

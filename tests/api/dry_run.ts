@@ -60,9 +60,15 @@ export function offlineProblems(object: Record<string, unknown>): Problem[] {
   return kind === undefined ? [] : validateSchema(kind.schema, object);
 }
 
-/** What the apiserver's message must contain for each offline problem: its field, and a CEL rule's message. */
+/**
+ * What the apiserver's message must contain: the field of every structural problem, and — when
+ * there is none, since the apiserver then skips every CEL rule — each failed rule's field and
+ * message.
+ */
 export function expectedFragments(problems: readonly Problem[]): string[] {
-  return problems.flatMap((p) => [p.path, ...(p.celMessage !== undefined ? [p.celMessage] : [])])
+  const structural = problems.filter((p) => p.celMessage === undefined);
+  const shown = structural.length > 0 ? structural : problems;
+  return shown.flatMap((p) => [p.path, ...(p.celMessage !== undefined ? [p.celMessage] : [])])
     .filter((f) => f !== "");
 }
 
