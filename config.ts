@@ -8,7 +8,9 @@
 import { parseArgs } from "node:util";
 import { isLogLevel, type LogLevel } from "./lib/log.ts";
 
-export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+import type { Result } from "./api/result.ts";
+
+export type { Result };
 
 interface BaseSpec {
   /** One line for `--help`. */

@@ -43,10 +43,11 @@ export function factsOf(snapshot: Snapshot): ValidationFacts {
         ? { creationTimestamp: o.metadata.creationTimestamp }
         : {}),
     })),
+    // A RateLimit without a readable selector (the schema requires one) selects nothing.
     rateLimits: snapshot.list("gateway.kyma-project.io", "RateLimit").map((o) => ({
       ...ref(o),
       selectorLabels: stringMap(record(o.spec)?.selectorLabels),
-    })),
+    })).filter((r) => Object.keys(r.selectorLabels).length > 0),
   };
 }
 

@@ -16,7 +16,7 @@ import {
   type V1beta1Spec,
   type V1beta1Status,
 } from "./_types.ts";
-import { parseGoDuration } from "./duration.ts";
+import { parseGoDuration } from "../duration.ts";
 
 /** Decodes a v1beta1 spec: JSON types, plus a CORS `maxAge` Go can parse as a duration. */
 export function decodeV1beta1Spec(value: unknown, path: string): Result<V1beta1Spec, FieldError> {

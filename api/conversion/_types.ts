@@ -19,7 +19,7 @@ import type {
   RuleV1beta1,
 } from "../apirule/v1beta1.ts";
 
-export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+export type { Result } from "../result.ts";
 
 /** What went wrong, and where: `spec.corsPolicy.maxAge`: `is not a valid duration: "5x"`. */
 export interface FieldError {

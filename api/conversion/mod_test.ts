@@ -158,7 +158,7 @@ Deno.test("convertAPIRule() fails with a message naming the object and the field
       "bad maxAge",
       { ...CONVERTIBLE_V1BETA1, spec: { corsPolicy: { maxAge: "5x" } } },
       V2,
-      'spec.corsPolicy.maxAge: unknown unit "x"',
+      'spec.corsPolicy.maxAge: unit "x" is not supported',
     ],
     [
       "undecodable jwt config",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HTTP_METHODS } from "../apirule/v2.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../duration.ts";
 import { convertAPIRule } from "./mod.ts";
 
 const V1BETA1 = "gateway.kyma-project.io/v1beta1";

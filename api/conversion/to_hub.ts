@@ -29,7 +29,7 @@ import {
 } from "./annotations.ts";
 import { canonicalV1beta1Spec } from "./canonical_json.ts";
 import { isFullyConvertible, strategyConversion } from "./convertible.ts";
-import { parseGoDuration } from "./duration.ts";
+import { parseGoDuration } from "../duration.ts";
 import { v2GatewayName } from "./gateway_name.ts";
 import { hubStatusOf } from "./status.ts";
 import { mergeJwt } from "./jwt.ts";

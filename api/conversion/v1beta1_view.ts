@@ -15,7 +15,7 @@ import type {
   V1beta1Spec,
 } from "./_types.ts";
 import { EXT_AUTH_HANDLER } from "./convertible.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../duration.ts";
 
 /** The v1beta1 view of a hub spec. */
 export function v1beta1ViewOf(spec: HubSpec): V1beta1Spec {

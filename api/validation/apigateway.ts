@@ -2,6 +2,7 @@
  * The offline check of an APIGateway (apigateway.md §2): only the oldest APIGateway CR
  * reconciles the module; every other one is parked in `Warning`.
  */
+import { oldestOf } from "../apigateway/owner.ts";
 import type { APIGatewayFact, ValidationFacts } from "./facts.ts";
 import { type Checked, failed, passed, skipped } from "./failure.ts";
 import { objectKey } from "./_guards.ts";
@@ -27,17 +28,5 @@ export function validateAPIGateway(apiGateway: unknown, facts: ValidationFacts):
  * created yet and counts as the newest.
  */
 export function ownerOf(apiGateways: readonly APIGatewayFact[]): APIGatewayFact | undefined {
-  return [...apiGateways].sort((a, b) => {
-    const ta = created(a);
-    const tb = created(b);
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  })[0];
-}
-
-function created(apiGateway: APIGatewayFact): number {
-  const time = apiGateway.creationTimestamp === undefined
-    ? NaN
-    : Date.parse(apiGateway.creationTimestamp);
-  return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
+  return oldestOf(apiGateways, (g) => g);
 }

@@ -8,7 +8,7 @@ import type { PodFact, RateLimitFact, ValidationFacts } from "./facts.ts";
 import { type Checked, failed, type Failure, passed, skipped } from "./failure.ts";
 import { conforms, isRecord, objectKey } from "./_guards.ts";
 import { byName, podsIn, podsUnknownNote, selects } from "./_lookup.ts";
-import { parseGoDuration } from "./_duration.ts";
+import { parseGoDuration } from "../duration.ts";
 
 const MIN_FILL_INTERVAL = 50_000_000n; // 50ms: Envoy's minimum for a local rate limit bucket
 const MAX_TOKENS = 4_294_967_295; // Envoy's token counts are uint32, and must be > 0

@@ -6,7 +6,7 @@
  */
 import type { BucketConfig, BucketSpec } from "../../api/ratelimit/v1alpha1.ts";
 import { err, ok, type Result } from "../result.ts";
-import { parseDuration } from "./duration.ts";
+import { parseGoDuration } from "../../api/duration.ts";
 import { descriptorEntries } from "./entries.ts";
 
 /** A checked token bucket; `fillInterval` in nanoseconds. */
@@ -84,7 +84,7 @@ function checkIntervals(
 }
 
 function parseInterval(where: string, text: string): Result<bigint, string> {
-  const parsed = parseDuration(text);
+  const parsed = parseGoDuration(text);
   return parsed.ok
     ? parsed
     : err(`${where}: fillInterval ${JSON.stringify(text)} is invalid: ${parsed.error}`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../api/meta.ts";
 import { model, NAMESPACE, pod, rateLimitCR, snapshot } from "./_testing.ts";
-import { goMap, validateRateLimit } from "./validate.ts";
+import { validateRateLimit } from "./validate.ts";
 import type { RateLimitModel } from "./rate_limit.ts";
 
 interface Case {
@@ -129,16 +129,5 @@ Deno.test("validateRateLimit() accepts selected pods with sidecars, or ingress g
       assert.equal(result.ok, true, result.ok ? "" : result.error.message);
       if (result.ok) assert.equal(result.value.ingressGateway, tc.ingressGateway);
     });
-  }
-});
-
-Deno.test("goMap() prints a map like Go's %v", async (t) => {
-  const cases: Array<[Record<string, string>, string]> = [
-    [{}, "map[]"],
-    [{ app: "httpbin" }, "map[app:httpbin]"],
-    [{ tier: "web", app: "httpbin", B: "x" }, "map[B:x app:httpbin tier:web]"],
-  ];
-  for (const [map, expected] of cases) {
-    await t.step(expected, () => assert.equal(goMap(map), expected));
   }
 });
