@@ -190,3 +190,51 @@ Deno.test("planAPIRule() policies never let a token-less request reach a jwt or 
     { numRuns: 3000 },
   );
 });
+
+Deno.test("planAPIRule() never throws, whatever the APIRule and the objects around it hold", () => {
+  const versions = [
+    "gateway.kyma-project.io/v2",
+    "gateway.kyma-project.io/v2alpha1",
+    "gateway.kyma-project.io/v1beta1",
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...versions),
+      fc.anything(),
+      fc.array(
+        fc.record({
+          apiVersion: fc.constantFrom("v1", "networking.istio.io/v1"),
+          kind: fc.constantFrom("Service", "Gateway", "ConfigMap", "Pod", "VirtualService"),
+          metadata: fc.record({
+            name: fc.string(),
+            namespace: fc.constantFrom("shop", "kyma-system", "istio-system"),
+          }),
+          spec: fc.anything(),
+          data: fc.anything(),
+        }),
+        { maxLength: 4 },
+      ),
+      (apiVersion, spec, others) => {
+        const cr: KubeObject = {
+          apiVersion,
+          kind: "APIRule",
+          metadata: {
+            name: "shop",
+            namespace: "shop",
+            annotations: {
+              "gateway.kyma-project.io/original-version": "v1beta1",
+              "gateway.kyma-project.io/v1beta1-spec": JSON.stringify(spec) ?? "",
+            },
+          },
+          spec,
+        };
+        reconcileAll([cr, ...(others as KubeObject[])], {
+          planners: PLANNERS,
+          crds: OFFLINE_CRDS,
+          now: NOW,
+        });
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
