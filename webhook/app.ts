@@ -1,54 +1,94 @@
 /**
- * The webhook HTTP app: POST /convert answers ConversionReviews (admission arrives with the
- * webhooks issue). A request flows: size limit → JSON parse → `answerConversionReview` → JSON
- * answer; every answer is logged with its outcome. `createWebhookApp` does not listen.
+ * The webhook HTTP app. A request flows: size limit → JSON parse → the review function of its
+ * path → JSON answer, logged with its outcome. `createWebhookApp` does not listen.
+ *
+ * - `POST /convert`: CRD conversion (ConversionReview v1 and v1beta1)
+ * - `POST /validate-gateway-kyma-project-io-apirule`, `…-ratelimit`: validating admission
+ * - `POST /mutate-gateway-kyma-project-io-v2alpha1-apirule`: v2alpha1 defaulting
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../lib/log.ts";
 import { answerConversionReview, type Converter } from "./conversion_review.ts";
+import { type AdmissionHandler, answerAdmissionReview } from "./admission_review.ts";
+import { defaultAdmission, validateAdmission } from "./admission_handlers.ts";
+
+export const CONVERT_PATH = "/convert";
+export const VALIDATE_APIRULE_PATH = "/validate-gateway-kyma-project-io-apirule";
+export const VALIDATE_RATELIMIT_PATH = "/validate-gateway-kyma-project-io-ratelimit";
+export const MUTATE_APIRULE_PATH = "/mutate-gateway-kyma-project-io-v2alpha1-apirule";
 
 export interface WebhookDeps {
   convert: Converter;
   log: Logger;
   /** Largest accepted request body; reviews of big lists need room. */
   maxBodyBytes?: number;
+  /** Whether the certificate is loaded; `/readyz` answers 503 until it is. */
+  ready?: () => boolean;
 }
 
 // A review carries at most what one list call returns; 64 MiB is far above etcd's object limits
 // times a generous list size, and still bounds memory per request.
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
+type Review =
+  | { status: 200; body: Record<string, unknown>; failed: boolean }
+  | { status: 400; reason: string };
+
 /** Builds the webhook app over its dependencies. */
 export function createWebhookApp(deps: WebhookDeps): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.text("ok"));
-  app.post(
-    "/convert",
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
-      onError: (c) => c.text("ConversionReview body too large", 413),
-    }),
-    async function convertHandler(c) {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        deps.log.warn("Rejected ConversionReview", { reason: "invalid_json" });
-        return c.text("Body is not valid JSON", 400);
-      }
-      const outcome = answerConversionReview(body, deps.convert);
-      if (outcome.status === 400) {
-        deps.log.warn("Rejected ConversionReview", { reason: outcome.reason });
-        return c.text(outcome.reason, 400);
-      }
-      deps.log[outcome.failed ? "warn" : "debug"]("Answered ConversionReview", {
-        converted: outcome.converted,
-        failed: outcome.failed,
-      });
-      return c.json(outcome.body);
-    },
+  app.get(
+    "/readyz",
+    (c) => (deps.ready?.() ?? true) ? c.text("ok") : c.text("certificate not loaded", 503),
   );
+
+  function route(path: string, kind: string, answer: (body: unknown) => Review): void {
+    app.post(
+      path,
+      bodyLimit({
+        maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
+        onError: (c) => c.text(`${kind} body too large`, 413),
+      }),
+      async function reviewHandler(c) {
+        let body: unknown;
+        try {
+          body = await c.req.json();
+        } catch {
+          deps.log.warn(`Rejected ${kind}`, { path, reason: "invalid_json" });
+          return c.text("Body is not valid JSON", 400);
+        }
+        const outcome = answer(body);
+        if (outcome.status === 400) {
+          deps.log.warn(`Rejected ${kind}`, { path, reason: outcome.reason });
+          return c.text(outcome.reason, 400);
+        }
+        deps.log[outcome.failed ? "info" : "debug"](`Answered ${kind}`, {
+          path,
+          failed: outcome.failed,
+        });
+        return c.json(outcome.body);
+      },
+    );
+  }
+
+  route(CONVERT_PATH, "ConversionReview", (body) => {
+    const outcome = answerConversionReview(body, deps.convert);
+    return outcome.status === 400
+      ? outcome
+      : { status: 200, body: outcome.body, failed: outcome.failed };
+  });
+  const admission = (handler: AdmissionHandler) => (body: unknown): Review => {
+    const outcome = answerAdmissionReview(body, handler);
+    return outcome.status === 400
+      ? outcome
+      : { status: 200, body: outcome.body, failed: !outcome.allowed };
+  };
+  route(VALIDATE_APIRULE_PATH, "AdmissionReview", admission(validateAdmission));
+  route(VALIDATE_RATELIMIT_PATH, "AdmissionReview", admission(validateAdmission));
+  route(MUTATE_APIRULE_PATH, "AdmissionReview", admission(defaultAdmission));
+
   app.onError((error, c) => {
     deps.log.error("Failed to handle webhook request", { error, path: c.req.path });
     return c.text("Internal error", 500);
