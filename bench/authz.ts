@@ -1,0 +1,314 @@
+/**
+ * The authz benchmark (bench/README.md): JWT decisions/s and p99 with wrk, for
+ * `apigw authz` (a separate process, deciding from a folder), the OPA peer (REST data API with
+ * an equivalent Rego policy, JWKS inlined) and a bare `Deno.serve` 200 as the ceiling.
+ *
+ *   deno run -A bench/authz.ts [--duration 10] [--connections 32] [--threads 1] [--opa PATH]
+ *
+ * Every target is checked once for the expected allow before it is measured; everything runs
+ * on loopback and stops by itself.
+ */
+import { parseArgs } from "node:util";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { stringify } from "yaml";
+import { http1 } from "../tests/authz/http1.ts";
+import { poll } from "../tests/poll.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    threads: { type: "string", default: "1" },
+    opa: { type: "string", default: `${Deno.env.get("HOME")}/.cache/apigw-bench/opa` },
+    only: { type: "string" },
+  },
+}).values;
+
+const HOST = "orders.bench.local";
+const children: Deno.ChildProcess[] = [];
+
+async function main(): Promise<void> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" };
+  const jwks = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ keys: [jwk] }),
+  );
+  const issuer = `http://127.0.0.1:${jwks.addr.port}`;
+  const token = await new SignJWT({ iss: issuer, sub: "bench", scope: "orders:read orders:write" })
+    .setProtectedHeader({ alg: "RS256", kid: "bench" })
+    .setExpirationTime("2h")
+    .sign(privateKey);
+  const dir = await Deno.makeTempDir({ prefix: "apigw-bench-" });
+  const results: string[] = [];
+  try {
+    await Deno.writeTextFile(`${dir}/rules.yaml`, rulesYaml(issuer));
+    await Deno.writeTextFile(`${dir}/data.json`, JSON.stringify({ jwks: { keys: [jwk] }, issuer }));
+    const wanted = (name: string) => args.only === undefined || args.only.split(",").includes(name);
+    if (wanted("bare")) {
+      const bare = await startChild(
+        Deno.execPath(),
+        ["run", "-A", `${ROOT}bench/authz_bare.ts`],
+        (line) => {
+          const port = JSON.parse(line).port;
+          return typeof port === "number" ? port : undefined;
+        },
+      );
+      results.push(
+        await measure("bare Deno.serve 200", `http://127.0.0.1:${bare}/orders/42`, token),
+      );
+    }
+    for (
+      const [name, label, extra] of [
+        ["apigw", "apigw authz (JWT RS256)", []],
+        ["apigw-nocache", "apigw authz, token cache off", ["--token-cache-entries", "0"]],
+      ] as const
+    ) {
+      if (!wanted(name)) continue;
+      const apigw = await startChild(Deno.execPath(), [
+        "run",
+        "-A",
+        `${ROOT}main.ts`,
+        "authz",
+        "--config",
+        dir,
+        "--listen",
+        "127.0.0.1:0",
+        "--management-listen",
+        "127.0.0.1:0",
+        "--log-level",
+        "info",
+        ...extra,
+      ], (line) => {
+        const event = JSON.parse(line);
+        return event.msg === "Serving ext_authz"
+          ? Number(String(event.listen).split(":")[1])
+          : undefined;
+      }, "Serving ext_authz");
+      await poll(async () => {
+        const answer = await http1(`http://127.0.0.1:${apigw}`, "/orders/42", {
+          headers: { host: HOST, authorization: `Bearer ${token}` },
+        });
+        return answer.status === 200 || undefined;
+      }, { what: "apigw authz to allow the benchmark request", timeoutMs: 30_000 });
+      results.push(await measure(label, `http://127.0.0.1:${apigw}/orders/42`, token));
+    }
+    if (wanted("opa")) {
+      const port = freePort();
+      await startChild(args.opa, [
+        "run",
+        "--server",
+        "--addr",
+        `127.0.0.1:${port}`,
+        "--log-level",
+        "error",
+        `${ROOT}bench/authz_policy.rego`,
+        `${dir}/data.json`,
+      ], undefined);
+      await waitListening(port);
+      const url = `http://127.0.0.1:${port}/v1/data/authz/allow`;
+      await expectAllowed(url, token, async (r) => (await r.json()).result === true, "POST");
+      results.push(
+        await measure(
+          "OPA 1.22.3 REST (same policy)",
+          url,
+          token,
+          `${ROOT}bench/authz_opa_post.lua`,
+        ),
+      );
+    }
+  } finally {
+    for (const child of children) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+    }
+    await jwks.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+  console.log("| target | decisions/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
+  for (const row of results) console.log(row);
+}
+
+function rulesYaml(issuer: string): string {
+  const gateway = {
+    apiVersion: "networking.istio.io/v1",
+    kind: "Gateway",
+    metadata: { namespace: "kyma-system", name: "kyma-gateway" },
+    spec: {
+      selector: { app: "istio-ingressgateway" },
+      servers: [{
+        hosts: ["*.bench.local"],
+        port: { number: 443, name: "https", protocol: "HTTPS" },
+      }],
+    },
+  };
+  const rule = {
+    apiVersion: "gateway.kyma-project.io/v2",
+    kind: "APIRule",
+    metadata: { namespace: "default", name: "orders" },
+    spec: {
+      hosts: [HOST],
+      gateway: "kyma-system/kyma-gateway",
+      service: { name: "orders", port: 8080 },
+      rules: [{
+        path: "/orders/{*}",
+        methods: ["GET"],
+        jwt: {
+          authentications: [{ issuer, jwksUri: `${issuer}/jwks` }],
+          authorizations: [{ requiredScopes: ["orders:read"] }],
+        },
+      }],
+    },
+  };
+  return [gateway, rule].map((o) => stringify(o)).join("---\n");
+}
+
+async function measure(name: string, url: string, token: string, script?: string): Promise<string> {
+  const wrkArgs = [
+    "-t",
+    args.threads!,
+    "-c",
+    args.connections!,
+    "-d",
+    `${args.duration}s`,
+    "--latency",
+    "-H",
+    `Host: ${HOST}`,
+    "-H",
+    `Authorization: Bearer ${token}`,
+    ...(script ? ["-s", script] : []),
+    url,
+  ];
+  const output = await new Deno.Command("wrk", {
+    args: wrkArgs,
+    env: { BENCH_TOKEN: token },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? "?";
+  const p50 = /\s50%\s+(\S+)/.exec(text)?.[1] ?? "?";
+  const p99 = /\s99%\s+(\S+)/.exec(text)?.[1] ?? "?";
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  console.error(
+    `${name}: ${rps} req/s, p50 ${p50}, p99 ${p99}${errors ? `, ${errors} non-2xx` : ""}`,
+  );
+  return `| ${name} | ${Math.round(Number(rps))} | ${p50} | ${p99} |`;
+}
+
+async function expectAllowed(
+  url: string,
+  token: string,
+  ok: (response: Response) => boolean | Promise<boolean>,
+  method = "GET",
+): Promise<void> {
+  const body = method === "POST"
+    ? JSON.stringify({
+      input: {
+        method: "GET",
+        host: HOST,
+        path: "/orders/42",
+        headers: { authorization: `Bearer ${token}` },
+      },
+    })
+    : undefined;
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+    ...(body ? { body } : {}),
+  });
+  if (!(await ok(response))) {
+    throw new Error(`${url} did not allow the benchmark request (${response.status})`);
+  }
+  if (!response.bodyUsed) await response.body?.cancel();
+}
+
+/** Spawns `command`; when `ready` is given, waits for the stdout/stderr line it accepts. */
+async function startChild(
+  command: string,
+  argv: string[],
+  ready: ((line: string) => number | undefined) | undefined,
+  marker?: string,
+): Promise<number> {
+  const child = new Deno.Command(command, {
+    args: argv,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  children.push(child);
+  const lines = mergeLines(child);
+  if (ready === undefined) {
+    void drain(lines);
+    return 0;
+  }
+  const deadline = Date.now() + 30_000;
+  // next() by hand: leaving a for-await would queue return() behind drain()'s pending next().
+  while (Date.now() < deadline) {
+    const { value: line, done } = await lines.next();
+    if (done) break;
+    if (marker !== undefined && !line.includes(marker)) continue;
+    try {
+      const port = ready(line);
+      if (port !== undefined) {
+        void drain(lines);
+        return port;
+      }
+    } catch { /* not JSON */ }
+  }
+  throw new Error(`${command} did not start`);
+}
+
+async function* mergeLines(child: Deno.ChildProcess): AsyncGenerator<string> {
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  let open = 2;
+  for (const stream of [child.stdout, child.stderr]) {
+    (async () => {
+      let buffer = "";
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        const parts = buffer.split("\n");
+        buffer = parts.pop() ?? "";
+        queue.push(...parts);
+        wake?.();
+      }
+      open--;
+      wake?.();
+    })();
+  }
+  while (open > 0 || queue.length > 0) {
+    if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    while (queue.length > 0) yield queue.shift()!;
+  }
+}
+
+async function drain(lines: AsyncGenerator<string>): Promise<void> {
+  for await (const _ of lines) { /* keep pipes flowing */ }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function waitListening(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`Nothing listens on ${port}`);
+}
+
+if (import.meta.main) await main();

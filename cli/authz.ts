@@ -1,0 +1,286 @@
+/**
+ * `apigw authz`: the Envoy HTTP ext_authz service. Rules come from a folder (`--config DIR`,
+ * watched for changes) or from the cluster (APIRule and Gateway informers); checks are served on
+ * `--listen`, `/healthz`, `/readyz` and `/metrics` on `--management-listen`. SIGINT/SIGTERM stop
+ * both listeners gracefully (in-flight checks finish) and end the JWKS fetches.
+ */
+import {
+  HELP_OPTION,
+  LOG_LEVEL_OPTION,
+  oneOf,
+  type Options,
+  parseOptions,
+  type Result,
+  text,
+} from "../config.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
+import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
+import { createApp } from "../proxy/app.ts";
+import { clusterSource } from "../proxy/cluster_source.ts";
+import { createJwksManager } from "../proxy/jwt/jwks.ts";
+import { createTokenCache } from "../proxy/jwt/token_cache.ts";
+import { createVerifier } from "../proxy/jwt/verifier.ts";
+import { createManagementApp } from "../proxy/management.ts";
+import { createMetrics } from "../proxy/metrics.ts";
+import { createRuleStore } from "../proxy/rule_store.ts";
+import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
+import { createKubeClient } from "../kube/client.ts";
+import { loadConnection } from "../kube/connection.ts";
+import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+
+/** `host:port`, port 0 meaning any free port. */
+export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) return { ok: false, error: `"${raw}" is not HOST:PORT` };
+  return { ok: true, value: { hostname: match[1]!.replace(/^\[|\]$/g, ""), port } };
+}
+
+function positiveInt(raw: string): Result<number, string> {
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && value > 0
+    ? { ok: true, value }
+    : { ok: false, error: `"${raw}" is not a positive integer` };
+}
+
+function nonNegativeInt(raw: string): Result<number, string> {
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && value >= 0
+    ? { ok: true, value }
+    : { ok: false, error: `"${raw}" is not a non-negative integer` };
+}
+
+function pathPrefix(raw: string): Result<string, string> {
+  if (raw === "") return { ok: true, value: "" };
+  return /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(raw) && !raw.endsWith("/")
+    ? { ok: true, value: raw }
+    : { ok: false, error: `"${raw}" must start with / and not end with /` };
+}
+
+function redisUrl(raw: string): Result<string, string> {
+  return /^rediss?:\/\/.+/.test(raw)
+    ? { ok: true, value: raw }
+    : { ok: false, error: `"${raw}" is not a redis:// or rediss:// URL` };
+}
+
+function listenSpec(help: string, env: string, fallback: string) {
+  return { type: "string", help, env, default: fallback, parse: listenAddress } as const;
+}
+
+const OPTIONS = {
+  help: HELP_OPTION,
+  config: {
+    type: "string",
+    help: "Folder of APIRules (and Gateways) to decide from; without it, watch the cluster",
+    env: "APIGW_AUTHZ_CONFIG",
+    parse: text,
+  },
+  // Loopback unless told otherwise: the check port must only be reachable from Envoy (§8 #26).
+  listen: listenSpec("Address of the ext_authz listener", "APIGW_AUTHZ_LISTEN", "127.0.0.1:8080"),
+  "management-listen": listenSpec(
+    "Address of /healthz, /readyz and /metrics (kept off the check listener)",
+    "APIGW_AUTHZ_MANAGEMENT_LISTEN",
+    "127.0.0.1:9091",
+  ),
+  "path-prefix": {
+    type: "string",
+    help: "Istio pathPrefix of the extension provider: stripped from every check path",
+    env: "APIGW_AUTHZ_PATH_PREFIX",
+    default: "",
+    parse: pathPrefix,
+  },
+  "provider-name": {
+    type: "string",
+    help: "Name of this service in the mesh extensionProviders (extAuth authorizers name it)",
+    env: "APIGW_AUTHZ_PROVIDER_NAME",
+    default: "apigw-authz",
+    parse: text,
+  },
+  normalization: {
+    type: "string",
+    help: "Path normalization, as the mesh's pathNormalization",
+    default: "BASE",
+    parse: oneOf(PATH_NORMALIZATIONS),
+  },
+  "escaped-slashes": {
+    type: "string",
+    help: "%2F and %5C in paths (unless decoded): reject with 400, or keep",
+    default: "reject",
+    parse: oneOf(["reject", "keep"] as const),
+  },
+  "missing-token-status": {
+    type: "string",
+    help: "Status for a missing token: 401 (RFC 6750) or 403 (Istio's answer)",
+    default: "401",
+    parse: oneOf(["401", "403"] as const),
+  },
+  "deadline-ms": {
+    type: "string",
+    help: "Budget of one decision, JWKS fetches included; past it the answer is 503",
+    // Well under Envoy's timeouts, and above a JWKS fetch on a slow but healthy IdP.
+    default: "1000",
+    parse: positiveInt,
+  },
+  "token-cache-entries": {
+    type: "string",
+    help: "Verified-token cache size (0 disables it: every check verifies its signature)",
+    // Some thousand active clients per replica; an entry is a few hundred bytes.
+    default: "10000",
+    parse: nonNegativeInt,
+  },
+  "debug-header": {
+    type: "boolean",
+    help: "Add x-apigw-decision (step, reason, rule) to every answer",
+  },
+  "redis-url": {
+    type: "string",
+    help: "Redis for global rate limits (accepted; used once rate limits land)",
+    env: "APIGW_REDIS_URL",
+    parse: redisUrl,
+  },
+  kubeconfig: {
+    type: "string",
+    help: "Kubeconfig for cluster mode; default: KUBECONFIG, else in-cluster",
+    env: "KUBECONFIG",
+    parse: text,
+  },
+  "log-level": LOG_LEVEL_OPTION,
+} as const;
+
+export const authzCommand: Command = {
+  name: "authz",
+  summary: "Serve Envoy ext_authz decisions for APIRules",
+  usage:
+    "authz [--config DIR] [--listen HOST:PORT] [--management-listen HOST:PORT] [--path-prefix P]",
+  description: [
+    "Answers Envoy/Istio HTTP ext_authz checks: 200 to allow, or a deny with status, problem",
+    "body and WWW-Authenticate for the client. The rule that applies is the one the APIRule's",
+    "VirtualService routes to (host, method, canonical path); noAuth, jwt and extAuth rules naming",
+    "--provider-name are decided here.",
+    "",
+    "With --config the objects in DIR (YAML or JSON, reloaded on change) are the rules; otherwise",
+    "APIRules and Gateways are watched in the cluster. Invalid objects are logged and skipped; an",
+    "unreadable folder keeps the last good rules.",
+    "",
+    "Example: apigw authz --config ./rules --listen 127.0.0.1:8080 --path-prefix /ext-authz",
+  ].join("\n"),
+  options: OPTIONS,
+  async run(args, io) {
+    const parsed = parseOptions(OPTIONS, args, io.env);
+    if (!parsed.ok) return usageError(authzCommand, parsed.error, io);
+    const options = parsed.value;
+    if (options.help) {
+      io.stdout(commandHelp(authzCommand));
+      return EXIT_OK;
+    }
+    if (options.positionals.length > 0) {
+      return usageError(authzCommand, [`Unexpected argument "${options.positionals[0]}"`], io);
+    }
+    const log = createLogger({
+      level: options["log-level"] ?? "info",
+      write: (line) => io.stderr(line + "\n"),
+    });
+    const source = await ruleSource(options, io.env, log);
+    if (!source.ok) {
+      io.stderr(`apigw authz: ${source.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    return await serve(options, source.value, log, io.signal);
+  },
+};
+
+type AuthzOptions = Options<typeof OPTIONS>;
+
+async function ruleSource(
+  options: AuthzOptions,
+  env: (name: string) => string | undefined,
+  log: Logger,
+): Promise<Result<RuleSource & { close?: () => void }, string>> {
+  if (options.config !== undefined) {
+    // Bad config stops startup; later bad reloads keep the last good index.
+    const first = await readFolder(options.config);
+    if (!first.ok) return first;
+    return { ok: true, value: folderSource(options.config) };
+  }
+  const connection = await loadConnection(options.kubeconfig, env);
+  if (!connection.ok) return connection;
+  const client = createKubeClient(connection.value, { userAgent: "apigw-authz" });
+  return { ok: true, value: { ...clusterSource(client, log), close: () => client.close() } };
+}
+
+async function serve(
+  options: AuthzOptions,
+  source: RuleSource & { close?: () => void },
+  log: Logger,
+  signal: AbortSignal,
+): Promise<number> {
+  const metrics = createMetrics();
+  const jwks = createJwksManager({ observer: metrics, log });
+  const verifier = createVerifier({
+    jwks,
+    cache: createTokenCache(options["token-cache-entries"]),
+    observer: metrics,
+  });
+  const store = createRuleStore({
+    providerName: options["provider-name"],
+    log,
+    metrics,
+    onIndex: (index) => jwks.warm(index.jwksUris),
+  });
+  const app = createApp({
+    rules: store,
+    verifier,
+    metrics,
+    log,
+    options: {
+      pathPrefix: options["path-prefix"],
+      canonical: {
+        normalization: options.normalization,
+        escapedSlashes: options["escaped-slashes"],
+      },
+      pipeline: {
+        realm: "apigw",
+        missingTokenStatus: options["missing-token-status"] === "403" ? 403 : 401,
+      },
+      debugHeader: options["debug-header"],
+      deadlineMs: options["deadline-ms"],
+      logAllowed: options["log-level"] === "debug",
+      maxHeaderBytes: 16 * 1024,
+    },
+  });
+  const management = createManagementApp({ ready: store.ready, metrics });
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const sourceDone = source.run(store.load, stop.signal).catch((error) => {
+    log.error("Rule source stopped", { error });
+  });
+  let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
+  try {
+    checks = Deno.serve({ ...options.listen, signal: stop.signal, onListen() {} }, app.fetch);
+    admin = Deno.serve(
+      { ...options["management-listen"], signal: stop.signal, onListen() {} },
+      management.fetch,
+    );
+  } catch (error) {
+    log.error("Failed to listen", { error });
+    stop.abort();
+    await Promise.all([checks?.finished, sourceDone]);
+    await jwks.close();
+    source.close?.();
+    return EXIT_FINDINGS;
+  }
+  log.info("Serving ext_authz", {
+    listen: `${checks.addr.hostname}:${checks.addr.port}`,
+    management: `${admin.addr.hostname}:${admin.addr.port}`,
+    pathPrefix: options["path-prefix"],
+    source: options.config ?? "cluster",
+  });
+  await Promise.all([checks.finished, admin.finished, sourceDone]);
+  signal.removeEventListener("abort", onAbort);
+  await jwks.close();
+  source.close?.();
+  log.info("Stopped ext_authz");
+  return EXIT_OK;
+}

@@ -1,0 +1,102 @@
+/**
+ * The ext_authz HTTP app. A check flows: `readCheckRequest` (raw request → canonical form, or
+ * a 4xx) → `decide` on the current index snapshot under a deadline → metrics and the decision
+ * log → `toResponse`. `createApp` does not listen; `apigw authz` serves it, tests call
+ * `app.request()`. Every method and every path under the prefix reaches the one handler.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { Logger } from "../lib/log.ts";
+import type { CanonicalOptions } from "../core/authz/canonical.ts";
+import { deny } from "../core/authz/decision.ts";
+import type { PolicyIndex } from "../core/authz/policy_index.ts";
+import { readCheckRequest } from "./check_request.ts";
+import type { TokenVerifier } from "./jwt/verifier.ts";
+import type { AuthzMetrics } from "./metrics.ts";
+import { decide, type Outcome, type PipelineOptions } from "./pipeline.ts";
+import { problemBody, toResponse } from "./responses.ts";
+
+export interface AuthzOptions {
+  pathPrefix: string;
+  canonical: CanonicalOptions;
+  pipeline: PipelineOptions;
+  /** Adds `x-apigw-decision` to every answer. */
+  debugHeader: boolean;
+  /** Log allowed checks too (at debug); denies are always logged. */
+  logAllowed: boolean;
+  /** DP-AUTHZ-7: end-to-end budget of one decision, remote calls included. */
+  deadlineMs: number;
+  maxHeaderBytes: number;
+}
+
+/** Narrow dependencies of the app (STYLE §8). */
+export interface AuthzDeps {
+  /** The current index snapshot; each request reads one snapshot throughout. */
+  rules: { current(): PolicyIndex };
+  verifier: TokenVerifier;
+  metrics: Pick<AuthzMetrics, "decision">;
+  log: Logger;
+  options: AuthzOptions;
+}
+
+/** Builds the ext_authz app over its dependencies. */
+export function createApp(deps: AuthzDeps): Hono {
+  const app = new Hono();
+  app.all("*", authzCheck(deps));
+  app.onError((error, c) => {
+    deps.log.error("Failed to decide", { error, method: c.req.method });
+    deps.metrics.decision("error", "internal_error", 0);
+    return c.json({ type: "about:blank", title: "Internal Server Error", status: 500 }, 500, {
+      "content-type": "application/problem+json",
+    });
+  });
+  return app;
+}
+
+/**
+ * The check handler: one decision per request, logged and counted. It answers synchronously
+ * whenever the pipeline does (cached tokens, no token needed), which spares Deno's server a
+ * promise round trip per check; a decision that waits for JWKS returns a promise.
+ */
+export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<Response> {
+  const { options, log, metrics } = deps;
+  return function authzCheck(c) {
+    const started = performance.now();
+    const request = c.req.raw;
+    const input = readCheckRequest(request, options);
+    if (!input.ok) {
+      const { status, reason, detail } = input.error;
+      return respond({ decision: deny("normalize", status, reason, { detail }) });
+    }
+    const outcome = decide(input.value, {
+      index: deps.rules.current(),
+      verifier: deps.verifier,
+      options: options.pipeline,
+    }, { at: started + options.deadlineMs });
+    return outcome instanceof Promise ? outcome.then(respond) : respond(outcome);
+
+    function respond(outcome: Outcome): Response {
+      const seconds = (performance.now() - started) / 1000;
+      const { decision } = outcome;
+      metrics.decision(decision.allow ? "allow" : "deny", decision.reason, seconds);
+      if (!decision.allow || options.logAllowed) {
+        const fields = {
+          requestId: request.headers.get("x-request-id") ?? undefined,
+          granted: decision.allow,
+          reason: decision.reason,
+          step: decision.step,
+          status: decision.allow ? 200 : decision.status,
+          rule: outcome.rule?.id,
+          method: input.ok ? input.value.request.method : request.method,
+          host: input.ok ? input.value.request.host : undefined,
+          path: input.ok ? input.value.request.path : undefined,
+          ...(decision.allow ? {} : { detail: decision.detail ?? problemBody(decision).detail }),
+          durationMs: Math.round(seconds * 1e6) / 1e3,
+        };
+        if (decision.allow) log.debug("Allowed request", fields);
+        else log.info("Denied request", fields);
+      }
+      return toResponse(outcome, options);
+    }
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The objects that run `apigw authz` in a cluster, for `apigw manifests`: ServiceAccount,
+ * ClusterRole (+ binding) to watch APIRules and Gateways, Deployment and Service, plus the Istio
+ * extension provider that points Envoy at it (mesh config and the Kyma Istio CR form).
+ */
+import type { PolicyIndex } from "../core/authz/policy_index.ts";
+
+export interface AuthzManifestOptions {
+  image: string;
+  namespace?: string;
+  name?: string;
+  /** The mesh extension provider name; extAuth `authorizers` name it. */
+  providerName?: string;
+  replicas?: number;
+  /** The rules the provider will check: custom token headers are added to the check headers. */
+  index?: PolicyIndex;
+}
+
+const PORT = 8080;
+const MANAGEMENT_PORT = 9091;
+
+/** Every object of the authz service, in apply order. */
+export function authzManifests(options: AuthzManifestOptions): Record<string, unknown>[] {
+  const namespace = options.namespace ?? "kyma-system";
+  const name = options.name ?? "apigw-authz";
+  const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "apigw" };
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name, labels },
+      rules: [
+        {
+          apiGroups: ["gateway.kyma-project.io"],
+          resources: ["apirules"],
+          verbs: ["get", "list", "watch"],
+        },
+        {
+          apiGroups: ["networking.istio.io"],
+          resources: ["gateways"],
+          verbs: ["get", "list", "watch"],
+        },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+    deployment(options, { name, namespace, labels }),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace, labels },
+      spec: {
+        selector: labels,
+        ports: [{ name: "http-authz", port: PORT, targetPort: "authz", appProtocol: "http" }],
+      },
+    },
+  ];
+}
+
+function deployment(
+  options: AuthzManifestOptions,
+  meta: { name: string; namespace: string; labels: Record<string, string> },
+): Record<string, unknown> {
+  const probe = (path: string) => ({
+    httpGet: { path, port: "management" },
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta,
+    spec: {
+      replicas: options.replicas ?? 2,
+      selector: { matchLabels: meta.labels },
+      template: {
+        metadata: { labels: meta.labels, annotations: { "sidecar.istio.io/inject": "false" } },
+        spec: {
+          serviceAccountName: meta.name,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [{
+            name: "authz",
+            image: options.image,
+            args: [
+              "authz",
+              "--listen",
+              `0.0.0.0:${PORT}`,
+              "--management-listen",
+              `0.0.0.0:${MANAGEMENT_PORT}`,
+              "--provider-name",
+              options.providerName ?? "apigw-authz",
+            ],
+            ports: [
+              { name: "authz", containerPort: PORT },
+              { name: "management", containerPort: MANAGEMENT_PORT },
+            ],
+            livenessProbe: probe("/healthz"),
+            readinessProbe: probe("/readyz"),
+            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
+          }],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The `meshConfig.extensionProviders[]` entry (Istio `envoyExtAuthzHttp`): an explicit 1 s timeout
+ * instead of Istio's 600 s, `statusOnError: "503"` so "authz down" differs from "denied"
+ * (DP-AUTHZ-6), and the check headers the rules need (DP-AUTHZ-3).
+ */
+export function extensionProvider(options: AuthzManifestOptions): Record<string, unknown> {
+  const namespace = options.namespace ?? "kyma-system";
+  const name = options.name ?? "apigw-authz";
+  return {
+    name: options.providerName ?? "apigw-authz",
+    envoyExtAuthzHttp: {
+      service: `${name}.${namespace}.svc.cluster.local`,
+      port: PORT,
+      timeout: "1s",
+      statusOnError: "503",
+      includeRequestHeadersInCheck: checkHeaders(options.index),
+      headersToDownstreamOnDeny: ["www-authenticate", "content-type", "cache-control"],
+    },
+  };
+}
+
+/** The same provider as a Kyma Istio CR `spec.config.authorizers[]` entry. */
+export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, unknown> {
+  const namespace = options.namespace ?? "kyma-system";
+  return {
+    name: options.providerName ?? "apigw-authz",
+    service: `${options.name ?? "apigw-authz"}.${namespace}.svc.cluster.local`,
+    port: PORT,
+    headers: {
+      inCheck: { include: checkHeaders(options.index) },
+      toDownstream: { onDeny: ["www-authenticate", "content-type", "cache-control"] },
+    },
+  };
+}
+
+/** `authorization` plus every custom token header the rules read, sorted. */
+export function checkHeaders(index: PolicyIndex | undefined): string[] {
+  const names = new Set(["authorization"]);
+  for (const rules of index?.hosts.values() ?? []) {
+    for (const rule of rules) {
+      const jwt = rule.auth.kind === "jwt"
+        ? rule.auth.jwt
+        : rule.auth.kind === "extAuth"
+        ? rule.auth.restrictions
+        : undefined;
+      for (const authentication of jwt?.authentications ?? []) {
+        for (const location of authentication.locations) {
+          if (location.kind === "header") names.add(location.name);
+        }
+      }
+    }
+  }
+  return [...names].sort();
+}

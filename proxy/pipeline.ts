@@ -1,0 +1,186 @@
+/**
+ * The ext_authz decision pipeline (STYLE §8): match a rule → authenticate → authorize →
+ * upstream headers. Each step returns a value; the first deny ends the run. The embedded
+ * gateway reuses `decide()` in-process with the same index and verifier.
+ */
+import type { CanonicalRequest } from "../core/authz/canonical.ts";
+import {
+  type Allow,
+  allow,
+  bearerChallenge,
+  type Decision,
+  type Deny,
+  deny,
+} from "../core/authz/decision.ts";
+import type { PolicyIndex } from "../core/authz/policy_index.ts";
+import type { CompiledRule, JwtRequirement } from "../core/authz/rule.ts";
+import { checkAuthorizations } from "../core/authz/claims.ts";
+import { extractToken, hasLocation, type HeaderReader } from "../core/authz/token.ts";
+import type { Deadline } from "./jwt/jwks.ts";
+import type { TokenVerifier, Verified } from "./jwt/verifier.ts";
+
+export interface PipelineOptions {
+  /** The `realm` of RFC 6750 challenges. */
+  realm: string;
+  /** DP-JWT-2: 401 (RFC 6750) by default; 403 mimics Istio's RBAC answer. */
+  missingTokenStatus: 401 | 403;
+}
+
+export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({
+  realm: "apigw",
+  missingTokenStatus: 401,
+});
+
+/** What the pipeline needs: a rule snapshot and a token verifier. */
+export interface PipelineDeps {
+  index: PolicyIndex;
+  verifier: TokenVerifier;
+  options: PipelineOptions;
+}
+
+export interface CheckInput {
+  request: CanonicalRequest;
+  headers: HeaderReader;
+}
+
+/** The identity authentication established. */
+export type Identity =
+  | { kind: "anonymous" }
+  | { kind: "jwt"; issuer: string; payload: Readonly<Record<string, unknown>>; cached: boolean };
+
+/** A decision and what led to it, for the log, the debug header and `apigw explain`. */
+export interface Outcome {
+  decision: Decision;
+  rule?: CompiledRule;
+  identity?: Identity;
+}
+
+/**
+ * Runs the pipeline for one canonical request. The answer is synchronous when nothing has to be
+ * waited for (no rule, no token needed, or a token the cache has verified): that is most checks,
+ * and it lets the HTTP handler answer without a promise round trip. Remote work (JWKS) makes it
+ * a promise.
+ */
+export function decide(
+  input: CheckInput,
+  deps: PipelineDeps,
+  deadline?: Deadline,
+): Outcome | Promise<Outcome> {
+  const rule = deps.index.match(input.request);
+  if (rule === undefined) {
+    return { decision: deny("match", 404, "no_rule_matched") };
+  }
+  const identity = authenticate(rule, input, deps, deadline);
+  return identity instanceof Promise
+    ? identity.then((settled) => finish(rule, settled, deps.options))
+    : finish(rule, identity, deps.options);
+}
+
+/** Steps 3 and 4 after authentication. */
+function finish(rule: CompiledRule, identity: Identity | Deny, options: PipelineOptions): Outcome {
+  if ("allow" in identity) return { decision: identity, rule };
+  const authorized = authorize(rule, identity, options);
+  if (!authorized.allow) return { decision: authorized, rule, identity };
+  return {
+    decision: { ...authorized, upstreamHeaders: upstreamHeaders(rule, identity) },
+    rule,
+    identity,
+  };
+}
+
+type Authenticated = Identity | Deny;
+
+/** Step 2: who is calling, per the rule's kind; "no token" is only a deny where one is needed. */
+export function authenticate(
+  rule: CompiledRule,
+  input: CheckInput,
+  deps: PipelineDeps,
+  deadline?: Deadline,
+): Authenticated | Promise<Authenticated> {
+  const auth = rule.auth;
+  if (auth.kind === "noAuth") return { kind: "anonymous" };
+  if (auth.kind === "extAuth") {
+    if (!auth.served) return deny("authenticate", 403, "ext_auth_not_served");
+    if (auth.restrictions === undefined) return { kind: "anonymous" };
+    return authenticateJwt(auth.restrictions, input, deps, deadline);
+  }
+  return authenticateJwt(auth.jwt, input, deps, deadline);
+}
+
+function authenticateJwt(
+  jwt: JwtRequirement,
+  input: CheckInput,
+  deps: PipelineDeps,
+  deadline: Deadline | undefined,
+): Authenticated | Promise<Authenticated> {
+  const { realm, missingTokenStatus } = deps.options;
+  const extracted = extractToken(
+    { headers: input.headers, query: input.request.query },
+    jwt.locations,
+  );
+  if (extracted.kind === "none") {
+    return deny("authenticate", missingTokenStatus, "missing_token", {
+      wwwAuthenticate: bearerChallenge(realm),
+    });
+  }
+  if (extracted.kind === "invalid") return invalidToken(realm, extracted.reason);
+  const candidates = jwt.authentications.length === 1
+    ? jwt.authentications
+    : jwt.authentications.filter((a) => hasLocation(a, extracted.location));
+  const cached = deps.verifier.cached(extracted.token, candidates);
+  if (cached !== undefined) return identityOf(cached, realm);
+  return deps.verifier.verify(extracted.token, candidates, deadline).then((verified) =>
+    identityOf(verified, realm)
+  );
+}
+
+function identityOf(verified: Verified, realm: string): Authenticated {
+  if (verified.ok) {
+    return {
+      kind: "jwt",
+      issuer: verified.issuer,
+      payload: verified.payload,
+      cached: verified.cached,
+    };
+  }
+  // DP-AUTHZ-7: an explicit error status, so Envoy applies statusOnError (not a deny).
+  if (verified.reason === "deadline_exceeded") return deny("deadline", 503, "deadline_exceeded");
+  return invalidToken(realm, verified.reason, verified.detail);
+}
+
+function invalidToken(realm: string, reason: Deny["reason"], detail?: string): Deny {
+  return deny("authenticate", 401, reason, {
+    wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
+    ...(detail !== undefined ? { detail } : {}),
+  });
+}
+
+/** Step 3: the rule's authorizations against the identity; scope and audience run every time. */
+export function authorize(
+  rule: CompiledRule,
+  identity: Identity,
+  options: PipelineOptions,
+): Allow | Deny {
+  const auth = rule.auth;
+  if (auth.kind === "noAuth") return allow("authorize", "no_auth");
+  const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
+  const reason = auth.kind === "jwt" ? "jwt_valid" : "ext_auth_allowed";
+  if (jwt === undefined || identity.kind !== "jwt") return allow("authorize", reason);
+  const checked = checkAuthorizations(identity.payload, jwt.authorizations);
+  if (checked.ok) return allow("authorize", reason);
+  return deny("authorize", 403, checked.reason, {
+    wwwAuthenticate: bearerChallenge(options.realm, "insufficient_scope", checked.scopes),
+  });
+}
+
+/**
+ * Step 4: headers for the upstream request. APIRule v2 rules forward the original token
+ * (Kyma sets `forwardOriginalToken: true`) and add no identity headers; mutators (a follow-up)
+ * add theirs here, each listed in `headersToUpstreamOnAllow` (§8 #12).
+ */
+export function upstreamHeaders(
+  _rule: CompiledRule,
+  _identity: Identity,
+): Readonly<Record<string, string>> {
+  return {};
+}

@@ -1,0 +1,97 @@
+/**
+ * Where rule snapshots come from. A `RuleSource` delivers whole snapshots (every object it
+ * knows) until its signal aborts: the folder source for standalone mode here, the cluster
+ * source (`cluster_source.ts`) for Kubernetes.
+ */
+import { parseAllDocuments } from "yaml";
+
+export type Snapshot = { ok: true; objects: readonly unknown[] } | { ok: false; error: string };
+
+/** The narrow interface `apigw authz` runs rules from. */
+export interface RuleSource {
+  /** Delivers snapshots to `onSnapshot`; resolves once `signal` aborts and watching stopped. */
+  run(onSnapshot: (snapshot: Snapshot) => void, signal: AbortSignal): Promise<void>;
+}
+
+const FILE = /\.(ya?ml|json)$/;
+
+/** Reads every `*.yaml`, `*.yml` and `*.json` of `dir` (recursively) as one snapshot. */
+export async function readFolder(dir: string): Promise<Snapshot> {
+  const objects: unknown[] = [];
+  try {
+    for (const file of (await listFiles(dir)).sort()) {
+      const parsed = parseObjects(await Deno.readTextFile(file), file);
+      if (typeof parsed === "string") return { ok: false, error: parsed };
+      objects.push(...parsed);
+    }
+  } catch (error) {
+    return {
+      ok: false,
+      error: `Cannot read "${dir}": ${error instanceof Error ? error.message : error}`,
+    };
+  }
+  return { ok: true, objects };
+}
+
+/** A folder source: one snapshot at start, then one after each burst of file changes. */
+export function folderSource(dir: string, options: { debounceMs?: number } = {}): RuleSource {
+  const debounceMs = options.debounceMs ?? 100;
+  return {
+    async run(onSnapshot, signal) {
+      if (signal.aborted) return;
+      const watcher = Deno.watchFs(dir, { recursive: true });
+      const stop = () => watcher.close();
+      signal.addEventListener("abort", stop, { once: true });
+      onSnapshot(await readFolder(dir));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let reading = Promise.resolve();
+      try {
+        for await (const event of watcher) {
+          if (!event.paths.some((p) => FILE.test(p))) continue;
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            reading = reading.then(async () => {
+              if (!signal.aborted) onSnapshot(await readFolder(dir));
+            });
+          }, debounceMs);
+        }
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", stop);
+        await reading;
+      }
+    },
+  };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir.replace(/\/$/, "")}/${entry.name}`;
+    if (entry.isDirectory && !entry.name.startsWith(".")) files.push(...await listFiles(path));
+    else if (entry.isFile && FILE.test(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+/** Every object of a multi-document YAML or JSON text; `List` items and arrays flattened. */
+export function parseObjects(text: string, file: string): unknown[] | string {
+  const objects: unknown[] = [];
+  for (const [index, document] of parseAllDocuments(text, { uniqueKeys: false }).entries()) {
+    const error = document.errors[0];
+    if (error !== undefined) {
+      return `Cannot parse "${file}" document ${index + 1}: ${error.message}`;
+    }
+    objects.push(...flatten(document.toJS({ maxAliasCount: 100 })));
+  }
+  return objects;
+}
+
+function flatten(value: unknown): unknown[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap(flatten);
+  if (typeof value === "object" && "kind" in value && value.kind === "List" && "items" in value) {
+    return Array.isArray(value.items) ? value.items.flatMap(flatten) : [];
+  }
+  return [value];
+}

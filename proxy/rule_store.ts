@@ -1,0 +1,56 @@
+/**
+ * The serving rule index: snapshots from a `RuleSource` are compiled off the request path and
+ * swapped in as a whole (STYLE §6). Invalid objects are reported and skipped; a snapshot that
+ * cannot be read at all keeps the last good index.
+ */
+import type { Logger } from "../lib/log.ts";
+import { compilePolicyIndex, EMPTY_INDEX, type PolicyIndex } from "../core/authz/policy_index.ts";
+import type { Snapshot } from "./rule_source.ts";
+
+export interface RuleStore {
+  current(): PolicyIndex;
+  ready(): boolean;
+  /** Compiles and swaps in `snapshot`; a failed snapshot keeps the current index. */
+  load(snapshot: Snapshot): void;
+}
+
+export interface RuleStoreDeps {
+  providerName: string;
+  log: Logger;
+  metrics?: { indexLoaded(outcome: "ok" | "error", rules: number, problems: number): void };
+  /** Called with every new index, e.g. to fetch its JWKS before the first request. */
+  onIndex?: (index: PolicyIndex) => void;
+}
+
+/** A store serving the empty index until the first good snapshot. */
+export function createRuleStore(deps: RuleStoreDeps): RuleStore {
+  let index = EMPTY_INDEX;
+  let loaded = false;
+  return {
+    current: () => index,
+    ready: () => loaded,
+    load(snapshot) {
+      if (!snapshot.ok) {
+        deps.log.error("Failed to load rules; keeping the last good index", {
+          error: snapshot.error,
+          rules: index.ruleCount,
+        });
+        deps.metrics?.indexLoaded("error", index.ruleCount, 0);
+        return;
+      }
+      const compiled = compilePolicyIndex(snapshot.objects, { providerName: deps.providerName });
+      for (const problem of compiled.problems) {
+        deps.log.warn("Skipped object", { object: problem.object, problem: problem.message });
+      }
+      index = compiled.index;
+      loaded = true;
+      deps.metrics?.indexLoaded("ok", index.ruleCount, compiled.problems.length);
+      deps.log.info("Loaded rule index", {
+        rules: index.ruleCount,
+        hosts: index.hosts.size,
+        skipped: compiled.problems.length,
+      });
+      deps.onIndex?.(index);
+    },
+  };
+}
