@@ -9,6 +9,10 @@ import { validateCommand } from "./validate.ts";
 import { APIGW_VERSION, versionCommand } from "./version.ts";
 import { convertCommand } from "./convert.ts";
 import { renderCommand } from "./render.ts";
+import { authzCommand } from "./authz.ts";
+import { explainCommand } from "./explain.ts";
+import { operatorCommand } from "./operator.ts";
+import { manifestsCommand } from "./manifests.ts";
 
 /** Every subcommand, in the order `apigw --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -16,6 +20,10 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   versionCommand,
   convertCommand,
+  authzCommand,
+  explainCommand,
+  operatorCommand,
+  manifestsCommand,
 ];
 
 /** The top-level `apigw --help` text. */

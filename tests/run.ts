@@ -15,6 +15,7 @@ import { ensureNamespace } from "./cluster/namespaces.ts";
 import { resetCluster, takeBaseline } from "./cluster/reset.ts";
 import { stopAllProcesses } from "./cluster/_process.ts";
 import { ensureRedisInstalled, startRedis } from "./redis/redis.ts";
+import { ensureNginxInstalled } from "./nginx/nginx.ts";
 import { runDenoTest } from "./test_runner.ts";
 import { startTestWebhook, withWebhookConversion } from "./cluster/webhook.ts";
 import { type Summary, summaryLine } from "./summary.ts";
@@ -35,6 +36,7 @@ let killTests: (() => void) | undefined;
 async function main(args: readonly string[]): Promise<Summary> {
   const binaries = await timed("build", async () => {
     await ensureRedisInstalled(console.log);
+    await ensureNginxInstalled(console.log);
     return ensureBinaries(console.log);
   });
   const redis = await timed("redis start", startRedis);
@@ -86,16 +88,22 @@ async function main(args: readonly string[]): Promise<Summary> {
 
 /** What tests may ask of the runner through the control endpoint. */
 function controlActions(target: KubeTarget, baseline: ReadonlySet<string>, plane: ControlPlane) {
+  let kept = baseline;
   return {
     async reset() {
       const started = performance.now();
-      const result = await resetCluster(target, baseline);
+      const result = await resetCluster(target, kept);
       resetMs.push(performance.now() - started);
       return result;
     },
     async restartApiserver() {
       await timed("apiserver restart", () => plane.restartApiserver());
       return { restarted: true };
+    },
+    /** Adds every namespaced object now in the cluster to what resets keep. */
+    async keep() {
+      kept = new Set([...kept, ...await takeBaseline(target)]);
+      return { kept: kept.size };
     },
   };
 }

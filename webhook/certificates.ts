@@ -42,14 +42,12 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 const SKEW_MS = 60 * 60 * 1000;
 
 function algorithmOf(key: KeyAlgorithm): RsaHashedKeyGenParams | EcKeyGenParams & { hash: string } {
-  return key === "ecdsa-p256"
-    ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
-    : {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: key === "rsa-4096" ? 4096 : 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    };
+  return key === "ecdsa-p256" ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } : {
+    name: "RSASSA-PKCS1-v1_5",
+    modulusLength: key === "rsa-4096" ? 4096 : 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: "SHA-256",
+  };
 }
 
 /** Generates a fresh CA and a serving certificate signed by it. */
@@ -127,7 +125,11 @@ export type Verdict = { valid: true; notAfter: Date } | { valid: false; reason: 
  * `at`, and the key is readable and belongs to the first certificate (upstream does not check
  * that last part).
  */
-export async function verifyCertificates(tlsCrt: string, tlsKey: string, at: Date): Promise<Verdict> {
+export async function verifyCertificates(
+  tlsCrt: string,
+  tlsKey: string,
+  at: Date,
+): Promise<Verdict> {
   x509.cryptoProvider.set(crypto);
   let certificates: x509.X509Certificate[];
   try {
@@ -139,7 +141,9 @@ export async function verifyCertificates(tlsCrt: string, tlsKey: string, at: Dat
   if (leaf === undefined) return { valid: false, reason: "tls.crt holds no certificate" };
   const issuer = certificates.find((c) => c !== leaf && c.subject === leaf.issuer) ??
     (leaf.subject === leaf.issuer ? leaf : undefined);
-  if (issuer === undefined) return { valid: false, reason: "tls.crt holds no CA for the certificate" };
+  if (issuer === undefined) {
+    return { valid: false, reason: "tls.crt holds no CA for the certificate" };
+  }
   for (const certificate of [leaf, issuer]) {
     if (at < certificate.notBefore || at > certificate.notAfter) {
       return { valid: false, reason: `${certificate.subject} is not valid at ${at.toISOString()}` };

@@ -8,7 +8,11 @@ const HOST = "api-gateway-webhook-service.kyma-system.svc";
 Deno.test("generateCertificates() issues a serving certificate that TLS clients accept for its IP SAN", async (t) => {
   for (const key of ["ecdsa-p256", "rsa-2048"] as const) {
     await t.step(key, async () => {
-      const bundle = await generateCertificates({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], key });
+      const bundle = await generateCertificates({
+        dnsNames: ["localhost"],
+        ipAddresses: ["127.0.0.1"],
+        key,
+      });
       const server = Deno.serve(
         { hostname: "127.0.0.1", port: 0, cert: bundle.certPem, key: bundle.keyPem, onListen() {} },
         () => new Response("ok"),
@@ -43,16 +47,44 @@ Deno.test("generateCertificates() follows certificate.md §2: names, window, PKC
 
 Deno.test("verifyCertificates() accepts fresh material and refuses what §4 calls invalid", async (t) => {
   const now = new Date();
-  const a = await generateCertificates({ dnsNames: [HOST], key: "ecdsa-p256", lifetimeMs: 30 * DAY_MS });
+  const a = await generateCertificates({
+    dnsNames: [HOST],
+    key: "ecdsa-p256",
+    lifetimeMs: 30 * DAY_MS,
+  });
   const b = await generateCertificates({ dnsNames: [HOST], key: "ecdsa-p256" });
   const cases: Array<[string, string, string, Date, boolean]> = [
     ["valid now", a.certPem, a.keyPem, now, true],
-    ["expires within the renewal margin", a.certPem, a.keyPem, new Date(now.getTime() + 40 * DAY_MS), false],
+    [
+      "expires within the renewal margin",
+      a.certPem,
+      a.keyPem,
+      new Date(now.getTime() + 40 * DAY_MS),
+      false,
+    ],
     ["not yet valid", a.certPem, a.keyPem, new Date(now.getTime() - 2 * 60 * 60 * 1000), false],
-    ["CA missing from the bundle", a.certPem.split(/(?<=-----END CERTIFICATE-----)\n/)[0]!, a.keyPem, now, false],
-    ["CA of another pair", a.certPem.split(/(?<=-----END CERTIFICATE-----)\n/)[0]! + "\n" + b.caPem, a.keyPem, now, false],
+    [
+      "CA missing from the bundle",
+      a.certPem.split(/(?<=-----END CERTIFICATE-----)\n/)[0]!,
+      a.keyPem,
+      now,
+      false,
+    ],
+    [
+      "CA of another pair",
+      a.certPem.split(/(?<=-----END CERTIFICATE-----)\n/)[0]! + "\n" + b.caPem,
+      a.keyPem,
+      now,
+      false,
+    ],
     ["key of another pair", a.certPem, b.keyPem, now, false],
-    ["garbage key", a.certPem, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", now, false],
+    [
+      "garbage key",
+      a.certPem,
+      "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+      now,
+      false,
+    ],
     ["garbage certificate", "not a certificate", a.keyPem, now, false],
   ];
   for (const [name, crt, key, at, valid] of cases) {

@@ -1,12 +1,14 @@
 /**
  * The runner's control endpoint: lets tests ask the process that owns the cluster to reset it or
- * restart kube-apiserver. `POST /reset` and `POST /restart-apiserver` answer 200 with JSON when
+ * restart kube-apiserver. `POST /reset`, `POST /restart-apiserver` and `POST /keep` answer 200 with JSON when
  * done, 500 with the error message otherwise. Requests run one at a time.
  */
 
 export interface ControlActions {
   reset(): Promise<unknown>;
   restartApiserver(): Promise<unknown>;
+  /** Makes every namespaced object present now survive later resets. */
+  keep(): Promise<unknown>;
 }
 
 export interface ControlServer {
@@ -20,6 +22,7 @@ export function serveControl(actions: ControlActions): ControlServer {
   const routes: Record<string, () => Promise<unknown>> = {
     "/reset": () => actions.reset(),
     "/restart-apiserver": () => actions.restartApiserver(),
+    "/keep": () => actions.keep(),
   };
   let queue: Promise<unknown> = Promise.resolve();
   const server = Deno.serve(

@@ -27,16 +27,23 @@ export async function discoverResourceTypes(target: KubeTarget): Promise<Resourc
       );
     }
     for (const group of list(response.json, "items")) {
-      // Versions are listed in preference order; objects are the same in every version.
-      const version = list(group, "versions")[0];
-      for (const resource of list(version, "resources")) {
-        types.push({
-          group: str(group, "metadata", "name") ?? "",
-          version: str(version, "version") ?? "",
-          resource: str(resource, "resource") ?? "",
-          namespaced: str(resource, "scope") === "Namespaced",
-          verbs: list(resource, "verbs").filter((verb) => typeof verb === "string"),
-        });
+      // Versions are listed in preference order; objects are the same in every version. A kind
+      // may be served in other versions than the preferred one only (RateLimit's v1alpha1 next
+      // to APIRule's v2), so every version counts, the first one naming a resource wins.
+      const seen = new Set<string>();
+      for (const version of list(group, "versions")) {
+        for (const resource of list(version, "resources")) {
+          const name = str(resource, "resource") ?? "";
+          if (seen.has(name)) continue;
+          seen.add(name);
+          types.push({
+            group: str(group, "metadata", "name") ?? "",
+            version: str(version, "version") ?? "",
+            resource: name,
+            namespaced: str(resource, "scope") === "Namespaced",
+            verbs: list(resource, "verbs").filter((verb) => typeof verb === "string"),
+          });
+        }
       }
     }
   }

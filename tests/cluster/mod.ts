@@ -39,6 +39,11 @@ export interface TestCluster extends KubeTarget {
   reset(): Promise<{ deleted: string[] }>;
   /** Restarts kube-apiserver on the same port and etcd; resolves once it is ready again. */
   restartApiserver(): Promise<void>;
+  /**
+   * Makes every namespaced object that exists now survive later resets (for fixtures a whole
+   * test file shares, such as an operator's ServiceAccount and RBAC).
+   */
+  keep(): Promise<void>;
   /** Creates ServiceAccount `ns/sa` if missing and writes a kubeconfig with a fresh token. */
   serviceAccountKubeconfig(ns: string, sa: string): Promise<ServiceAccountKubeconfig>;
   ensureNamespace(ns: string): Promise<void>;
@@ -79,6 +84,7 @@ export function testCluster(): TestCluster {
       return { deleted: objects.filter((o) => typeof o === "string") };
     },
     restartApiserver: async () => void await callControl(control, "/restart-apiserver"),
+    keep: async () => void await callControl(control, "/keep"),
     serviceAccountKubeconfig: (ns, sa) => serviceAccountKubeconfig(target, { ns, sa }, { runDir }),
     ensureNamespace: (ns) => ensureNamespace(target, ns),
   };

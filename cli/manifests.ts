@@ -1,0 +1,207 @@
+/**
+ * `apigw manifests`: everything to install apigw with `kubectl apply -f -` — namespace, CRDs,
+ * RBAC (cli/manifests_rbac.ts), the operator Deployment with its PriorityClass and
+ * PodDisruptionBudget, and the webhook and metrics Services (operator-config.md §7).
+ */
+import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
+import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
+import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
+import { type Command, commandHelp, EXIT_OK, usageError } from "./command.ts";
+import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
+import { outputFormat, toJsonList, toYaml } from "./output.ts";
+import { APIGW_VERSION } from "./version.ts";
+
+const NAMESPACE = "kyma-system";
+const DEPLOYMENT = "api-gateway-controller-manager";
+const PRIORITY_CLASS = "api-gateway-priority-class";
+const SELECTOR = { "control-plane": "controller-manager" };
+
+const OPTIONS = {
+  help: HELP_OPTION,
+  image: {
+    type: "string",
+    help: "Image of the operator (its entrypoint is the apigw binary)",
+    default: `apigw:${APIGW_VERSION}`,
+    parse: (raw: string): Result<string, string> =>
+      raw === "" ? { ok: false, error: "must not be empty" } : { ok: true, value: raw },
+  },
+  replicas: {
+    type: "string",
+    help: "Operator replicas (one leads, the others stand by)",
+    default: "1",
+    parse: (raw: string): Result<number, string> =>
+      /^[1-9]\d*$/.test(raw)
+        ? { ok: true, value: Number(raw) }
+        : { ok: false, error: `"${raw}" is not a positive integer` },
+  },
+  output: {
+    type: "string",
+    short: "o",
+    help: "Output format: yaml (documents for kubectl apply -f -) or json (a v1 List)",
+    default: "yaml",
+    parse: outputFormat,
+  },
+} as const;
+
+export interface ManifestOptions {
+  image: string;
+  replicas: number;
+  version?: string;
+}
+
+export const manifestsCommand: Command = {
+  name: "manifests",
+  summary: "Print the manifests that install apigw (kubectl apply -f -)",
+  usage: "manifests [--image IMAGE] [--replicas N] [-o yaml|json]",
+  options: OPTIONS,
+  run(args, io) {
+    const parsed = parseOptions(OPTIONS, args, io.env);
+    if (!parsed.ok) return Promise.resolve(usageError(manifestsCommand, parsed.error, io));
+    const options = parsed.value;
+    if (options.help) {
+      io.stdout(commandHelp(manifestsCommand));
+      return Promise.resolve(EXIT_OK);
+    }
+    const objects = operatorManifests({ image: options.image, replicas: options.replicas });
+    io.stdout(options.output === "json" ? toJsonList(objects) : toYaml(objects));
+    return Promise.resolve(EXIT_OK);
+  },
+};
+
+/** Every object of an apigw installation, in apply order. */
+export function operatorManifests(options: ManifestOptions): Record<string, unknown>[] {
+  const version = options.version ?? APIGW_VERSION;
+  const labels = (component: string) => ({
+    "kyma-project.io/module": "api-gateway",
+    "app.kubernetes.io/name": "api-gateway-operator",
+    "app.kubernetes.io/instance": "api-gateway-operator-default",
+    "app.kubernetes.io/version": version,
+    "app.kubernetes.io/part-of": "api-gateway",
+    "app.kubernetes.io/component": component,
+  });
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: NAMESPACE, labels: { "kyma-project.io/module": "api-gateway" } },
+    },
+    ...CRDS.map((definition) => crdObject(definition)),
+    {
+      apiVersion: "scheduling.k8s.io/v1",
+      kind: "PriorityClass",
+      metadata: { name: PRIORITY_CLASS, labels: labels("operator") },
+      value: 2100000,
+      globalDefault: false,
+      description: "Scheduling priority of the API Gateway module's pods",
+    },
+    ...rbacObjects(NAMESPACE),
+    service(WEBHOOK_SERVICE, { name: "https-webhook", port: WEBHOOK_PORT }, labels("webhook")),
+    service(
+      "api-gateway-operator-metrics",
+      { name: "http-metrics", port: 8080 },
+      labels("operator"),
+    ),
+    deployment(options, labels("api-gateway-operator.kyma-project.io")),
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: DEPLOYMENT, namespace: NAMESPACE, labels: labels("operator") },
+      // One replica may always go: a drain never blocks, and with several replicas a standby
+      // takes over the Lease.
+      spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR } },
+    },
+  ];
+}
+
+function service(
+  name: string,
+  port: { name: string; port: number },
+  labels: Record<string, string>,
+): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: NAMESPACE, labels },
+    spec: {
+      selector: SELECTOR,
+      ports: [{ name: port.name, port: port.port, targetPort: port.port, protocol: "TCP" }],
+    },
+  };
+}
+
+function deployment(
+  options: ManifestOptions,
+  labels: Record<string, string>,
+): Record<string, unknown> {
+  const hardening = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    readOnlyRootFilesystem: true,
+  };
+  const fieldEnv = (name: string, fieldPath: string) => ({
+    name,
+    valueFrom: { fieldRef: { fieldPath } },
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: DEPLOYMENT,
+      namespace: NAMESPACE,
+      labels: { ...labels, ...SELECTOR },
+    },
+    spec: {
+      replicas: options.replicas,
+      selector: { matchLabels: SELECTOR },
+      template: {
+        metadata: {
+          labels: { ...labels, ...SELECTOR },
+          annotations: { "sidecar.istio.io/inject": "false" },
+        },
+        spec: {
+          serviceAccountName: SERVICE_ACCOUNT,
+          priorityClassName: PRIORITY_CLASS,
+          terminationGracePeriodSeconds: 10,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{
+            name: "manager",
+            image: options.image,
+            args: [
+              "operator",
+              "--leader-elect",
+              "--metrics-bind-address=:8080",
+              "--health-probe-bind-address=:8081",
+            ],
+            env: [
+              fieldEnv("POD_NAME", "metadata.name"),
+              fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+              { name: "oathkeeper", value: SHIPPED_IMAGES.oathkeeper },
+              { name: "oathkeeper-maester", value: SHIPPED_IMAGES.maester },
+              { name: "busybox", value: SHIPPED_IMAGES.busybox },
+            ],
+            ports: [
+              { name: "metrics", containerPort: 8080, protocol: "TCP" },
+              { name: "probes", containerPort: 8081, protocol: "TCP" },
+              { name: "webhook", containerPort: WEBHOOK_PORT, protocol: "TCP" },
+            ],
+            livenessProbe: {
+              httpGet: { path: "/healthz", port: 8081 },
+              initialDelaySeconds: 15,
+              periodSeconds: 20,
+            },
+            readinessProbe: {
+              httpGet: { path: "/readyz", port: 8081 },
+              initialDelaySeconds: 5,
+              periodSeconds: 10,
+            },
+            resources: {
+              requests: { cpu: "10m", memory: "128Mi" },
+              limits: { cpu: "500m", memory: "512Mi" },
+            },
+            securityContext: hardening,
+          }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * `apigw operator`: runs the APIRule, RateLimit and APIGateway controllers against the cluster
+ * (operator-config.md). Flags keep upstream's names and defaults; the options are parsed once
+ * into a frozen config, and bad options stop startup with every problem listed.
+ */
+import { HELP_OPTION, LOG_LEVEL_OPTION, parseOptions, type Result } from "../config.ts";
+import { parseGoDuration } from "../api/duration.ts";
+import { createLogger } from "../lib/log.ts";
+import { loadConnection } from "../kube/connection.ts";
+import { type ListenAddress, type OperatorConfig, runOperator } from "../controllers/operator.ts";
+import { type Command, commandHelp, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
+import { APIGW_VERSION } from "./version.ts";
+
+/** The Lease upstream's operator elects its leader with (operator-config.md §4). */
+export const LEASE_NAME = "69358922.kyma-project.io";
+
+const OPTIONS = {
+  help: HELP_OPTION,
+  "log-level": LOG_LEVEL_OPTION,
+  kubeconfig: {
+    type: "string",
+    help: "Kubeconfig file to reach the apiserver (default: in-cluster ServiceAccount)",
+    env: "KUBECONFIG",
+    parse: path,
+  },
+  namespace: {
+    type: "string",
+    help: "Namespace of the operator, where its leader-election Lease lives",
+    env: "POD_NAMESPACE",
+    // Upstream's namespace: existing clusters, RBAC and dashboards expect it.
+    default: "kyma-system",
+    parse: path,
+  },
+  "metrics-bind-address": {
+    type: "string",
+    help: 'Address of the Prometheus /metrics listener, e.g. ":8080"; "0" disables it',
+    default: ":8080",
+    parse: address,
+  },
+  "health-probe-bind-address": {
+    type: "string",
+    help: 'Address of the /healthz and /readyz listener; "0" disables it',
+    default: ":8081",
+    parse: address,
+  },
+  "leader-elect": {
+    type: "boolean",
+    help: "Elect a leader with a Lease so that only one replica reconciles",
+  },
+  "leader-elect-lease-duration": {
+    type: "string",
+    help: "How long a leader's Lease stays valid without renewal",
+    // controller-runtime's defaults: existing deployments keep their failover timing.
+    default: "15s",
+    parse: duration,
+  },
+  "leader-elect-renew-deadline": {
+    type: "string",
+    help: "How long the leader tries to renew before it gives up (less than the lease duration)",
+    default: "10s",
+    parse: duration,
+  },
+  "leader-elect-retry-period": {
+    type: "string",
+    help: "Pause between attempts to acquire or renew the Lease",
+    default: "2s",
+    parse: duration,
+  },
+  "rate-limiter-burst": {
+    type: "string",
+    help: "Burst of the token bucket shared by every controller's retries",
+    default: "200",
+    parse: positiveInteger,
+  },
+  "rate-limiter-frequency": {
+    type: "string",
+    help: "Refill of that token bucket, retries per second",
+    default: "30",
+    parse: positiveInteger,
+  },
+  "failure-base-delay": {
+    type: "string",
+    help: "First retry delay of a key after a failed reconcile (doubles per failure)",
+    default: "1s",
+    parse: duration,
+  },
+  "failure-max-delay": {
+    type: "string",
+    help: "Longest retry delay of a key",
+    default: "1000s",
+    parse: duration,
+  },
+  "reconciliation-interval": {
+    type: "string",
+    help: "Re-check period of a reconciled APIRule",
+    // Upstream's code default (its docs say 60m).
+    default: "30m",
+    parse: duration,
+  },
+  "migration-interval": {
+    type: "string",
+    help: "Accepted for compatibility with upstream's Deployment; apigw has no Ory migration steps",
+    default: "1m",
+    parse: duration,
+  },
+  "max-concurrent-reconciles": {
+    type: "string",
+    help: "APIRules reconciled at once (RateLimits: half of it; APIGateways: one)",
+    // Eight keeps a small apiserver busy without queueing behind itself.
+    default: "8",
+    parse: positiveInteger,
+  },
+  "oathkeeper-image": {
+    type: "string",
+    help: "Image of the Ory Oathkeeper Deployment",
+    env: "oathkeeper",
+    parse: anyText,
+  },
+  "oathkeeper-maester-image": {
+    type: "string",
+    help: "Image of its maester sidecar",
+    env: "oathkeeper-maester",
+    parse: anyText,
+  },
+  "busybox-image": {
+    type: "string",
+    help: "Image of its init container",
+    env: "busybox",
+    parse: anyText,
+  },
+  "module-version": {
+    type: "string",
+    help: "Value of app.kubernetes.io/version on the objects the operator installs",
+    default: APIGW_VERSION,
+    parse: anyText,
+  },
+  "leader-elect-identity": {
+    type: "string",
+    help: "This replica's name in the Lease (default: the pod name, else host name and a UUID)",
+    env: "POD_NAME",
+    parse: anyText,
+  },
+} as const;
+
+export const operatorCommand: Command = {
+  name: "operator",
+  summary: "Run the APIRule, RateLimit and APIGateway controllers against a cluster",
+  usage: "operator [--kubeconfig FILE] [--leader-elect] [options]",
+  description: [
+    "Watches apigw's CRs and what they depend on, applies exactly the objects `render` would",
+    "produce (server-side apply, field manager apigw), deletes the objects it owns that are no",
+    "longer wanted, and writes each CR's status. Serves /healthz, /readyz (once every informer",
+    "has synced) and /metrics. Runs until SIGINT/SIGTERM; exits 1 when it loses leadership.",
+    "",
+    "The Oathkeeper images are read from the upstream variables `oathkeeper`,",
+    "`oathkeeper-maester` and `busybox` when their flags are not given.",
+  ].join("\n"),
+  options: OPTIONS,
+  async run(args, io) {
+    const parsed = parseOptions(OPTIONS, args, io.env);
+    if (!parsed.ok) return usageError(operatorCommand, parsed.error, io);
+    const options = parsed.value;
+    if (options.help) {
+      io.stdout(commandHelp(operatorCommand));
+      return EXIT_OK;
+    }
+    const problems: string[] = [];
+    if (options["leader-elect-renew-deadline"] >= options["leader-elect-lease-duration"]) {
+      problems.push(
+        "--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration",
+      );
+    }
+    if (problems.length > 0) return usageError(operatorCommand, problems, io);
+    const log = createLogger({ level: options["log-level"] ?? "info" });
+    const connection = await loadConnection(options.kubeconfig, io.env);
+    if (!connection.ok) {
+      log.error("Failed to load the cluster connection", { error: connection.error });
+      return EXIT_USAGE;
+    }
+    const concurrency = options["max-concurrent-reconciles"];
+    const config: OperatorConfig = Object.freeze({
+      namespace: options.namespace,
+      metricsAddress: options["metrics-bind-address"],
+      probesAddress: options["health-probe-bind-address"],
+      leaderElection: Object.freeze({
+        enabled: options["leader-elect"],
+        leaseName: LEASE_NAME,
+        identity: options["leader-elect-identity"] ?? `${Deno.hostname()}_${crypto.randomUUID()}`,
+        leaseDurationMs: options["leader-elect-lease-duration"],
+        renewDeadlineMs: options["leader-elect-renew-deadline"],
+        retryPeriodMs: options["leader-elect-retry-period"],
+      }),
+      rateLimiter: Object.freeze({
+        baseDelayMs: options["failure-base-delay"],
+        maxDelayMs: options["failure-max-delay"],
+        qps: options["rate-limiter-frequency"],
+        burst: options["rate-limiter-burst"],
+      }),
+      reconciliationIntervalMs: options["reconciliation-interval"],
+      concurrency: Object.freeze({
+        apirule: concurrency,
+        ratelimit: Math.max(1, Math.floor(concurrency / 2)),
+        apigateway: 1,
+      }),
+      images: Object.freeze({
+        oathkeeper: options["oathkeeper-image"] ?? "",
+        maester: options["oathkeeper-maester-image"] ?? "",
+        busybox: options["busybox-image"] ?? "",
+      }),
+      moduleVersion: options["module-version"],
+    });
+    log.info("Starting operator", {
+      version: APIGW_VERSION,
+      leaderElection: config.leaderElection.enabled,
+      identity: config.leaderElection.identity,
+    });
+    return await runOperator(config, { connection: connection.value, log, signal: io.signal });
+  },
+};
+
+function path(raw: string): Result<string, string> {
+  return raw === "" ? { ok: false, error: "must not be empty" } : { ok: true, value: raw };
+}
+
+function anyText(raw: string): Result<string, string> {
+  return { ok: true, value: raw };
+}
+
+/** Go-style durations (`500ms`, `15s`, `30m`), in milliseconds. */
+function duration(raw: string): Result<number, string> {
+  const parsed = parseGoDuration(raw);
+  if (!parsed.ok) return { ok: false, error: `"${raw}" is ${parsed.error}` };
+  if (parsed.value <= 0n) return { ok: false, error: `"${raw}" must be positive` };
+  return { ok: true, value: Number(parsed.value / 1_000_000n) };
+}
+
+function positiveInteger(raw: string): Result<number, string> {
+  return /^[1-9]\d*$/.test(raw)
+    ? { ok: true, value: Number(raw) }
+    : { ok: false, error: `"${raw}" is not a positive integer` };
+}
+
+/** `host:port`, `:port` (all interfaces) or `0` (disabled), as controller-runtime takes them. */
+function address(raw: string): Result<ListenAddress | undefined, string> {
+  if (raw === "0") return { ok: true, value: undefined };
+  const match = /^(.*):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    return { ok: false, error: `"${raw}" is not an address like ":8080" or "127.0.0.1:8080"` };
+  }
+  const host = match[1] ?? "";
+  return {
+    ok: true,
+    value: { hostname: host === "" ? "0.0.0.0" : host.replace(/^\[|\]$/g, ""), port },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The APIRule controller (apirule-v2.md §4, §14–§16; apirule-v1beta1.md §8, §11–§12): plans each
+ * APIRule from the cache with the same planner `render` uses, and carries the plan out. Objects an
+ * APIRule owns carry its owner labels and may live in other namespaces; only objects with those
+ * labels are ever updated or deleted. The finalizer is added before the first object exists, so
+ * deleting the APIRule always runs its cleanup.
+ */
+import { isOwnedBy } from "../../core/apirule/labels.ts";
+import { planAPIRule } from "../../core/apirule/plan.ts";
+import { statusV2 } from "../../core/apirule/status_v2.ts";
+import type { KubeClient } from "../../kube/client.ts";
+import type { EventRecorder } from "../../kube/events.ts";
+import { splitKey } from "../../kube/object.ts";
+import type { ClusterCache } from "../cache.ts";
+import type { Controller } from "../controller.ts";
+import { executePlan, type Failure } from "../execute_plan.ts";
+import type { OperatorMetrics } from "../operator_metrics.ts";
+import { outcomeOf } from "../outcome.ts";
+
+export interface APIRuleControllerDeps {
+  client: KubeClient;
+  cache: ClusterCache;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  now: () => Date;
+  /** Re-check of a reconciled APIRule (`--reconciliation-interval`). */
+  reconciliationIntervalMs: number;
+}
+
+const GROUP = "gateway.kyma-project.io";
+
+/** The controller of APIRules (read in the storage version, v2alpha1). */
+export function apiRuleController(deps: APIRuleControllerDeps): Controller {
+  return {
+    name: "apirule",
+    async reconcile(key, context) {
+      const { namespace, name } = splitKey(key);
+      const cr = deps.cache.get(GROUP, "APIRule", namespace, name);
+      // Gone: its finalizer saw to its objects (or someone removed it, and with it the cleanup).
+      if (cr === undefined) return { kind: "done" };
+      const now = deps.now();
+      const plan = planAPIRule(cr, deps.cache.snapshot(), { now });
+      const execution = await executePlan(cr, plan, {
+        owns: (object) => isOwnedBy(object.metadata.labels, name, namespace),
+        failureStatus: (failures) => statusV2("Error", describeFailures(failures), now),
+      }, { ...deps, ...context });
+      if (execution.kind === "crFailed" && execution.error.reason === "Conflict") {
+        deps.metrics.apiRuleModifiedErrors.inc();
+      }
+      const outcome = outcomeOf(execution, plan, {
+        what: `APIRule "${key}"`,
+        recheckAfterMs: deps.reconciliationIntervalMs,
+      });
+      context.log.info("Reconciled APIRule", { state: plan.state, outcome: outcome.kind });
+      return outcome;
+    },
+  };
+}
+
+/** §14: one line per object kind, `<Kind>Errors: <err1>, <err2>`. */
+export function describeFailures(failures: readonly Failure[]): string {
+  const byKind = new Map<string, string[]>();
+  for (const failure of failures) {
+    const kind = STATUS_KIND[failure.object.kind] ?? "ApiRule";
+    byKind.set(kind, [...(byKind.get(kind) ?? []), failure.error.message]);
+  }
+  return [...byKind].map(([kind, errors]) => `${kind}Errors: ${errors.join(", ")}`).join("\n");
+}
+
+const STATUS_KIND: Record<string, string> = {
+  VirtualService: "VirtualService",
+  AuthorizationPolicy: "AuthorizationPolicy",
+  RequestAuthentication: "RequestAuthentication",
+  Rule: "AccessRule",
+};
