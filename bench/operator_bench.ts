@@ -88,11 +88,12 @@ async function run(): Promise<void> {
     await operator.waitIdle({ timeoutMs: 120_000 });
     await sampleRss();
 
+    // From the moment the apiserver has stored the change (the apply answered) until the
+    // VirtualService shows it: what the operator adds, without the harness's own write.
     const latencies: number[] = [];
     for (let c = 0; c < CHANGES; c++) {
       const i = c % RULES;
       const path = `/v${c + 1}`;
-      const changed = performance.now();
       await applyAsAdmin(
         cluster,
         apiRule(NS, `rule-${i}`, {
@@ -101,6 +102,7 @@ async function run(): Promise<void> {
           paths: [path],
         }),
       );
+      const changed = performance.now();
       await poll(async () => {
         const list = await items(
           cluster,
@@ -108,10 +110,7 @@ async function run(): Promise<void> {
             encodeURIComponent(`apirule.gateway.kyma-project.io/name=rule-${i}`)
           }`,
         );
-        return JSON.stringify(list[0]?.spec).includes(`"^${path}$"`) ||
-            JSON.stringify(list[0]?.spec).includes(`${path}`)
-          ? true
-          : undefined;
+        return JSON.stringify(list[0]?.spec).includes(`${path}`) ? true : undefined;
       }, { timeoutMs: 30_000, intervalMs: 5, what: `change ${c} to be applied` });
       latencies.push(performance.now() - changed);
     }

@@ -171,7 +171,10 @@ export const operatorCommand: Command = {
       );
     }
     if (problems.length > 0) return usageError(operatorCommand, problems, io);
-    const log = createLogger({ level: options["log-level"] ?? "info" });
+    const log = createLogger({
+      level: options["log-level"] ?? "info",
+      write: (line) => io.stderr(line + "\n"),
+    });
     const connection = await loadConnection(options.kubeconfig, io.env);
     if (!connection.ok) {
       log.error("Failed to load the cluster connection", { error: connection.error });

@@ -72,19 +72,13 @@ export async function runOperator(
     ratelimit: new WorkQueue(config.rateLimiter),
     apigateway: new WorkQueue(config.rateLimiter),
   };
-  // Assigned once the client exists, and the client needs the metrics that read it.
-  // deno-lint-ignore prefer-const
-  let cache: ClusterCache | undefined;
   let leader: LeaderElector | undefined;
   const metrics = createOperatorMetrics({
     queues: () => CONTROLLERS.map(({ name }) => ({ controller: name, ...queues[name].stats })),
+    // Read at scrape time only, once the cache below exists.
     informers: () =>
-      cache?.informers.map((i) => ({
-        resource: i.name,
-        synced: i.synced,
-        objects: i.store.size,
-      })) ?? [],
-    owned: () => (cache === undefined ? [] : ownedCounts(cache)),
+      cache.informers.map((i) => ({ resource: i.name, synced: i.synced, objects: i.store.size })),
+    owned: () => ownedCounts(cache),
     leader: () => leader === undefined ? true : leader.isLeader(),
   });
   const client = createKubeClient(deps.connection, {
@@ -96,7 +90,7 @@ export async function runOperator(
       }
     },
   });
-  cache = new ClusterCache(client, log);
+  const cache = new ClusterCache(client, log);
   for (const { name } of CONTROLLERS) {
     queues[name].onAdd = () => metrics.queueAdds.inc({ controller: name });
   }
@@ -134,7 +128,6 @@ export async function runOperator(
     }),
   };
   const servers: Deno.HttpServer[] = [];
-  const readyCache = cache;
   const serve = (what: string, address: ListenAddress, handler: (r: Request) => Response) => {
     const server = Deno.serve({
       hostname: address.hostname,
@@ -145,14 +138,14 @@ export async function runOperator(
     servers.push(server);
   };
   if (config.probesAddress !== undefined) {
-    serve("probes", config.probesAddress, probeHandler({ ready: () => readyCache.synced }));
+    serve("probes", config.probesAddress, probeHandler({ ready: () => cache.synced }));
   }
   if (config.metricsAddress !== undefined) {
     serve(
       "metrics",
       config.metricsAddress,
       probeHandler({
-        ready: () => readyCache.synced,
+        ready: () => cache.synced,
         metrics: () => metrics.registry.render(),
       }),
     );
@@ -166,7 +159,7 @@ export async function runOperator(
   }
   const runAll = async (leading: AbortSignal) => {
     for (const { name, group, kind } of CONTROLLERS) {
-      for (const object of readyCache.informer(group, kind).store.list()) {
+      for (const object of cache.informer(group, kind).store.list()) {
         queues[name].add(crKey(object));
       }
     }

@@ -123,6 +123,11 @@ export function createOperatorMetrics(sources: {
     () => [{ labels: {}, value: Deno.memoryUsage().heapTotal }],
   );
   registry.gaugeFunction(
+    "process_external_memory_bytes",
+    "Memory of objects outside the V8 heap (buffers), in bytes",
+    () => [{ labels: {}, value: Deno.memoryUsage().external }],
+  );
+  registry.gaugeFunction(
     "process_start_time_seconds",
     "Start time of the process since the Unix epoch, in seconds",
     () => [{ labels: {}, value: startSeconds }],

@@ -100,11 +100,19 @@ export function createKubeClient(connection: Connection, options: ClientOptions 
   ): Promise<Result<unknown, KubeError>> {
     const what = `${method} ${path}`;
     const started = performance.now();
-    const signals = [AbortSignal.timeout(timeoutMs)];
-    if (request.signal !== undefined) signals.push(request.signal);
+    // One controller and a timer cleared at the end, rather than AbortSignal.timeout(): a pending
+    // timeout signal keeps the request's resources alive for its whole duration.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const forward = () => controller.abort(request.signal?.reason);
+    if (request.signal?.aborted) forward();
+    else request.signal?.addEventListener("abort", forward, { once: true });
     let status: number | undefined;
     try {
-      const response = await send(method, path, request, AbortSignal.any(signals));
+      const response = await send(method, path, request, controller.signal);
       status = response.status;
       const text = await response.text();
       const body = parseJson(text);
@@ -113,6 +121,8 @@ export function createKubeClient(connection: Connection, options: ClientOptions 
     } catch (error) {
       return { ok: false, error: unavailable(what, error) };
     } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", forward);
       observe({ method, status, durationMs: performance.now() - started });
     }
   }
@@ -156,8 +166,9 @@ export function createKubeClient(connection: Connection, options: ClientOptions 
 }
 
 /**
- * The JSON values of a newline-delimited stream, until it ends or `signal` aborts. Each read
- * races the signal: an aborted fetch does not always fail a pending read of an idle HTTP/2 body.
+ * The JSON values of a newline-delimited stream, until it ends or `signal` aborts. An abort
+ * cancels the reader itself: an aborted fetch does not always fail a pending read of an idle
+ * HTTP/2 body, and racing each read against the signal would keep every chunk reachable.
  */
 async function* jsonLines(
   body: ReadableStream<Uint8Array>,
@@ -167,22 +178,19 @@ async function* jsonLines(
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<"aborted">((resolve) => {
-    onAbort = () => resolve("aborted");
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
+  const cancel = () => void reader.cancel().catch(() => {});
+  if (signal.aborted) cancel();
+  else signal.addEventListener("abort", cancel, { once: true });
   try {
     while (true) {
-      let chunk: ReadableStreamReadResult<Uint8Array> | "aborted";
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await Promise.race([reader.read(), aborted]);
+        chunk = await reader.read();
       } catch (error) {
+        if (signal.aborted) return;
         throw unavailable(what, error);
       }
-      if (chunk === "aborted") return;
-      if (chunk.done) break;
+      if (chunk.done || signal.aborted) return;
       buffer += decoder.decode(chunk.value, { stream: true });
       let newline: number;
       while ((newline = buffer.indexOf("\n")) !== -1) {
@@ -191,12 +199,9 @@ async function* jsonLines(
         if (line !== "") yield parseJson(line);
       }
     }
-    buffer += decoder.decode();
-    if (buffer.trim() !== "") yield parseJson(buffer.trim());
   } finally {
-    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-    // Not awaited: the stream may already be errored by an abort.
-    reader.cancel().catch(() => {});
+    signal.removeEventListener("abort", cancel);
+    cancel();
   }
 }
 

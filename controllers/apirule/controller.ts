@@ -3,7 +3,8 @@
  * APIRule from the cache with the same planner `render` uses, and carries the plan out. Objects an
  * APIRule owns carry its owner labels and may live in other namespaces; only objects with those
  * labels are ever updated or deleted. The finalizer is added before the first object exists, so
- * deleting the APIRule always runs its cleanup.
+ * deleting the APIRule runs its cleanup; should the finalizer be removed by hand, the objects apigw
+ * wrote for the vanished APIRule are deleted once the apiserver confirms it is gone.
  */
 import { isOwnedBy } from "../../core/apirule/labels.ts";
 import { planAPIRule } from "../../core/apirule/plan.ts";
@@ -12,7 +13,10 @@ import type { KubeClient } from "../../kube/client.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { splitKey } from "../../kube/object.ts";
 import type { ClusterCache } from "../cache.ts";
-import type { Controller } from "../controller.ts";
+import type { Controller, Outcome, ReconcileContext } from "../controller.ts";
+import { deleteOrphans } from "../orphans.ts";
+import { getObject } from "../../kube/objects.ts";
+import { resourceType } from "../../kube/resources.ts";
 import { executePlan, type Failure } from "../execute_plan.ts";
 import type { OperatorMetrics } from "../operator_metrics.ts";
 import { outcomeOf } from "../outcome.ts";
@@ -28,6 +32,13 @@ export interface APIRuleControllerDeps {
 }
 
 const GROUP = "gateway.kyma-project.io";
+const APIRULE = resourceType(GROUP, "APIRule");
+const OWNED = [
+  ["security.istio.io", "AuthorizationPolicy"],
+  ["security.istio.io", "RequestAuthentication"],
+  ["networking.istio.io", "VirtualService"],
+  ["oathkeeper.ory.sh", "Rule"],
+] as const;
 
 /** The controller of APIRules (read in the storage version, v2alpha1). */
 export function apiRuleController(deps: APIRuleControllerDeps): Controller {
@@ -36,8 +47,7 @@ export function apiRuleController(deps: APIRuleControllerDeps): Controller {
     async reconcile(key, context) {
       const { namespace, name } = splitKey(key);
       const cr = deps.cache.get(GROUP, "APIRule", namespace, name);
-      // Gone: its finalizer saw to its objects (or someone removed it, and with it the cleanup).
-      if (cr === undefined) return { kind: "done" };
+      if (cr === undefined) return await removeOrphans({ namespace, name }, deps, context);
       const now = deps.now();
       const plan = planAPIRule(cr, deps.cache.snapshot(), { now });
       const execution = await executePlan(cr, plan, {
@@ -55,6 +65,30 @@ export function apiRuleController(deps: APIRuleControllerDeps): Controller {
       return outcome;
     },
   };
+}
+
+/** Objects still labelled for an APIRule that does not exist (see orphans.ts). */
+async function removeOrphans(
+  owner: { namespace: string; name: string },
+  deps: APIRuleControllerDeps,
+  context: ReconcileContext,
+): Promise<Outcome> {
+  const snapshot = deps.cache.snapshot();
+  const owned = OWNED.flatMap(([group, kind]) =>
+    snapshot.list(group, kind).filter((o) =>
+      isOwnedBy(o.metadata.labels, owner.name, owner.namespace)
+    )
+  );
+  if (owned.length === 0) return { kind: "done" };
+  const live = await getObject(deps.client, { type: APIRULE, ...owner }, {
+    signal: context.signal,
+  });
+  if (live.ok) return { kind: "done" }; // The cache has not seen it yet; its event will come.
+  if (live.error.reason !== "NotFound") return { kind: "retry", error: live.error };
+  const errors = await deleteOrphans(owned, { ...deps, ...context });
+  return errors.length === 0
+    ? { kind: "done" }
+    : { kind: "retry", error: new Error(errors.map((e) => e.message).join("; ")) };
 }
 
 /** §14: one line per object kind, `<Kind>Errors: <err1>, <err2>`. */

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { INFORMERS } from "../controllers/cache.ts";
+import type { CommandIO } from "./command.ts";
+import { manifestsCommand, operatorManifests } from "./manifests.ts";
+
+type Json = Record<string, unknown>;
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+function rulesOf(objects: Json[], kind: string, namespace?: string): Rule[] {
+  return objects.filter((o) =>
+    o.kind === kind && (o.metadata as Json | undefined)?.name === "api-gateway-manager-role" &&
+    (namespace === undefined || (o.metadata as Json).namespace === namespace)
+  ).flatMap((o) => o.rules as Rule[]);
+}
+
+function allows(rules: Rule[], group: string, resource: string, verb: string): boolean {
+  return rules.some((r) =>
+    r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) &&
+    r.resourceNames === undefined
+  );
+}
+
+Deno.test("operatorManifests() lets the operator list and watch everything it caches", async (t) => {
+  const objects = operatorManifests({ image: "apigw:test", replicas: 2 });
+  const cluster = rulesOf(objects, "ClusterRole");
+  for (const informer of INFORMERS) {
+    const { group, plural } = informer.type;
+    const scope = informer.namespace ?? "all namespaces";
+    await t.step(`${plural}.${group || "core"} in ${scope}`, () => {
+      const rules = informer.namespace === undefined
+        ? cluster
+        : [...cluster, ...rulesOf(objects, "Role", informer.namespace)];
+      for (const verb of ["list", "watch"]) {
+        assert.ok(allows(rules, group, plural, verb), `${verb} ${plural} in ${scope}`);
+      }
+    });
+  }
+});
+
+Deno.test("operatorManifests() ships upstream's names and the requested image and replicas", () => {
+  const objects = operatorManifests({ image: "registry.example/apigw:1.2.3", replicas: 2 });
+  const names = objects.map((o) => `${o.kind} ${(o.metadata as Json).name}`);
+  for (
+    const expected of [
+      "Namespace kyma-system",
+      "CustomResourceDefinition apirules.gateway.kyma-project.io",
+      "ServiceAccount api-gateway-controller-manager",
+      "ClusterRoleBinding api-gateway-manager-rolebinding",
+      "Role api-gateway-leader-election-role",
+      "Service api-gateway-webhook-service",
+      "Service api-gateway-operator-metrics",
+      "Deployment api-gateway-controller-manager",
+      "PodDisruptionBudget api-gateway-controller-manager",
+      "PriorityClass api-gateway-priority-class",
+    ]
+  ) {
+    assert.ok(names.includes(expected), `missing ${expected}`);
+  }
+  const deployment = objects.find((o) => o.kind === "Deployment") as Json;
+  const spec = deployment.spec as Json;
+  assert.equal(spec.replicas, 2);
+  const container = ((spec.template as Json).spec as Json).containers as Json[];
+  assert.equal(container[0]!.image, "registry.example/apigw:1.2.3");
+  assert.ok((container[0]!.args as string[]).includes("--leader-elect"));
+});
+
+Deno.test("manifestsCommand prints YAML documents for kubectl apply -f -", async () => {
+  const out: string[] = [];
+  const io: CommandIO = {
+    stdout: (text) => void out.push(text),
+    stderr: () => {},
+    env: () => undefined,
+    signal: new AbortController().signal,
+  };
+  assert.equal(await manifestsCommand.run(["--replicas", "3"], io), 0);
+  const text = out.join("");
+  assert.ok(text.includes("replicas: 3"));
+  assert.equal(text.split("\n---\n").length, operatorManifests({ image: "x", replicas: 3 }).length);
+});
