@@ -1,7 +1,9 @@
 /**
  * `apigw manifests`: everything to install apigw with `kubectl apply -f -` — namespace, CRDs,
  * RBAC (cli/manifests_rbac.ts), the operator Deployment with its PriorityClass and
- * PodDisruptionBudget, and the webhook and metrics Services (operator-config.md §7).
+ * PodDisruptionBudget, the webhook and metrics Services (operator-config.md §7), and the
+ * `apigw authz` service (proxy/manifests.ts). `--extension-provider` prints the Istio mesh
+ * config that points Envoy at that service instead.
  */
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
@@ -9,6 +11,7 @@ import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
 import { type Command, commandHelp, EXIT_OK, usageError } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
 import { outputFormat, toJsonList, toYaml } from "./output.ts";
+import { authzManifests, extensionProvider, kymaAuthorizer } from "../proxy/manifests.ts";
 import { APIGW_VERSION } from "./version.ts";
 
 const NAMESPACE = "kyma-system";
@@ -34,6 +37,19 @@ const OPTIONS = {
         ? { ok: true, value: Number(raw) }
         : { ok: false, error: `"${raw}" is not a positive integer` },
   },
+  "authz-replicas": {
+    type: "string",
+    help: "Replicas of the apigw authz Deployment (0 leaves the authz service out)",
+    default: "2",
+    parse: (raw: string): Result<number, string> =>
+      /^(0|[1-9]\d*)$/.test(raw)
+        ? { ok: true, value: Number(raw) }
+        : { ok: false, error: `"${raw}" is not a non-negative integer` },
+  },
+  "extension-provider": {
+    type: "boolean",
+    help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
+  },
   output: {
     type: "string",
     short: "o",
@@ -46,13 +62,16 @@ const OPTIONS = {
 export interface ManifestOptions {
   image: string;
   replicas: number;
+  /** Replicas of `apigw authz`; 0 or absent leaves its objects out. */
+  authzReplicas?: number;
   version?: string;
 }
 
 export const manifestsCommand: Command = {
   name: "manifests",
   summary: "Print the manifests that install apigw (kubectl apply -f -)",
-  usage: "manifests [--image IMAGE] [--replicas N] [-o yaml|json]",
+  usage:
+    "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider] [-o yaml|json]",
   options: OPTIONS,
   run(args, io) {
     const parsed = parseOptions(OPTIONS, args, io.env);
@@ -62,7 +81,22 @@ export const manifestsCommand: Command = {
       io.stdout(commandHelp(manifestsCommand));
       return Promise.resolve(EXIT_OK);
     }
-    const objects = operatorManifests({ image: options.image, replicas: options.replicas });
+    if (options["extension-provider"]) {
+      const authz = { image: options.image };
+      const snippet = {
+        meshConfig: { extensionProviders: [extensionProvider(authz)] },
+        kymaIstio: { spec: { config: { authorizers: [kymaAuthorizer(authz)] } } },
+      };
+      io.stdout(
+        options.output === "json" ? `${JSON.stringify(snippet, null, 2)}\n` : toYaml([snippet]),
+      );
+      return Promise.resolve(EXIT_OK);
+    }
+    const objects = operatorManifests({
+      image: options.image,
+      replicas: options.replicas,
+      authzReplicas: options["authz-replicas"],
+    });
     io.stdout(options.output === "json" ? toJsonList(objects) : toYaml(objects));
     return Promise.resolve(EXIT_OK);
   },
@@ -110,6 +144,13 @@ export function operatorManifests(options: ManifestOptions): Record<string, unkn
       // takes over the Lease.
       spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR } },
     },
+    ...(options.authzReplicas
+      ? authzManifests({
+        image: options.image,
+        namespace: NAMESPACE,
+        replicas: options.authzReplicas,
+      })
+      : []),
   ];
 }
 

@@ -81,5 +81,59 @@ Deno.test("manifestsCommand prints YAML documents for kubectl apply -f -", async
   assert.equal(await manifestsCommand.run(["--replicas", "3"], io), 0);
   const text = out.join("");
   assert.ok(text.includes("replicas: 3"));
-  assert.equal(text.split("\n---\n").length, operatorManifests({ image: "x", replicas: 3 }).length);
+  assert.equal(
+    text.split("\n---\n").length,
+    operatorManifests({ image: "x", replicas: 3, authzReplicas: 2 }).length,
+  );
+});
+
+function captured(): { io: CommandIO; text: () => string } {
+  const out: string[] = [];
+  return {
+    io: {
+      stdout: (text) => void out.push(text),
+      stderr: () => {},
+      env: () => undefined,
+      signal: new AbortController().signal,
+    },
+    text: () => out.join(""),
+  };
+}
+
+Deno.test("manifestsCommand includes apigw authz unless --authz-replicas 0", async () => {
+  const withAuthz = captured();
+  assert.equal(
+    await manifestsCommand.run(["--authz-replicas", "3", "-o", "json"], withAuthz.io),
+    0,
+  );
+  const items = (JSON.parse(withAuthz.text()) as { items: Json[] }).items;
+  const authz = items.find((o) =>
+    o.kind === "Deployment" && (o.metadata as Json).name === "apigw-authz"
+  );
+  assert.ok(authz !== undefined, "the authz Deployment is installed");
+  assert.equal((authz.spec as Json).replicas, 3);
+  assert.ok(items.some((o) => o.kind === "Service" && (o.metadata as Json).name === "apigw-authz"));
+  const without = captured();
+  assert.equal(await manifestsCommand.run(["--authz-replicas", "0", "-o", "json"], without.io), 0);
+  assert.ok(!without.text().includes('"apigw-authz"'));
+  const bad = captured();
+  assert.equal(await manifestsCommand.run(["--authz-replicas", "-1"], bad.io), 2);
+});
+
+Deno.test("manifestsCommand --extension-provider prints the mesh config for Envoy", async () => {
+  const out = captured();
+  assert.equal(await manifestsCommand.run(["--extension-provider", "-o", "json"], out.io), 0);
+  const snippet = JSON.parse(out.text()) as Json;
+  const provider = ((snippet.meshConfig as Json).extensionProviders as Json[])[0]!;
+  assert.equal(provider.name, "apigw-authz");
+  assert.deepEqual(
+    [
+      (provider.envoyExtAuthzHttp as Json).timeout,
+      (provider.envoyExtAuthzHttp as Json).statusOnError,
+    ],
+    ["1s", "503"],
+  );
+  assert.ok(
+    JSON.stringify(snippet.kymaIstio).includes("apigw-authz.kyma-system.svc.cluster.local"),
+  );
 });

@@ -112,7 +112,7 @@ export function policyIndex(byHost: ReadonlyMap<string, readonly CompiledRule[]>
         : rule.auth.kind === "extAuth"
         ? rule.auth.restrictions
         : undefined;
-      return (jwt?.authentications ?? []).map((a) => a.jwksUri);
+      return (jwt?.authentications ?? []).flatMap((a) => a.jwksUri ?? []);
     })),
   ].sort();
   function rulesFor(host: string): readonly CompiledRule[] | undefined {

@@ -16,7 +16,8 @@ export type TokenLocation =
 
 export interface Authentication {
   issuer: string;
-  jwksUri: string;
+  /** Absent: found by OpenID Connect discovery from `issuer` (DP-JWKS-1 item 5). */
+  jwksUri?: string;
   locations: readonly TokenLocation[];
 }
 

@@ -19,6 +19,17 @@ export type KeySetResult =
   | { ok: true; keys: KeySet }
   | { ok: false; error: string; /** The caller's deadline passed first. */ late?: true };
 
+export type DiscoveryResult =
+  | { ok: true; jwksUri: string }
+  | { ok: false; error: string; late?: true };
+
+interface Discovery {
+  known?: { jwksUri: string; at: number };
+  inflight?: Promise<DiscoveryResult> | undefined;
+  failures: number;
+  retryAt: number;
+}
+
 /**
  * When the caller must have its answer, on the `performance.now()` clock. A timer exists only
  * while a caller actually waits for a fetch, never on the cached path.
@@ -64,6 +75,11 @@ export interface JwksManager {
     kid: string | undefined,
     deadline?: Deadline,
   ): Promise<KeySet | undefined>;
+  /**
+   * DP-JWKS-1 item 5: the `jwks_uri` of an issuer configured without one, by OpenID Connect
+   * discovery (`<issuer>/.well-known/openid-configuration`), with the same caps as key sets.
+   */
+  discover(issuer: string, deadline?: Deadline): Promise<DiscoveryResult>;
   /** Starts fetching sets not fetched yet, so first requests do not wait. */
   warm(uris: readonly string[]): void;
   /** Aborts running fetches and waits for them. */
@@ -151,15 +167,13 @@ export function createJwksManager(options: JwksOptions = {}): JwksManager {
     return inflight;
   }
 
-  async function fetchKeySet(
+  /** One capped GET of a JSON document (DP-JWKS-1 item 3); the caller interprets it. */
+  async function fetchJson(
     uri: string,
-  ): Promise<
-    { ok: true; keys: Omit<KeySet, "fetchedAt">; maxAgeMs?: number } | {
-      ok: false;
-      error: string;
-    }
-  > {
-    const allowed = checkUri(uri);
+    what: string,
+    accept: string,
+  ): Promise<{ ok: true; json: unknown; headers: Headers } | { ok: false; error: string }> {
+    const allowed = checkUri(uri, what);
     if (allowed !== undefined) return { ok: false, error: allowed };
     const abort = new AbortController();
     const timer = setTimeout(
@@ -172,27 +186,19 @@ export function createJwksManager(options: JwksOptions = {}): JwksManager {
       const response = await doFetch(uri, {
         redirect: "manual",
         signal: abort.signal,
-        headers: { accept: "application/json, application/jwk-set+json" },
+        headers: { accept },
       });
       if (response.status !== 200) {
         await response.body?.cancel();
-        return { ok: false, error: `JWKS endpoint answered ${response.status}` };
+        return { ok: false, error: `${what} endpoint answered ${response.status}` };
       }
       if (!/\bjson\b|\+json\b/.test(response.headers.get("content-type") ?? "")) {
         await response.body?.cancel();
-        return { ok: false, error: "JWKS response is not JSON" };
+        return { ok: false, error: `${what} response is not JSON` };
       }
       const text = await readCapped(response, o.maxBytes);
-      if (text === undefined) return { ok: false, error: `JWKS exceeds ${o.maxBytes} bytes` };
-      const keys = parseKeys(JSON.parse(text), o.maxKeys);
-      if (typeof keys === "string") return { ok: false, error: keys };
-      const kids = new Set(keys.flatMap((k) => typeof k.kid === "string" ? [k.kid] : []));
-      const maxAge = /max-age=(\d+)/.exec(response.headers.get("cache-control") ?? "");
-      return {
-        ok: true,
-        keys: { getKey: createLocalJWKSet({ keys }), kids },
-        ...(maxAge ? { maxAgeMs: Math.max(1_000, Number(maxAge[1]) * 1000) } : {}),
-      };
+      if (text === undefined) return { ok: false, error: `${what} exceeds ${o.maxBytes} bytes` };
+      return { ok: true, json: JSON.parse(text), headers: response.headers };
     } catch (error) {
       const cause = abort.signal.aborted ? abort.signal.reason : error;
       return { ok: false, error: cause instanceof Error ? cause.message : String(cause) };
@@ -202,7 +208,84 @@ export function createJwksManager(options: JwksOptions = {}): JwksManager {
     }
   }
 
+  async function fetchKeySet(
+    uri: string,
+  ): Promise<
+    { ok: true; keys: Omit<KeySet, "fetchedAt">; maxAgeMs?: number } | {
+      ok: false;
+      error: string;
+    }
+  > {
+    const fetched = await fetchJson(uri, "JWKS", "application/json, application/jwk-set+json");
+    if (!fetched.ok) return fetched;
+    const keys = parseKeys(fetched.json, o.maxKeys);
+    if (typeof keys === "string") return { ok: false, error: keys };
+    const kids = new Set(keys.flatMap((k) => typeof k.kid === "string" ? [k.kid] : []));
+    const maxAge = /max-age=(\d+)/.exec(fetched.headers.get("cache-control") ?? "");
+    return {
+      ok: true,
+      keys: { getKey: createLocalJWKSet({ keys }), kids },
+      ...(maxAge ? { maxAgeMs: Math.max(1_000, Number(maxAge[1]) * 1000) } : {}),
+    };
+  }
+
+  /**
+   * OpenID Connect Discovery 1.0 §4: the issuer's `jwks_uri`, from a document whose `issuer`
+   * must equal the configured one exactly (§4.3), cached like a key set (refreshed after
+   * `refreshMs`, the last good answer kept up to `maxStaleMs`, failures backed off).
+   */
+  const discovered = new Map<string, Discovery>();
+  function discover(issuer: string, deadline?: Deadline): Promise<DiscoveryResult> {
+    let entry = discovered.get(issuer);
+    if (entry === undefined) {
+      entry = { failures: 0, retryAt: -Infinity };
+      discovered.set(issuer, entry);
+    }
+    const t = now();
+    const known = entry.known;
+    if (known !== undefined && t - known.at <= o.maxStaleMs) {
+      if (t - known.at >= o.refreshMs && t >= entry.retryAt) void startDiscovery(issuer, entry);
+      return Promise.resolve({ ok: true, jwksUri: known.jwksUri });
+    }
+    if (entry.inflight === undefined && t < entry.retryAt) {
+      return Promise.resolve({
+        ok: false,
+        error: `OpenID configuration of "${issuer}" could not be fetched; retrying later`,
+      });
+    }
+    return raceDeadline(startDiscovery(issuer, entry), deadline);
+  }
+
+  function startDiscovery(issuer: string, entry: Discovery): Promise<DiscoveryResult> {
+    if (entry.inflight !== undefined) return entry.inflight;
+    const started = now();
+    const uri = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    const inflight = fetchJson(uri, "OpenID configuration", "application/json").then(
+      (fetched): DiscoveryResult => {
+        const result = fetched.ok ? jwksUriOf(fetched.json, issuer) : fetched;
+        if (result.ok) {
+          entry.known = { jwksUri: result.jwksUri, at: started };
+          entry.failures = 0;
+          entry.retryAt = -Infinity;
+          return result;
+        }
+        entry.failures++;
+        const backoff = Math.min(o.maxBackoffMs, o.minBackoffMs * 2 ** (entry.failures - 1));
+        entry.retryAt = started + backoff * (0.5 + Math.random() / 2);
+        o.log?.warn("Failed OpenID Connect discovery", { issuer, error: result.error });
+        return result;
+      },
+    ).finally(() => {
+      entry.inflight = undefined;
+      running.delete(inflight);
+    });
+    entry.inflight = inflight;
+    running.add(inflight);
+    return inflight;
+  }
+
   return {
+    discover,
     async keys(uri, deadline) {
       const entry = entryOf(uri);
       const t = now();
@@ -255,12 +338,12 @@ export function createJwksManager(options: JwksOptions = {}): JwksManager {
 }
 
 // DP-JWKS-1 item 3: HTTPS, except in-cluster `*.svc` names and loopback (no network hop).
-function checkUri(uri: string): string | undefined {
+function checkUri(uri: string, what = "JWKS"): string | undefined {
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    return `JWKS URI "${uri}" is not a URL`;
+    return `${what} URI "${uri}" is not a URL`;
   }
   if (url.protocol === "https:") return undefined;
   const host = url.hostname;
@@ -268,7 +351,28 @@ function checkUri(uri: string): string | undefined {
     host.endsWith(".svc") || host.endsWith(".svc.cluster.local");
   return url.protocol === "http:" && local
     ? undefined
-    : `JWKS URI "${uri}" must use https outside the cluster`;
+    : `${what} URI "${uri}" must use https outside the cluster`;
+}
+
+/** The `jwks_uri` of a discovery document, which must be about `issuer` (OIDC Discovery §4.3). */
+function jwksUriOf(document: unknown, issuer: string): DiscoveryResult {
+  if (typeof document !== "object" || document === null) {
+    return { ok: false, error: "OpenID configuration is not a JSON object" };
+  }
+  const fields = document as Record<string, unknown>;
+  if (fields.issuer !== issuer) {
+    return {
+      ok: false,
+      error: `OpenID configuration names issuer ${JSON.stringify(fields.issuer)}, not "${issuer}"`,
+    };
+  }
+  if (typeof fields.jwks_uri !== "string" || fields.jwks_uri === "") {
+    return { ok: false, error: "OpenID configuration has no jwks_uri" };
+  }
+  const rejected = checkUri(fields.jwks_uri);
+  return rejected === undefined
+    ? { ok: true, jwksUri: fields.jwks_uri }
+    : { ok: false, error: rejected };
 }
 
 function parseKeys(value: unknown, maxKeys: number): Record<string, unknown>[] | string {
@@ -322,12 +426,12 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
   return new TextDecoder().decode(bytes);
 }
 
-function raceDeadline(
-  work: Promise<KeySetResult>,
+function raceDeadline<T extends KeySetResult | DiscoveryResult>(
+  work: Promise<T>,
   deadline: Deadline | undefined,
-): Promise<KeySetResult> {
+): Promise<T | { ok: false; error: string; late: true }> {
   if (deadline === undefined) return work;
-  const late: KeySetResult = { ok: false, error: "Decision deadline passed", late: true };
+  const late = { ok: false as const, error: "Decision deadline passed", late: true as const };
   const remaining = deadline.at - performance.now();
   if (remaining <= 0) return Promise.resolve(late);
   return new Promise((resolve) => {

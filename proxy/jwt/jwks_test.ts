@@ -130,3 +130,42 @@ async function waitFor(condition: () => boolean): Promise<void> {
     what: "JWKS fetch",
   });
 }
+
+Deno.test("DP-JWKS-1 item 5 finds the keys of an issuer by OpenID Connect discovery", async () => {
+  await withManager(async ({ idp, jwks, time }) => {
+    const found = await jwks.discover(idp.issuer);
+    assert.deepEqual(found, { ok: true, jwksUri: idp.jwksUri });
+    assert.equal((await jwks.keys(idp.jwksUri)).ok, true, "the same manager serves the keys");
+    await jwks.discover(idp.issuer);
+    assert.equal(idp.discoveries, 1, "the document is cached like a key set");
+    idp.mode = "error";
+    time.advance(30_001);
+    assert.deepEqual(await jwks.discover(idp.issuer), found, "last good answer while down");
+    await waitFor(() => idp.discoveries === 2);
+    time.advance(3_600_001);
+    const stale = await jwks.discover(idp.issuer);
+    assert.equal(stale.ok, false, "past maxStale discovery fails closed");
+  }, { refreshMs: 30_000, maxStaleMs: 3_600_000, minBackoffMs: 10, maxBackoffMs: 10 });
+});
+
+Deno.test("DP-JWKS-1 item 5 rejects a discovery document about another issuer", async (t) => {
+  const cases: [string, (base: string) => Record<string, unknown>, RegExp][] = [
+    ["other issuer", (b) => ({ issuer: `${b}/evil`, jwks_uri: `${b}/jwks` }), /names issuer/],
+    ["no jwks_uri", (b) => ({ issuer: b }), /no jwks_uri/],
+    [
+      "plain http outside the cluster",
+      (b) => ({ issuer: b, jwks_uri: "http://keys.example.com/jwks" }),
+      /must use https/,
+    ],
+  ];
+  for (const [name, document, message] of cases) {
+    await t.step(name, async () => {
+      await withManager(async ({ idp, jwks }) => {
+        idp.discoveryDocument = document(idp.issuer);
+        const found = await jwks.discover(idp.issuer);
+        assert.equal(found.ok, false);
+        assert.match(found.ok ? "" : found.error, message);
+      });
+    });
+  }
+});

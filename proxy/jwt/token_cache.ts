@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 
 export interface VerifiedToken {
   issuer: string;
-  jwksUri: string;
+  /** Absent when the issuer's keys were found by discovery. */
+  jwksUri: string | undefined;
   payload: Readonly<Record<string, unknown>>;
 }
 

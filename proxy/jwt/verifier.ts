@@ -113,12 +113,20 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       }
       const authentication = authentications.find((a) => a.issuer === unverified.iss);
       if (authentication === undefined) return fail("issuer_not_configured");
-      const keys = await options.jwks.keys(authentication.jwksUri, deadline);
+      let jwksUri = authentication.jwksUri;
+      if (jwksUri === undefined) {
+        const found = await options.jwks.discover(authentication.issuer, deadline);
+        if (!found.ok) {
+          return fail(found.late ? "deadline_exceeded" : "jwks_unavailable", found.error);
+        }
+        jwksUri = found.jwksUri;
+      }
+      const keys = await options.jwks.keys(jwksUri, deadline);
       if (!keys.ok) return fail(keys.late ? "deadline_exceeded" : "jwks_unavailable", keys.error);
       let result = await verifyWith(token, keys.keys, authentication.issuer);
       if (!result.ok && (result.reason === "unknown_key")) {
         const fresh = await options.jwks.refreshForUnknownKid(
-          authentication.jwksUri,
+          jwksUri,
           kid,
           deadline,
         );

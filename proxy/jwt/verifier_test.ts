@@ -253,3 +253,24 @@ Deno.test("TokenVerifier.verify() picks up a rotated key with one refetch", asyn
     assert.equal(idp.fetches, 2);
   });
 });
+
+Deno.test("TokenVerifier.verify() finds keys by discovery when only the issuer is configured", async () => {
+  await using idp = await startIdp();
+  const jwks = createJwksManager({ cooldownMs: 0 });
+  const verifier = createVerifier({ jwks, cache: createTokenCache() });
+  const auth = { issuer: idp.issuer, locations: DEFAULT_TOKEN_LOCATIONS };
+  try {
+    const result = await verifier.verify(await idp.sign({ sub: "alice" }), [auth]);
+    assert.equal(result.ok, true);
+    assert.equal(idp.discoveries, 1);
+    idp.discoveryDocument = { issuer: "https://elsewhere.example", jwks_uri: idp.jwksUri };
+    const other = createVerifier({ jwks: createJwksManager(), cache: createTokenCache() });
+    const refused = await other.verify(await idp.sign({ sub: "bob" }), [auth]);
+    assert.deepEqual(
+      refused.ok ? "ok" : [refused.reason, /names issuer/.test(refused.detail ?? "")],
+      ["jwks_unavailable", true],
+    );
+  } finally {
+    await jwks.close();
+  }
+});

@@ -13,6 +13,10 @@ export interface TestIdp extends AsyncDisposable {
   /** JWKS requests served so far. */
   readonly fetches: number;
   mode: IdpMode;
+  /** OpenID configuration documents served so far. */
+  readonly discoveries: number;
+  /** Replaces the served OpenID configuration (default: this issuer and its `/jwks`). */
+  discoveryDocument: Record<string, unknown> | undefined;
   /** Extra response headers of the JWKS (e.g. Cache-Control). */
   headers: Record<string, string>;
   /** Signs `claims` (iss and a 1 h exp added unless given) with the current key. */
@@ -70,29 +74,40 @@ export async function startIdp(): Promise<TestIdp> {
   let key = await newKey();
   const stray = await newKey();
   let fetches = 0;
+  let discoveries = 0;
   const closing = new AbortController();
   const closed = new Promise<void>((resolve) =>
     closing.signal.addEventListener("abort", () => resolve())
   );
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const path = new URL(request.url).pathname;
-    if (path !== "/jwks" && path !== "/moved") return new Response("not found", { status: 404 });
-    fetches++;
-    switch (idp.mode) {
-      case "error":
-        return new Response("down", { status: 503 });
-      case "hang":
-        await closed;
-        return new Response("closed", { status: 503 });
-      case "html":
-        return new Response("<html></html>", { headers: { "content-type": "text/html" } });
-      case "redirect":
-        return new Response(null, { status: 302, headers: { location: "/moved" } });
-      case "huge":
-        return Response.json({ keys: Array.from({ length: 20_000 }, () => key.jwk) });
-    }
-    return Response.json({ keys: [key.jwk] }, { headers: idp.headers });
-  });
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request): Promise<Response> => {
+      const path = new URL(request.url).pathname;
+      if (path === "/.well-known/openid-configuration") {
+        discoveries++;
+        if (idp.mode === "error") return new Response("down", { status: 503 });
+        return Response.json(
+          idp.discoveryDocument ?? { issuer: base, jwks_uri: `${base}/jwks` },
+        );
+      }
+      if (path !== "/jwks" && path !== "/moved") return new Response("not found", { status: 404 });
+      fetches++;
+      switch (idp.mode) {
+        case "error":
+          return new Response("down", { status: 503 });
+        case "hang":
+          await closed;
+          return new Response("closed", { status: 503 });
+        case "html":
+          return new Response("<html></html>", { headers: { "content-type": "text/html" } });
+        case "redirect":
+          return new Response(null, { status: 302, headers: { location: "/moved" } });
+        case "huge":
+          return Response.json({ keys: Array.from({ length: 20_000 }, () => key.jwk) });
+      }
+      return Response.json({ keys: [key.jwk] }, { headers: idp.headers });
+    },
+  );
   const base = `http://127.0.0.1:${server.addr.port}`;
   async function signWith(k: Key, claims: JWTPayload, options: SignOptions = {}) {
     const header = { alg: "RS256", ...(options.noKid ? {} : { kid: k.kid }), ...options.header };
@@ -106,6 +121,10 @@ export async function startIdp(): Promise<TestIdp> {
     get fetches() {
       return fetches;
     },
+    get discoveries() {
+      return discoveries;
+    },
+    discoveryDocument: undefined,
     mode: "ok",
     headers: {},
     sign: (claims = {}, options) => signWith(key, claims, options),

@@ -74,7 +74,7 @@ export async function cleanCluster(cluster: TestCluster, operator: OperatorProce
         .test(labels) && value > 0
     );
     return left.length === 0 ? true : undefined;
-  }, { timeoutMs: 15_000, what: "the operator's cache to see the reset" });
+  }, { timeoutMs: 60_000, what: "the operator's cache to see the reset" });
   await operator.waitIdle();
 }
 
