@@ -9,12 +9,11 @@ import {
   LOG_LEVEL_OPTION,
   oneOf,
   type Options,
-  parseOptions,
   type Result,
   text,
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
-import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
+
 import { createApp } from "../proxy/app.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
@@ -26,7 +25,8 @@ import { createRuleStore } from "../proxy/rule_store.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
-import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
 
 /** `host:port`, port 0 meaning any free port. */
 export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
@@ -96,18 +96,8 @@ const OPTIONS = {
     default: "apigw-authz",
     parse: text,
   },
-  normalization: {
-    type: "string",
-    help: "Path normalization, as the mesh's pathNormalization",
-    default: "BASE",
-    parse: oneOf(PATH_NORMALIZATIONS),
-  },
-  "escaped-slashes": {
-    type: "string",
-    help: "%2F and %5C in paths (unless decoded): reject with 400, or keep",
-    default: "reject",
-    parse: oneOf(["reject", "keep"] as const),
-  },
+  normalization: NORMALIZATION_OPTION,
+  "escaped-slashes": ESCAPED_SLASHES_OPTION,
   "missing-token-status": {
     type: "string",
     help: "Status for a missing token: 401 (RFC 6750) or 403 (Istio's answer)",
@@ -166,13 +156,9 @@ export const authzCommand: Command = {
   ].join("\n"),
   options: OPTIONS,
   async run(args, io) {
-    const parsed = parseOptions(OPTIONS, args, io.env);
-    if (!parsed.ok) return usageError(authzCommand, parsed.error, io);
-    const options = parsed.value;
-    if (options.help) {
-      io.stdout(commandHelp(authzCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(authzCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const options = parsed.options;
     if (options.positionals.length > 0) {
       return usageError(authzCommand, [`Unexpected argument "${options.positionals[0]}"`], io);
     }

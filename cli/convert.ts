@@ -2,19 +2,13 @@
  * `apigw convert`: converts APIRules between v1beta1, v2alpha1 and v2 offline, exactly as the
  * conversion webhook does (api/conversion), and prints the result.
  */
-import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
+import { HELP_OPTION, type Result } from "../config.ts";
 import { convertAPIRule, type ConvertedAPIRule } from "../api/conversion/mod.ts";
 import { APIRULE_VERSIONS, type APIRuleVersion } from "../api/kinds.ts";
-import {
-  type Command,
-  commandHelp,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  EXIT_USAGE,
-  usageError,
-} from "./command.ts";
+import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { readInputs } from "./input.ts";
-import { outputFormat, toJsonList, toYaml } from "./output.ts";
+import { toJsonList, toYaml } from "./output.ts";
+import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
 
 /** Accepts a full apiVersion or the bare version (`v2`). */
 function targetVersion(raw: string): Result<APIRuleVersion, string> {
@@ -27,24 +21,16 @@ function targetVersion(raw: string): Result<APIRuleVersion, string> {
 
 const OPTIONS = {
   help: HELP_OPTION,
-  file: {
-    type: "list",
-    short: "f",
-    help: 'File with the APIRule to convert: YAML (multi-document) or JSON; "-" reads stdin',
-  },
+  file: fileOption(
+    'File with the APIRule to convert: YAML (multi-document) or JSON; "-" reads stdin',
+  ),
   to: {
     type: "string",
     help: "apiVersion to convert to: gateway.kyma-project.io/v1beta1, v2alpha1 or v2 " +
       "(the bare version also works)",
     parse: targetVersion,
   },
-  output: {
-    type: "string",
-    short: "o",
-    help: "Output format: yaml or json",
-    default: "yaml",
-    parse: outputFormat,
-  },
+  output: OBJECT_OUTPUT_OPTION,
 } as const;
 
 const DESCRIPTION = [
@@ -69,13 +55,9 @@ export const convertCommand: Command = {
   description: DESCRIPTION,
   options: OPTIONS,
   async run(args, io) {
-    const options = parseOptions(OPTIONS, args, io.env);
-    if (!options.ok) return usageError(convertCommand, options.error, io);
-    const { help, file: files, to, output, positionals } = options.value;
-    if (help) {
-      io.stdout(commandHelp(convertCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(convertCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const { file: files, to, output, positionals } = parsed.options;
     const problems = [
       ...(files.length === 0 ? ["Option --file (-f) is required"] : []),
       ...(to === undefined ? ["Option --to is required"] : []),

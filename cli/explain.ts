@@ -3,8 +3,8 @@
  * one request through the same canonicalisation, index and pipeline as `apigw authz`, and prints
  * which rule matched, which step decided and why. Tokens are verified for real (JWKS fetched).
  */
-import { HELP_OPTION, oneOf, parseOptions, type Result, text } from "../config.ts";
-import { canonicalRequest, PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
+import { HELP_OPTION, type Result, text } from "../config.ts";
+import { canonicalRequest } from "../core/authz/canonical.ts";
 import { ALLOW_REASONS, deny, DENY_REASONS } from "../core/authz/decision.ts";
 import { compilePolicyIndex } from "../core/authz/policy_index.ts";
 import type { CompiledRule } from "../core/authz/rule.ts";
@@ -12,19 +12,19 @@ import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { decide, type Outcome } from "../proxy/pipeline.ts";
-import {
-  type Command,
-  commandHelp,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  EXIT_USAGE,
-  usageError,
-} from "./command.ts";
+import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { readInputs } from "./input.ts";
+import {
+  commandOptions,
+  ESCAPED_SLASHES_OPTION,
+  fileOption,
+  NORMALIZATION_OPTION,
+  REPORT_OUTPUT_OPTION,
+} from "./options.ts";
 
 const OPTIONS = {
   help: HELP_OPTION,
-  file: { type: "list", short: "f", help: "File of APIRules (and Gateways); - reads stdin" },
+  file: fileOption("File of APIRules (and Gateways); - reads stdin"),
   request: {
     type: "string",
     help: "The request: 'METHOD http(s)://host/path?query' (the target is taken as written)",
@@ -37,25 +37,9 @@ const OPTIONS = {
     default: "apigw-authz",
     parse: text,
   },
-  normalization: {
-    type: "string",
-    help: "Path normalization, as the mesh's pathNormalization",
-    default: "BASE",
-    parse: oneOf(PATH_NORMALIZATIONS),
-  },
-  "escaped-slashes": {
-    type: "string",
-    help: "%2F and %5C in paths: reject or keep",
-    default: "reject",
-    parse: oneOf(["reject", "keep"] as const),
-  },
-  output: {
-    type: "string",
-    short: "o",
-    help: "Output format: text or json",
-    default: "text",
-    parse: oneOf(["text", "json"] as const),
-  },
+  normalization: NORMALIZATION_OPTION,
+  "escaped-slashes": ESCAPED_SLASHES_OPTION,
+  output: REPORT_OUTPUT_OPTION,
 } as const;
 
 export const explainCommand: Command = {
@@ -75,13 +59,9 @@ export const explainCommand: Command = {
   ].join("\n"),
   options: OPTIONS,
   async run(args, io) {
-    const parsed = parseOptions(OPTIONS, args, io.env);
-    if (!parsed.ok) return usageError(explainCommand, parsed.error, io);
-    const options = parsed.value;
-    if (options.help) {
-      io.stdout(commandHelp(explainCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(explainCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const options = parsed.options;
     const request = options.request === undefined
       ? { ok: false as const, error: "Missing --request" }
       : parseRequestLine(options.request);

@@ -7,12 +7,13 @@
  */
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
-import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
-import { type Command, commandHelp, EXIT_OK, usageError } from "./command.ts";
+import { HELP_OPTION, type Result } from "../config.ts";
+import { type Command, EXIT_OK } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
-import { outputFormat, toJsonList, toYaml } from "./output.ts";
+import { toJsonList, toYaml } from "./output.ts";
 import { authzManifests, extensionProvider, kymaAuthorizer } from "../proxy/manifests.ts";
 import { APIGW_VERSION } from "./version.ts";
+import { commandOptions, OBJECT_OUTPUT_OPTION } from "./options.ts";
 
 const NAMESPACE = "kyma-system";
 const DEPLOYMENT = "api-gateway-controller-manager";
@@ -50,13 +51,7 @@ const OPTIONS = {
     type: "boolean",
     help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
   },
-  output: {
-    type: "string",
-    short: "o",
-    help: "Output format: yaml (documents for kubectl apply -f -) or json (a v1 List)",
-    default: "yaml",
-    parse: outputFormat,
-  },
+  output: OBJECT_OUTPUT_OPTION,
 } as const;
 
 export interface ManifestOptions {
@@ -74,13 +69,9 @@ export const manifestsCommand: Command = {
     "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider] [-o yaml|json]",
   options: OPTIONS,
   run(args, io) {
-    const parsed = parseOptions(OPTIONS, args, io.env);
-    if (!parsed.ok) return Promise.resolve(usageError(manifestsCommand, parsed.error, io));
-    const options = parsed.value;
-    if (options.help) {
-      io.stdout(commandHelp(manifestsCommand));
-      return Promise.resolve(EXIT_OK);
-    }
+    const parsed = commandOptions(manifestsCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return Promise.resolve(parsed.exit);
+    const options = parsed.options;
     if (options["extension-provider"]) {
       const authz = { image: options.image };
       const snippet = {

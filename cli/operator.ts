@@ -3,13 +3,14 @@
  * (operator-config.md). Flags keep upstream's names and defaults; the options are parsed once
  * into a frozen config, and bad options stop startup with every problem listed.
  */
-import { HELP_OPTION, LOG_LEVEL_OPTION, parseOptions, type Result } from "../config.ts";
+import { HELP_OPTION, LOG_LEVEL_OPTION, type Result } from "../config.ts";
 import { parseGoDuration } from "../api/duration.ts";
 import { createLogger } from "../lib/log.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type ListenAddress, type OperatorConfig, runOperator } from "../controllers/operator.ts";
-import { type Command, commandHelp, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
+import { type Command, EXIT_USAGE, usageError } from "./command.ts";
 import { APIGW_VERSION } from "./version.ts";
+import { commandOptions } from "./options.ts";
 
 /** The Lease upstream's operator elects its leader with (operator-config.md §4). */
 export const LEASE_NAME = "69358922.kyma-project.io";
@@ -157,13 +158,9 @@ export const operatorCommand: Command = {
   ].join("\n"),
   options: OPTIONS,
   async run(args, io) {
-    const parsed = parseOptions(OPTIONS, args, io.env);
-    if (!parsed.ok) return usageError(operatorCommand, parsed.error, io);
-    const options = parsed.value;
-    if (options.help) {
-      io.stdout(commandHelp(operatorCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(operatorCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const options = parsed.options;
     const problems: string[] = [];
     if (options["leader-elect-renew-deadline"] >= options["leader-elect-lease-duration"]) {
       problems.push(

@@ -3,7 +3,7 @@
  * the other objects (the cluster it sees), with the very planners the operator runs; the output
  * is every object the reconcile would apply, and each CR with its finalizers and status.
  */
-import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
+import { HELP_OPTION, type Result } from "../config.ts";
 import type { KubeObject } from "../api/meta.ts";
 import { ownKind } from "../api/kinds.ts";
 import { validateSchema } from "../api/schema/validate.ts";
@@ -11,27 +11,15 @@ import { formatProblem } from "../api/schema/problem.ts";
 import { OFFLINE_CRDS } from "../core/installed_crds.ts";
 import { reconcileAll } from "../core/reconcile_all.ts";
 import { PLANNERS } from "../core/planners.ts";
-import {
-  type Command,
-  commandHelp,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  EXIT_USAGE,
-  usageError,
-} from "./command.ts";
+import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { isRecord, readInputs } from "./input.ts";
-import { outputFormat, toJsonList, toYaml } from "./output.ts";
+import { toJsonList, toYaml } from "./output.ts";
+import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
 
 const OPTIONS = {
   help: HELP_OPTION,
-  file: { type: "list", short: "f", help: "Input file (multi-document YAML or JSON; - for stdin)" },
-  output: {
-    type: "string",
-    short: "o",
-    help: "Output format: yaml (one document per object) or json (a v1 List)",
-    default: "yaml",
-    parse: outputFormat,
-  },
+  file: fileOption("Input file (multi-document YAML or JSON; - for stdin)"),
+  output: OBJECT_OUTPUT_OPTION,
   now: {
     type: "string",
     help: "Reconcile time for timestamps, RFC 3339 (default: the current time)",
@@ -55,13 +43,9 @@ export const renderCommand: Command = {
   ].join("\n"),
   options: OPTIONS,
   async run(args, io) {
-    const parsed = parseOptions(OPTIONS, args, io.env);
-    if (!parsed.ok) return usageError(renderCommand, parsed.error, io);
-    const options = parsed.value;
-    if (options.help) {
-      io.stdout(commandHelp(renderCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(renderCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const options = parsed.options;
     if (options.file.length === 0) return usageError(renderCommand, ["-f FILE is required"], io);
     const inputs = await readInputs(options.file);
     if (!inputs.ok) {

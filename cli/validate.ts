@@ -3,25 +3,15 @@
  * files, offline. The other objects in the files are the cluster those checks look at; a check
  * that needs an object the files lack is skipped with a note.
  */
-import { HELP_OPTION, parseOptions } from "../config.ts";
+import { HELP_OPTION } from "../config.ts";
 import { factsFromObjects, type ObjectValidation, validateObject } from "../api/validation/mod.ts";
-import {
-  type Command,
-  commandHelp,
-  EXIT_FINDINGS,
-  EXIT_OK,
-  EXIT_USAGE,
-  usageError,
-} from "./command.ts";
+import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { type InputObject, readInputs } from "./input.ts";
+import { commandOptions, fileOption } from "./options.ts";
 
 const OPTIONS = {
   help: HELP_OPTION,
-  file: {
-    type: "list",
-    short: "f",
-    help: "File of Kubernetes objects: multi-document YAML, or JSON; - reads stdin",
-  },
+  file: fileOption("File of Kubernetes objects: multi-document YAML, or JSON; - reads stdin"),
   complete: {
     type: "boolean",
     help: "Treat the files as the whole cluster: an object they lack does not exist",
@@ -56,24 +46,21 @@ export const validateCommand: Command = {
   ].join("\n"),
   options: OPTIONS,
   async run(args, io) {
-    const options = parseOptions(OPTIONS, args, io.env);
-    if (!options.ok) return usageError(validateCommand, options.error, io);
-    if (options.value.help) {
-      io.stdout(commandHelp(validateCommand));
-      return EXIT_OK;
-    }
+    const parsed = commandOptions(validateCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return parsed.exit;
+    const options = parsed.options;
     const problems = [
-      ...options.value.positionals.map((p) => `Unexpected argument "${p}": name files with -f`),
-      ...(options.value.file.length === 0 ? ["Missing -f FILE"] : []),
+      ...options.positionals.map((p) => `Unexpected argument "${p}": name files with -f`),
+      ...(options.file.length === 0 ? ["Missing -f FILE"] : []),
     ];
     if (problems.length > 0) return usageError(validateCommand, problems, io);
-    const read = await readInputs(options.value.file);
+    const read = await readInputs(options.file);
     if (!read.ok) {
       io.stderr(`apigw validate: ${read.error}\n`);
       return EXIT_USAGE;
     }
     const facts = factsFromObjects(read.objects.map((o) => o.value), {
-      complete: options.value.complete,
+      complete: options.complete,
     });
     const crs = read.objects.filter(isOwnObject);
     if (crs.length === 0) io.stderr("note: no APIRule, RateLimit or APIGateway in the input\n");

@@ -1,19 +1,14 @@
 /** `apigw version`: prints the apigw version and the runtime it runs on. */
 import denoJson from "../deno.json" with { type: "json" };
-import { HELP_OPTION, oneOf, parseOptions } from "../config.ts";
-import { type Command, commandHelp, EXIT_OK, usageError } from "./command.ts";
+import { HELP_OPTION } from "../config.ts";
+import { type Command, EXIT_OK } from "./command.ts";
+import { commandOptions, REPORT_OUTPUT_OPTION } from "./options.ts";
 
 export const APIGW_VERSION: string = denoJson.version;
 
 const OPTIONS = {
   help: HELP_OPTION,
-  output: {
-    type: "string",
-    short: "o",
-    help: "Output format: text or json",
-    default: "text",
-    parse: oneOf(["text", "json"] as const),
-  },
+  output: REPORT_OUTPUT_OPTION,
 } as const;
 
 export const versionCommand: Command = {
@@ -22,15 +17,12 @@ export const versionCommand: Command = {
   usage: "version [-o text|json]",
   options: OPTIONS,
   run(args, io) {
-    const options = parseOptions(OPTIONS, args, io.env);
-    if (!options.ok) return Promise.resolve(usageError(versionCommand, options.error, io));
-    if (options.value.help) {
-      io.stdout(commandHelp(versionCommand));
-      return Promise.resolve(EXIT_OK);
-    }
+    const parsed = commandOptions(versionCommand, OPTIONS, args, io);
+    if ("exit" in parsed) return Promise.resolve(parsed.exit);
+    const options = parsed.options;
     const info = { apigw: APIGW_VERSION, deno: Deno.version.deno, v8: Deno.version.v8 };
     io.stdout(
-      options.value.output === "json"
+      options.output === "json"
         ? JSON.stringify(info) + "\n"
         : `apigw ${info.apigw} (deno ${info.deno}, v8 ${info.v8})\n`,
     );
