@@ -23,6 +23,14 @@ import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
+import {
+  type BucketStore,
+  createGlobalLimiter,
+  createLimitStore,
+  createMemoryStore,
+  createRateLimitMetrics,
+  createRedisStore,
+} from "../proxy/ratelimit/mod.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
@@ -134,9 +142,25 @@ const OPTIONS = {
   },
   "redis-url": {
     type: "string",
-    help: "Redis for global rate limits (accepted; used once rate limits land)",
+    help:
+      "Redis shared by every replica for RateLimit spec.global; without it, buckets are per process",
     env: "APIGW_REDIS_URL",
     parse: redisUrl,
+  },
+  "redis-timeout-ms": {
+    type: "string",
+    help: "Budget of one Redis call; past it the bucket's failureMode applies",
+    // Redis answers in well under a millisecond in-cluster; 50 ms leaves room for a busy node
+    // while keeping a sick Redis far from the 1 s ext_authz timeout.
+    default: "50",
+    parse: positiveInt,
+  },
+  "ratelimit-local-keys": {
+    type: "string",
+    help: "Most rate limit keys kept in process memory (in-memory buckets, known-empty keys)",
+    // A key is a few hundred bytes: 100k keys stay in tens of MB under random keys (§8 #32).
+    default: "100000",
+    parse: positiveInt,
   },
   kubeconfig: {
     type: "string",
@@ -227,11 +251,31 @@ async function serve(
     metrics,
     onIndex: (index) => jwks.warm(index.jwksUris),
   });
+  const limits = createLimitStore({ log });
+  const limitMetrics = createRateLimitMetrics();
+  const local = createMemoryStore({ maxKeys: options["ratelimit-local-keys"] });
+  const buckets: BucketStore = options["redis-url"] === undefined ? local : createRedisStore({
+    url: options["redis-url"],
+    commandTimeoutMs: options["redis-timeout-ms"],
+  });
+  const rateLimit = createGlobalLimiter({
+    limits,
+    store: buckets,
+    local,
+    metrics: limitMetrics,
+    log,
+    options: {
+      maxEmptyKeys: options["ratelimit-local-keys"],
+      breakerFailures: 3,
+      breakerOpenMs: 250,
+    },
+  });
   const app = createApp({
     rules: store,
     verifier,
     metrics,
     log,
+    rateLimit,
     options: {
       pathPrefix: options["path-prefix"],
       canonical: {
@@ -248,11 +292,19 @@ async function serve(
       maxHeaderBytes: 16 * 1024,
     },
   });
-  const management = createManagementApp({ ready: store.ready, metrics });
+  const management = createManagementApp({
+    ready: store.ready,
+    metrics: {
+      render: () => metrics.render() + limitMetrics.render(local.size() + buckets.size()),
+    },
+  });
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run(store.load, stop.signal).catch((error) => {
+  const sourceDone = source.run((snapshot) => {
+    store.load(snapshot);
+    limits.load(snapshot);
+  }, stop.signal).catch((error) => {
     log.error("Rule source stopped", { error });
   });
   let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -268,6 +320,7 @@ async function serve(
     stop.abort();
     await Promise.all([checks?.finished, sourceDone]);
     await jwks.close();
+    await buckets.close();
     source.close?.();
     return EXIT_FINDINGS;
   }
@@ -276,10 +329,12 @@ async function serve(
     management: `${admin.addr.hostname}:${admin.addr.port}`,
     pathPrefix: options["path-prefix"],
     source: options.config ?? "cluster",
+    rateLimitStore: options["redis-url"] === undefined ? "memory" : "redis",
   });
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   signal.removeEventListener("abort", onAbort);
   await jwks.close();
+  await buckets.close();
   source.close?.();
   log.info("Stopped ext_authz");
   return EXIT_OK;

@@ -1,0 +1,162 @@
+/**
+ * The Redis bucket store (dataplane.md §6.3–6.6). The token bucket is one atomic Lua script on
+ * Redis time (DP-RL-3; rate-limiter-flexible has no token bucket whose refill matches Envoy's),
+ * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. ioredis is set up to fail fast
+ * instead of queueing for seconds: no offline queue, no retries per request, a command timeout.
+ */
+import { Redis } from "ioredis";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
+import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
+import type { Take } from "../../core/ratelimit/token_bucket.ts";
+import type { BucketStore } from "./store.ts";
+
+/**
+ * `core/ratelimit/token_bucket.ts` in Lua. State `"<tokens>:<lastFillMs>"` under the key, expiring
+ * when the bucket would be full again (an expired key reads as a full bucket), so idle keys
+ * cost no memory. Returns `{allowed, remaining, retryAfterMs, fullAfterMs}`.
+ */
+export const TOKEN_BUCKET_LUA = `
+local max = tonumber(ARGV[1])
+local per = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tokens = max
+local last = now
+local state = redis.call('GET', KEYS[1])
+if state then
+  local sep = string.find(state, ':', 1, true)
+  tokens = tonumber(string.sub(state, 1, sep - 1))
+  last = tonumber(string.sub(state, sep + 1))
+  if now > last then
+    local fills = math.floor((now - last) / interval)
+    if fills > 0 then
+      tokens = math.min(max, tokens + fills * per)
+      last = last + fills * interval
+    end
+  end
+end
+if tokens >= max then last = now end
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+local since = now - last
+if since < 0 then since = 0 end
+local missing = max - tokens
+local full = 0
+if missing > 0 then full = math.ceil(missing / per) * interval - since end
+local retry = 0
+if allowed == 0 then retry = math.ceil((1 - tokens) / per) * interval - since end
+if missing > 0 then
+  redis.call('SET', KEYS[1], tokens .. ':' .. last, 'PX', math.max(math.ceil(full), 1))
+end
+return {allowed, tokens, math.ceil(retry), math.ceil(full)}
+`;
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Budget of one Redis command (§6.6); past it the bucket's failure mode applies. */
+  commandTimeoutMs: number;
+  /** Key prefix, so apigw's keys are recognisable and can share a Redis. */
+  prefix?: string;
+}
+
+type TakeCommand = (key: string, max: number, per: number, interval: number) => Promise<unknown>;
+
+/** A store over one ioredis connection (pipelined automatically under concurrency). */
+export function createRedisStore(options: RedisStoreOptions): BucketStore & { redis: Redis } {
+  const redis = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 1_000,
+    // Reconnect quickly after an outage; every command fails fast meanwhile.
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
+    enableAutoPipelining: true,
+    lazyConnect: false,
+  });
+  // Errors reach the callers of each command; the connection's own events only say it retries.
+  redis.on("error", () => {});
+  redis.defineCommand("apigwTakeToken", { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+  const takeToken = bound(redis, "apigwTakeToken");
+  const windows = new Map<string, RateLimiterRedis>();
+  const prefix = options.prefix ?? "apigw:rl";
+  return {
+    redis,
+    remote: true,
+    async take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Promise<Take> {
+      if (algorithm === "fixedWindow") return await fixedWindow(windowFor(bucket), key);
+      const reply = await takeToken(
+        `${prefix}:tb:${key}`,
+        bucket.maxTokens,
+        bucket.tokensPerFill,
+        bucket.fillIntervalMs,
+      );
+      if (!Array.isArray(reply) || reply.length !== 4) {
+        throw new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
+      }
+      const [allowed, remaining, retryAfterMs, fullAfterMs] = reply.map(Number);
+      return {
+        allowed: allowed === 1,
+        remaining: remaining ?? 0,
+        retryAfterMs: retryAfterMs ?? 0,
+        fullAfterMs: fullAfterMs ?? 0,
+      };
+    },
+    size: () => windows.size,
+    async close() {
+      redis.disconnect();
+      await Promise.resolve();
+    },
+  };
+
+  function windowFor(bucket: GlobalTokenBucket): RateLimiterRedis {
+    const id = `${bucket.maxTokens}/${bucket.fillIntervalMs}`;
+    let limiter = windows.get(id);
+    if (limiter === undefined) {
+      limiter = new RateLimiterRedis({
+        storeClient: redis,
+        points: bucket.maxTokens,
+        duration: Math.max(1, Math.round(bucket.fillIntervalMs / 1000)),
+        keyPrefix: `${prefix}:fw`,
+        rejectIfRedisNotReady: true,
+      });
+      windows.set(id, limiter);
+    }
+    return limiter;
+  }
+}
+
+/** rate-limiter-flexible rejects with a `RateLimiterRes` when limited, with an Error on failure. */
+async function fixedWindow(limiter: RateLimiterRedis, key: string): Promise<Take> {
+  try {
+    const res = await limiter.consume(key, 1);
+    return {
+      allowed: true,
+      remaining: res.remainingPoints,
+      retryAfterMs: 0,
+      fullAfterMs: res.msBeforeNext,
+    };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) {
+      return {
+        allowed: false,
+        remaining: 0,
+        retryAfterMs: rejection.msBeforeNext,
+        fullAfterMs: rejection.msBeforeNext,
+      };
+    }
+    throw rejection;
+  }
+}
+
+function bound(redis: Redis, name: string): TakeCommand {
+  const command: unknown = Reflect.get(redis, name);
+  if (typeof command !== "function") {
+    throw new TypeError(`ioredis did not define the command "${name}"`);
+  }
+  return (...args) => Reflect.apply(command, redis, args);
+}
