@@ -168,6 +168,14 @@ const OPTIONS = {
     env: "KUBECONFIG",
     parse: text,
   },
+  "ratelimit-prereject-ms": {
+    type: "string",
+    help: "How long a key found empty is rejected from memory without asking Redis (0: never)",
+    // One Redis call per empty key and second and replica under a flood, and a raised limit
+    // counts within a second.
+    default: "1000",
+    parse: nonNegativeInt,
+  },
   "log-level": LOG_LEVEL_OPTION,
 } as const;
 
@@ -215,6 +223,9 @@ export const authzCommand: Command = {
 
 type AuthzOptions = Options<typeof OPTIONS>;
 
+/** How long startup waits for a first Redis connection before serving without it. */
+const REDIS_STARTUP_WAIT_MS = 2_000;
+
 async function ruleSource(
   options: AuthzOptions,
   env: (name: string) => string | undefined,
@@ -254,10 +265,18 @@ async function serve(
   const limits = createLimitStore({ log });
   const limitMetrics = createRateLimitMetrics();
   const local = createMemoryStore({ maxKeys: options["ratelimit-local-keys"] });
-  const buckets: BucketStore = options["redis-url"] === undefined ? local : createRedisStore({
-    url: options["redis-url"],
-    commandTimeoutMs: options["redis-timeout-ms"],
-  });
+  let buckets: BucketStore = local;
+  if (options["redis-url"] !== undefined) {
+    const redis = createRedisStore({
+      url: options["redis-url"],
+      commandTimeoutMs: options["redis-timeout-ms"],
+    });
+    // Serve with Redis when it is there; a Redis that is down leaves the failure modes in charge.
+    if (!await redis.connected(REDIS_STARTUP_WAIT_MS)) {
+      log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
+    }
+    buckets = redis;
+  }
   const rateLimit = createGlobalLimiter({
     limits,
     store: buckets,
@@ -266,6 +285,7 @@ async function serve(
     log,
     options: {
       maxEmptyKeys: options["ratelimit-local-keys"],
+      preRejectMs: options["ratelimit-prereject-ms"],
       breakerFailures: 3,
       breakerOpenMs: 250,
     },
@@ -295,7 +315,7 @@ async function serve(
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
-      render: () => metrics.render() + limitMetrics.render(local.size() + buckets.size()),
+      render: () => metrics.render() + limitMetrics.render(local.size() + rateLimit.heldKeys()),
     },
   });
   const stop = new AbortController();

@@ -70,6 +70,15 @@ export function limitedApp(
   const store = options.store ?? local;
   const compiled = compileGlobalLimits(objects);
   const { index } = compilePolicyIndex([GATEWAY, ...objects], { providerName: "apigw" });
+  const limiter = createGlobalLimiter({
+    limits: { current: () => compiled },
+    store,
+    local,
+    metrics: limitMetrics,
+    log,
+    options: options.limiter ?? DEFAULT_LIMITER_OPTIONS,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = createApp({
     rules: { current: () => index },
     verifier: createVerifier({
@@ -79,15 +88,7 @@ export function limitedApp(
     }),
     metrics,
     log,
-    rateLimit: createGlobalLimiter({
-      limits: { current: () => compiled },
-      store,
-      local,
-      metrics: limitMetrics,
-      log,
-      options: options.limiter ?? DEFAULT_LIMITER_OPTIONS,
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    rateLimit: limiter,
     options: {
       pathPrefix: "",
       canonical: DEFAULT_CANONICAL_OPTIONS,
@@ -105,7 +106,7 @@ export function limitedApp(
         { headers: { host: "orders.local.kyma.dev", ...headers } },
         { remoteAddr: { hostname: peer, port: 40000, transport: "tcp" } },
       )),
-    metrics: () => limitMetrics.render(local.size()),
+    metrics: () => limitMetrics.render(local.size() + limiter.heldKeys()),
     logs,
   };
 }

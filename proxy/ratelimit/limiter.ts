@@ -27,6 +27,12 @@ import type { BucketStore } from "./store.ts";
 export interface LimiterOptions {
   /** Keys remembered as empty (pre-rejection); the oldest are forgotten past this. */
   maxEmptyKeys: number;
+  /**
+   * At most this long a known-empty key is rejected from memory (0: never). Short, so a raised
+   * limit or tokens given back in Redis count soon; long enough that a flood costs Redis
+   * one call per key and interval.
+   */
+  preRejectMs: number;
   /** Consecutive store failures that open the breaker (§6.6). */
   breakerFailures: number;
   /** How long an open breaker skips the store before one request probes it again. */
@@ -35,6 +41,7 @@ export interface LimiterOptions {
 
 export const DEFAULT_LIMITER_OPTIONS: LimiterOptions = Object.freeze({
   maxEmptyKeys: 100_000,
+  preRejectMs: 1_000,
   breakerFailures: 3,
   // Short: enforcement resumes within this long after Redis is back.
   breakerOpenMs: 250,
@@ -57,8 +64,8 @@ type Verdict =
   | { kind: "take"; limit: GlobalLimit; bucket: GlobalBucket; take: Take }
   | { kind: "closed"; limit: GlobalLimit; bucket: GlobalBucket };
 
-/** The step `decide()` runs last. */
-export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep {
+/** The step `decide()` runs last; `heldKeys()` counts the known-empty keys it remembers. */
+export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep & { heldKeys(): number } {
   const options = deps.options ?? DEFAULT_LIMITER_OPTIONS;
   const now = deps.now ?? (() => performance.now());
   const empty = new Map<string, number>();
@@ -66,6 +73,7 @@ export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep {
   let openUntil = 0;
 
   return {
+    heldKeys: () => empty.size,
     apply(outcome, input) {
       const limits = input.peer === undefined
         ? undefined
@@ -151,8 +159,8 @@ export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep {
 
   /** A denied key is empty until its retry time: later checks skip the store (DP-RL-5). */
   function remember(verdict: Verdict & { kind: "take" }, key: string): Verdict {
-    if (!verdict.take.allowed && verdict.take.retryAfterMs > 0) {
-      empty.set(key, now() + verdict.take.retryAfterMs);
+    if (!verdict.take.allowed && verdict.take.retryAfterMs > 0 && options.preRejectMs > 0) {
+      empty.set(key, now() + Math.min(verdict.take.retryAfterMs, options.preRejectMs));
       if (empty.size > options.maxEmptyKeys) {
         const oldest = empty.keys().next().value;
         if (oldest !== undefined) empty.delete(oldest);

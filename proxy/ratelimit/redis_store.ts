@@ -67,7 +67,9 @@ export interface RedisStoreOptions {
 type TakeCommand = (key: string, max: number, per: number, interval: number) => Promise<unknown>;
 
 /** A store over one ioredis connection (pipelined automatically under concurrency). */
-export function createRedisStore(options: RedisStoreOptions): BucketStore & { redis: Redis } {
+export function createRedisStore(
+  options: RedisStoreOptions,
+): BucketStore & { redis: Redis; connected(timeoutMs: number): Promise<boolean> } {
   const redis = new Redis(options.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -87,6 +89,20 @@ export function createRedisStore(options: RedisStoreOptions): BucketStore & { re
   return {
     redis,
     remote: true,
+    /** Waits up to `timeoutMs` for the first connection; false when Redis is not there yet. */
+    connected(timeoutMs) {
+      if (redis.status === "ready") return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (value: boolean) => {
+          clearTimeout(timer);
+          redis.off("ready", onReady);
+          resolve(value);
+        };
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        redis.on("ready", onReady);
+      });
+    },
     async take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Promise<Take> {
       if (algorithm === "fixedWindow") return await fixedWindow(windowFor(bucket), key);
       const reply = await takeToken(
