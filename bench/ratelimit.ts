@@ -136,7 +136,8 @@ async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
         }
       }));
       latencies.sort((a, b) => a - b);
-      const at = (q: number) => `${latencies[Math.floor(q * (latencies.length - 1))]!.toFixed(2)} ms`;
+      const at = (q: number) =>
+        `${latencies[Math.floor(q * (latencies.length - 1))]!.toFixed(2)} ms`;
       rows.push({
         target: algorithm === "tokenBucket"
           ? "store: Lua token bucket (ioredis, auto-pipelined)"
@@ -190,7 +191,9 @@ async function apigwBenchmark(redis: TestRedis): Promise<Row> {
   ], (line) => {
     try {
       const parsed = JSON.parse(line);
-      return parsed.msg === "Serving ext_authz" ? String(parsed.management + " " + parsed.listen) : undefined;
+      return parsed.msg === "Serving ext_authz"
+        ? String(parsed.management + " " + parsed.listen)
+        : undefined;
     } catch {
       return undefined;
     }
@@ -199,7 +202,9 @@ async function apigwBenchmark(redis: TestRedis): Promise<Row> {
   const url = `http://${check}/`;
   const probe = await fetch(url, { headers: { host: "orders.bench.local", "x-api-key": "probe" } });
   await probe.body?.cancel();
-  if (probe.status !== 200) throw new Error(`apigw authz did not allow the probe (${probe.status})`);
+  if (probe.status !== 200) {
+    throw new Error(`apigw authz did not allow the probe (${probe.status})`);
+  }
   const row = await wrk("apigw authz (HTTP, Redis token bucket)", url);
   const metrics = await fetch(`http://${management}/metrics`).then((r) => r.text());
   const errors = /apigw_ratelimit_redis_errors_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? "0";
@@ -275,10 +280,21 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
   ]);
   const report = JSON.parse(out);
   const p = (q: number) =>
-    `${(Number(report.latencyDistribution?.find((d: { percentage: number }) => d.percentage === q)?.latency ?? 0) / 1e6).toFixed(2)} ms`;
+    `${
+      (Number(
+        report.latencyDistribution?.find((d: { percentage: number }) => d.percentage === q)
+          ?.latency ?? 0,
+      ) / 1e6).toFixed(2)
+    } ms`;
   const codes = JSON.stringify(report.statusCodeDistribution ?? {});
   await Deno.remove(root, { recursive: true });
-  return { target: "envoyproxy/ratelimit (gRPC, ghz)", rate: report.rps, p50: p(50), p99: p(99), note: codes };
+  return {
+    target: "envoyproxy/ratelimit (gRPC, ghz)",
+    rate: report.rps,
+    p50: p(50),
+    p99: p(99),
+    note: codes,
+  };
 }
 
 async function wrk(target: string, url: string): Promise<Row> {
