@@ -22,6 +22,14 @@ import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
+import {
+  type BucketStore,
+  createGlobalLimiter,
+  createLimitStore,
+  createMemoryStore,
+  createRateLimitMetrics,
+  createRedisStore,
+} from "../proxy/ratelimit/mod.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
@@ -124,15 +132,39 @@ const OPTIONS = {
   },
   "redis-url": {
     type: "string",
-    help: "Redis for global rate limits (accepted; used once rate limits land)",
+    help:
+      "Redis shared by every replica for RateLimit spec.global; without it, buckets are per process",
     env: "APIGW_REDIS_URL",
     parse: redisUrl,
+  },
+  "redis-timeout-ms": {
+    type: "string",
+    help: "Budget of one Redis call; past it the bucket's failureMode applies",
+    // Redis answers in well under a millisecond in-cluster; 50 ms leaves room for a busy node
+    // while keeping a sick Redis far from the 1 s ext_authz timeout.
+    default: "50",
+    parse: positiveInt,
+  },
+  "ratelimit-local-keys": {
+    type: "string",
+    help: "Most rate limit keys kept in process memory (in-memory buckets, known-empty keys)",
+    // A key is a few hundred bytes: 100k keys stay in tens of MB under random keys (§8 #32).
+    default: "100000",
+    parse: positiveInt,
   },
   kubeconfig: {
     type: "string",
     help: "Kubeconfig for cluster mode; default: KUBECONFIG, else in-cluster",
     env: "KUBECONFIG",
     parse: text,
+  },
+  "ratelimit-prereject-ms": {
+    type: "string",
+    help: "How long a key found empty is rejected from memory without asking Redis (0: never)",
+    // One Redis call per empty key and second and replica under a flood, and a raised limit
+    // counts within a second.
+    default: "1000",
+    parse: nonNegativeInt,
   },
   "log-level": LOG_LEVEL_OPTION,
 } as const;
@@ -177,6 +209,9 @@ export const authzCommand: Command = {
 
 type AuthzOptions = Options<typeof OPTIONS>;
 
+/** How long startup waits for a first Redis connection before serving without it. */
+const REDIS_STARTUP_WAIT_MS = 2_000;
+
 async function ruleSource(
   options: AuthzOptions,
   env: (name: string) => string | undefined,
@@ -213,11 +248,40 @@ async function serve(
     metrics,
     onIndex: (index) => jwks.warm(index.jwksUris),
   });
+  const limits = createLimitStore({ log });
+  const limitMetrics = createRateLimitMetrics();
+  const local = createMemoryStore({ maxKeys: options["ratelimit-local-keys"] });
+  let buckets: BucketStore = local;
+  if (options["redis-url"] !== undefined) {
+    const redis = createRedisStore({
+      url: options["redis-url"],
+      commandTimeoutMs: options["redis-timeout-ms"],
+    });
+    // Serve with Redis when it is there; a Redis that is down leaves the failure modes in charge.
+    if (!await redis.connected(REDIS_STARTUP_WAIT_MS)) {
+      log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
+    }
+    buckets = redis;
+  }
+  const rateLimit = createGlobalLimiter({
+    limits,
+    store: buckets,
+    local,
+    metrics: limitMetrics,
+    log,
+    options: {
+      maxEmptyKeys: options["ratelimit-local-keys"],
+      preRejectMs: options["ratelimit-prereject-ms"],
+      breakerFailures: 3,
+      breakerOpenMs: 250,
+    },
+  });
   const app = createApp({
     rules: store,
     verifier,
     metrics,
     log,
+    rateLimit,
     options: {
       pathPrefix: options["path-prefix"],
       canonical: {
@@ -234,11 +298,19 @@ async function serve(
       maxHeaderBytes: 16 * 1024,
     },
   });
-  const management = createManagementApp({ ready: store.ready, metrics });
+  const management = createManagementApp({
+    ready: store.ready,
+    metrics: {
+      render: () => metrics.render() + limitMetrics.render(local.size() + rateLimit.heldKeys()),
+    },
+  });
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run(store.load, stop.signal).catch((error) => {
+  const sourceDone = source.run((snapshot) => {
+    store.load(snapshot);
+    limits.load(snapshot);
+  }, stop.signal).catch((error) => {
     log.error("Rule source stopped", { error });
   });
   let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -254,6 +326,7 @@ async function serve(
     stop.abort();
     await Promise.all([checks?.finished, sourceDone]);
     await jwks.close();
+    await buckets.close();
     source.close?.();
     return EXIT_FINDINGS;
   }
@@ -262,10 +335,12 @@ async function serve(
     management: `${admin.addr.hostname}:${admin.addr.port}`,
     pathPrefix: options["path-prefix"],
     source: options.config ?? "cluster",
+    rateLimitStore: options["redis-url"] === undefined ? "memory" : "redis",
   });
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   signal.removeEventListener("abort", onAbort);
   await jwks.close();
+  await buckets.close();
   source.close?.();
   log.info("Stopped ext_authz");
   return EXIT_OK;

@@ -13,7 +13,7 @@ import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import { readCheckRequest } from "./check_request.ts";
 import type { TokenVerifier } from "./jwt/verifier.ts";
 import type { AuthzMetrics } from "./metrics.ts";
-import { decide, type Outcome, type PipelineOptions } from "./pipeline.ts";
+import { decide, type Outcome, type PipelineOptions, type RateLimitStep } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
 
 export interface AuthzOptions {
@@ -37,6 +37,8 @@ export interface AuthzDeps {
   metrics: Pick<AuthzMetrics, "decision">;
   log: Logger;
   options: AuthzOptions;
+  /** Global rate limits (RateLimit `spec.global`), when configured. */
+  rateLimit?: RateLimitStep;
 }
 
 /** Builds the ext_authz app over its dependencies. */
@@ -68,10 +70,12 @@ export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<
       const { status, reason, detail } = input.error;
       return respond({ decision: deny("normalize", status, reason, { detail }) });
     }
-    const outcome = decide(input.value, {
+    const peer = peerOf(c.env);
+    const outcome = decide(peer === undefined ? input.value : { ...input.value, peer }, {
       index: deps.rules.current(),
       verifier: deps.verifier,
       options: options.pipeline,
+      ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
     }, { at: started + options.deadlineMs });
     return outcome instanceof Promise ? outcome.then(respond) : respond(outcome);
 
@@ -99,4 +103,14 @@ export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<
       return toResponse(outcome, options);
     }
   };
+}
+
+/** The remote address `Deno.serve` hands the handler (Hono passes it on as `c.env`). */
+function peerOf(env: unknown): string | undefined {
+  if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return undefined;
+  const addr: unknown = env.remoteAddr;
+  return typeof addr === "object" && addr !== null && "hostname" in addr &&
+      typeof addr.hostname === "string"
+    ? addr.hostname
+    : undefined;
 }

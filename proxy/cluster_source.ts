@@ -1,7 +1,8 @@
 /**
  * The cluster rule source: list+watch of APIRules (storage version, so no conversion call per
- * event) and Istio Gateways (short hosts take their domain) through kube/ informers; after both
- * have synced, every change burst yields one snapshot of all objects.
+ * event) and Istio Gateways (short hosts take their domain), RateLimits and Pods (the global
+ * limits of the workload at a check's peer address) through kube/ informers; after all have
+ * synced, every change burst yields one snapshot of all objects.
  */
 import type { Logger } from "../lib/log.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -21,6 +22,8 @@ export function clusterSource(
       const informers = [
         new Informer(client, { type: resourceType("gateway.kyma-project.io", "APIRule") }, log),
         new Informer(client, { type: resourceType("networking.istio.io", "Gateway") }, log),
+        new Informer(client, { type: resourceType("gateway.kyma-project.io", "RateLimit") }, log),
+        new Informer(client, { type: resourceType("", "Pod") }, log),
       ];
       let timer: ReturnType<typeof setTimeout> | undefined;
       const emit = () => {

@@ -17,6 +17,15 @@ export interface AuthzManifestOptions {
 }
 
 const PORT = 8080;
+/** DP-RL-1: the RateLimit fields reach the client on allow only when listed. */
+const DOWNSTREAM_ON_ALLOW = ["ratelimit", "ratelimit-policy"];
+const DOWNSTREAM_ON_DENY = [
+  "www-authenticate",
+  "content-type",
+  "cache-control",
+  "retry-after",
+  ...DOWNSTREAM_ON_ALLOW,
+];
 const MANAGEMENT_PORT = 9091;
 
 /** Every object of the authz service, in apply order. */
@@ -41,6 +50,13 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
           resources: ["gateways"],
           verbs: ["get", "list", "watch"],
         },
+        // RateLimit spec.global: the limits, and the Pods whose addresses checks come from.
+        {
+          apiGroups: ["gateway.kyma-project.io"],
+          resources: ["ratelimits"],
+          verbs: ["get", "list", "watch"],
+        },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
       ],
     },
     {
@@ -135,7 +151,8 @@ export function extensionProvider(options: AuthzManifestOptions): Record<string,
       timeout: "1s",
       statusOnError: "503",
       includeRequestHeadersInCheck: checkHeaders(options.index),
-      headersToDownstreamOnDeny: ["www-authenticate", "content-type", "cache-control"],
+      headersToDownstreamOnDeny: [...DOWNSTREAM_ON_DENY],
+      headersToDownstreamOnAllow: [...DOWNSTREAM_ON_ALLOW],
     },
   };
 }
@@ -149,14 +166,17 @@ export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, un
     port: PORT,
     headers: {
       inCheck: { include: checkHeaders(options.index) },
-      toDownstream: { onDeny: ["www-authenticate", "content-type", "cache-control"] },
+      toDownstream: { onDeny: [...DOWNSTREAM_ON_DENY], onAllow: [...DOWNSTREAM_ON_ALLOW] },
     },
   };
 }
 
-/** `authorization` plus every custom token header the rules read, sorted. */
+/**
+ * `authorization`, `x-forwarded-for` (client-address keys of global rate limits) and every custom
+ * token header the rules read, sorted.
+ */
 export function checkHeaders(index: PolicyIndex | undefined): string[] {
-  const names = new Set(["authorization"]);
+  const names = new Set(["authorization", "x-forwarded-for"]);
   for (const rules of index?.hosts.values() ?? []) {
     for (const rule of rules) {
       const jwt = rule.auth.kind === "jwt"

@@ -29,8 +29,16 @@ Deno.test("extensionProvider() sets a short timeout and statusOnError 503 (DP-AU
       port: 8080,
       timeout: "1s",
       statusOnError: "503",
-      includeRequestHeadersInCheck: ["authorization"],
-      headersToDownstreamOnDeny: ["www-authenticate", "content-type", "cache-control"],
+      includeRequestHeadersInCheck: ["authorization", "x-forwarded-for"],
+      headersToDownstreamOnDeny: [
+        "www-authenticate",
+        "content-type",
+        "cache-control",
+        "retry-after",
+        "ratelimit",
+        "ratelimit-policy",
+      ],
+      headersToDownstreamOnAllow: ["ratelimit", "ratelimit-policy"],
     },
   });
   assert.equal(kymaAuthorizer({ image: "x" }).service, "apigw-authz.kyma-system.svc.cluster.local");
@@ -43,5 +51,5 @@ Deno.test("checkHeaders() lists every header the rules read tokens from (DP-AUTH
       jwt: jwtConfig([], { fromHeaders: [{ name: "X-JWT-Assertion", prefix: "" }] }),
     }]),
   ], { providerName: "apigw-authz" });
-  assert.deepEqual(checkHeaders(index), ["authorization", "x-jwt-assertion"]);
+  assert.deepEqual(checkHeaders(index), ["authorization", "x-forwarded-for", "x-jwt-assertion"]);
 });

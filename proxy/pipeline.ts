@@ -36,11 +36,20 @@ export interface PipelineDeps {
   index: PolicyIndex;
   verifier: TokenVerifier;
   options: PipelineOptions;
+  /** The global rate limit step (`proxy/ratelimit/`), run on every outcome. */
+  rateLimit?: RateLimitStep;
 }
 
 export interface CheckInput {
   request: CanonicalRequest;
   headers: HeaderReader;
+  /** The address the check came from (the workload's proxy), when known. */
+  peer?: string;
+}
+
+/** The last step: may turn an outcome into a 429, and adds the RateLimit fields. */
+export interface RateLimitStep {
+  apply(outcome: Outcome, input: CheckInput): Outcome | Promise<Outcome>;
 }
 
 /** The identity authentication established. */
@@ -62,6 +71,19 @@ export interface Outcome {
  * a promise.
  */
 export function decide(
+  input: CheckInput,
+  deps: PipelineDeps,
+  deadline?: Deadline,
+): Outcome | Promise<Outcome> {
+  const outcome = decideAccess(input, deps, deadline);
+  const step = deps.rateLimit;
+  if (step === undefined) return outcome;
+  return outcome instanceof Promise
+    ? outcome.then((settled) => step.apply(settled, input))
+    : step.apply(outcome, input);
+}
+
+function decideAccess(
   input: CheckInput,
   deps: PipelineDeps,
   deadline?: Deadline,

@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   404: "Not Found",
   413: "Content Too Large",
   414: "URI Too Long",
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
@@ -24,10 +25,13 @@ const TITLES: Record<number, string> = {
 /** The HTTP answer for an outcome. */
 export function toResponse(outcome: Outcome, options: { debugHeader: boolean }): Response {
   const { decision } = outcome;
-  if (decision.allow && !options.debugHeader && isEmpty(decision.upstreamHeaders)) {
+  if (
+    decision.allow && !options.debugHeader && isEmpty(decision.upstreamHeaders) &&
+    decision.responseHeaders === undefined
+  ) {
     return new Response(null, { status: 200 });
   }
-  const headers = new Headers();
+  const headers = new Headers(decision.responseHeaders);
   if (options.debugHeader) headers.set(DEBUG_HEADER, debugValue(outcome));
   if (decision.allow) {
     for (const [name, value] of Object.entries(decision.upstreamHeaders)) {
@@ -48,6 +52,17 @@ export function toResponse(outcome: Outcome, options: { debugHeader: boolean }):
 
 /** The RFC 9457 body of a deny. */
 export function problemBody(decision: Exclude<Decision, { allow: true }>): Record<string, unknown> {
+  if (decision.reason === "rate_limited") {
+    // draft-ietf-httpapi-ratelimit-headers-11 §6: the quota-exceeded problem type.
+    return {
+      type: "https://iana.org/assignments/http-problem-types#quota-exceeded",
+      title: "Too Many Requests",
+      status: 429,
+      detail: DENY_REASONS.rate_limited,
+      reason: decision.reason,
+      "violated-policies": decision.detail === undefined ? [] : [decision.detail],
+    };
+  }
   return {
     type: "about:blank",
     title: TITLES[decision.status] ?? "Denied",

@@ -9,12 +9,13 @@ import { type Checked, failed, type Failure, passed, skipped } from "./failure.t
 import { conforms, isRecord, objectKey } from "./_guards.ts";
 import { byName, podsIn, podsUnknownNote, selects } from "./_lookup.ts";
 import { parseGoDuration } from "../duration.ts";
+import { globalFailure } from "./ratelimit_global.ts";
 
-const MIN_FILL_INTERVAL = 50_000_000n; // 50ms: Envoy's minimum for a local rate limit bucket
+export const MIN_FILL_INTERVAL = 50_000_000n; // 50ms: Envoy's minimum for a local rate limit bucket
 const MAX_TOKENS = 4_294_967_295; // Envoy's token counts are uint32, and must be > 0
 const SIDECAR_STATUS = "sidecar.istio.io/status";
 /** RFC 9110 `token`; a leading `:` names an HTTP/2 pseudo header such as `:authority`. */
-const HEADER_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const TOKEN_FIELDS: readonly ("maxTokens" | "tokensPerFill")[] = ["maxTokens", "tokensPerFill"];
 
 /** The first failure of a RateLimit (as `{attributePath, message}`), or none. */
@@ -22,7 +23,7 @@ export function validateRateLimit(rateLimit: unknown, facts: ValidationFacts): C
   const { name, namespace } = objectKey(rateLimit);
   const spec = isRecord(rateLimit) ? rateLimit.spec : undefined;
   if (!conforms(RateLimitSpec, spec)) return passed();
-  const bucket = bucketFailure(spec);
+  const bucket = bucketFailure(spec) ?? globalFailure(spec);
   if (bucket !== undefined) return failed(bucket);
   return podFailures({ name, namespace, selectorLabels: spec.selectorLabels }, facts);
 }
@@ -75,7 +76,7 @@ function bucketFailure(spec: RateLimitSpec): Failure | undefined {
     duplicateFailure(buckets, at);
 }
 
-function interval(
+export function interval(
   label: string,
   path: string,
   text: string,
@@ -89,11 +90,11 @@ function interval(
   };
 }
 
-function fillFailure(bucketPath: string, message: string): Failure {
+export function fillFailure(bucketPath: string, message: string): Failure {
   return { attributePath: `${bucketPath}.fillInterval`, message };
 }
 
-function tokenFailure(label: string, path: string, bucket: BucketSpec): Failure | undefined {
+export function tokenFailure(label: string, path: string, bucket: BucketSpec): Failure | undefined {
   for (const field of TOKEN_FIELDS) {
     const value = bucket[field];
     if (value < 1 || value > MAX_TOKENS) {
@@ -106,7 +107,11 @@ function tokenFailure(label: string, path: string, bucket: BucketSpec): Failure 
   return undefined;
 }
 
-function descriptorFailure(label: string, path: string, config: BucketConfig): Failure | undefined {
+export function descriptorFailure(
+  label: string,
+  path: string,
+  config: BucketConfig,
+): Failure | undefined {
   const tokens = tokenFailure(label, `${path}.bucket`, config.bucket);
   if (tokens !== undefined) return tokens;
   const { path: match, headers = {} } = config;
@@ -137,9 +142,10 @@ function descriptorFailure(label: string, path: string, config: BucketConfig): F
 }
 
 // Envoy rejects a LocalRateLimit whose descriptors repeat ("duplicate descriptor").
-function duplicateFailure(
+export function duplicateFailure(
   buckets: readonly BucketConfig[],
   at: (i: number) => string,
+  label = "bucket",
 ): Failure | undefined {
   const seen = new Map<string, number>();
   for (const [i, config] of buckets.entries()) {
@@ -148,7 +154,7 @@ function duplicateFailure(
     if (first !== undefined) {
       return {
         attributePath: at(i),
-        message: `bucket '[${i}]': path and headers are the same as in bucket '[${first}]'`,
+        message: `${label} '[${i}]': path and headers are the same as in ${label} '[${first}]'`,
       };
     }
     seen.set(key, i);

@@ -5,7 +5,14 @@
  */
 
 /** The pipeline steps, in order. */
-export type Step = "normalize" | "match" | "authenticate" | "authorize" | "headers" | "deadline";
+export type Step =
+  | "normalize"
+  | "match"
+  | "authenticate"
+  | "authorize"
+  | "headers"
+  | "deadline"
+  | "ratelimit";
 
 /** Stable deny reasons. Adding one is fine; renaming one breaks dashboards. */
 export const DENY_REASONS = {
@@ -45,6 +52,9 @@ export const DENY_REASONS = {
   audience_not_allowed: "Token lacks a required audience",
   // deadline
   deadline_exceeded: "The decision did not finish within its deadline",
+  // ratelimit (RateLimit spec.global)
+  rate_limited: "The caller has no tokens left in a global rate limit bucket",
+  rate_limit_unavailable: "The rate limit store cannot answer and the bucket fails closed",
 } as const;
 
 export type DenyReason = keyof typeof DENY_REASONS;
@@ -53,6 +63,7 @@ export const ALLOW_REASONS = {
   no_auth: "Rule has noAuth",
   jwt_valid: "Token is valid for the rule",
   ext_auth_allowed: "extAuth rule served here; restrictions met",
+  rate_limit_only: "No rule matches; the workload's global rate limit allows the request",
 } as const;
 
 export type AllowReason = keyof typeof ALLOW_REASONS;
@@ -77,7 +88,7 @@ export interface Rejection {
   detail: string;
 }
 
-export type DenyStatus = 400 | 401 | 403 | 404 | 413 | 414 | 431 | 503;
+export type DenyStatus = 400 | 401 | 403 | 404 | 413 | 414 | 429 | 431 | 503;
 
 export interface Allow {
   allow: true;
@@ -85,6 +96,8 @@ export interface Allow {
   reason: AllowReason;
   /** Headers Envoy sets on the upstream request (listed in `headersToUpstreamOnAllow`). */
   upstreamHeaders: Readonly<Record<string, string>>;
+  /** Headers for the client's response (listed in `headersToDownstreamOnAllow`). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface Deny {
@@ -96,6 +109,8 @@ export interface Deny {
   detail?: string;
   /** RFC 6750 challenge for 401/403 of bearer rules. */
   wwwAuthenticate?: string;
+  /** Further headers for the client (`Retry-After` and the RateLimit fields of a 429). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export type Decision = Allow | Deny;
@@ -105,7 +120,11 @@ export function deny(
   step: Step,
   status: DenyStatus,
   reason: DenyReason,
-  extra: { detail?: string; wwwAuthenticate?: string } = {},
+  extra: {
+    detail?: string;
+    wwwAuthenticate?: string;
+    responseHeaders?: Readonly<Record<string, string>>;
+  } = {},
 ): Deny {
   return { allow: false, step, status, reason, ...extra };
 }

@@ -12,6 +12,7 @@ import type { CRState, Plan, PlanOptions } from "../plan.ts";
 import { groupOf, type Snapshot } from "../snapshot.ts";
 import { isRecord } from "./_json.ts";
 import { ENVOY_FILTER_API_VERSION, envoyFilterFor, patchContext } from "./envoy_filter.ts";
+import { globalPolicyFor } from "./global_policy.ts";
 import { oldestAPIGateway, stateOf } from "./owner.ts";
 import { parseRateLimit } from "./rate_limit.ts";
 import { RATELIMIT_GROUP, validateRateLimit } from "./validate.ts";
@@ -76,9 +77,12 @@ export function planRateLimit(cr: KubeObject, snapshot: Snapshot, _options: Plan
   const filter = envoyFilterFor(rateLimit, validated.value.limits, {
     context: patchContext(rateLimit.selectorLabels, validated.value),
   });
+  // spec.global (apigw): a CUSTOM policy sends the workload's requests to `apigw authz`; one
+  // left from an earlier spec with a global section is ours to delete.
+  const policy = existingGlobalPolicy(snapshot, rateLimit.namespace, rateLimit.name);
   return {
-    apply: [filter],
-    delete: [],
+    apply: rateLimit.global !== undefined ? [filter, globalPolicyFor(rateLimit)] : [filter],
+    delete: rateLimit.global === undefined && policy !== undefined ? [policy] : [],
     cr: withStatus(cr, "Ready", "Finished reconciliation"),
     state: "Ready",
     description: "Finished reconciliation",
@@ -112,14 +116,25 @@ function gone(cr: KubeObject, snapshot: Snapshot): Plan {
   const name = cr.metadata.name ?? "";
   const existing = snapshot.get(ISTIO_NETWORKING, "EnvoyFilter", cr.metadata.namespace ?? "", name);
   const owned = existing !== undefined && isRateLimit(controllerOf(existing), name);
+  const policy = existingGlobalPolicy(snapshot, cr.metadata.namespace ?? "", name);
   return {
     apply: [],
-    delete: owned ? [existing] : [],
+    delete: [...(owned ? [existing] : []), ...(policy !== undefined ? [policy] : [])],
     cr: undefined,
     state: "Deleting",
     description: "",
     complete: true,
   };
+}
+
+/** The AuthorizationPolicy of the RateLimit's name when the RateLimit controls it. */
+function existingGlobalPolicy(
+  snapshot: Snapshot,
+  namespace: string,
+  name: string,
+): KubeObject | undefined {
+  const policy = snapshot.get("security.istio.io", "AuthorizationPolicy", namespace, name);
+  return policy !== undefined && isRateLimit(controllerOf(policy), name) ? policy : undefined;
 }
 
 function withStatus(cr: KubeObject, state: CRState, description: string): KubeObject {

@@ -5,7 +5,13 @@
  */
 import type { KubeObject } from "../../api/meta.ts";
 import { RATELIMIT_V1ALPHA1 } from "../../api/kinds.ts";
-import { type BucketConfig, type BucketSpec, RateLimit } from "../../api/ratelimit/v1alpha1.ts";
+import {
+  type BucketConfig,
+  type BucketSpec,
+  GlobalSpec,
+  RateLimit,
+} from "../../api/ratelimit/v1alpha1.ts";
+import { conforms } from "../../api/validation/_guards.ts";
 import { formatProblem, type Problem } from "../../api/schema/problem.ts";
 import { validateSchema } from "../../api/schema/validate.ts";
 import { err, ok, type Result } from "../result.ts";
@@ -21,6 +27,8 @@ export interface RateLimitModel {
   buckets: BucketConfig[];
   enforce: boolean;
   enableResponseHeaders: boolean;
+  /** `spec.global` as written (defaults are applied where it is enforced). */
+  global?: GlobalSpec;
 }
 
 /**
@@ -91,6 +99,7 @@ function readModel(cr: KubeObject): RateLimitModel | undefined {
     buckets: configs,
     enforce: spec.enforce !== false,
     enableResponseHeaders: spec.enableResponseHeaders === true,
+    ...(conforms(GlobalSpec, spec.global) ? { global: spec.global } : {}),
   };
 }
 

@@ -38,6 +38,7 @@ export function validateRateLimit(
     spec: {
       selectorLabels: rateLimit.selectorLabels,
       local: { defaultBucket: rateLimit.defaultBucket, buckets: rateLimit.buckets },
+      ...(rateLimit.global !== undefined ? { global: rateLimit.global } : {}),
     },
   };
   const [failure] = checkRateLimit(object, factsOf(snapshot)).failures;
@@ -45,7 +46,7 @@ export function validateRateLimit(
     // Bucket checks depend on the CR alone; the pod and conflict checks on other objects.
     return err({
       message: failure.message,
-      retry: !failure.attributePath.startsWith("spec.local"),
+      retry: !/^spec\.(local|global)/.test(failure.attributePath),
     });
   }
   const limits = checkBuckets(rateLimit.defaultBucket, rateLimit.buckets);

@@ -34,11 +34,17 @@ export async function ensureRedisInstalled(log: (line: string) => void): Promise
   log("Installed redis-server");
 }
 
-/** Starts redis-server on a free loopback port, without persistence, and waits for PING. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server on a free loopback port (or on `port`, e.g. to restart a stopped one),
+ * without persistence, and waits for PING.
+ */
+export async function startRedis(options: { port?: number } = {}): Promise<TestRedis> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-redis-" });
   try {
-    return await retryOnPortInUse(() => startOn(freePort(), dir));
+    const { port } = options;
+    return await (port === undefined
+      ? retryOnPortInUse(() => startOn(freePort(), dir))
+      : startOn(port, dir));
   } catch (error) {
     console.error(`Kept ${dir} for inspection`);
     throw error;

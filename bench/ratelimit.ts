@@ -1,0 +1,383 @@
+/**
+ * The global rate limit benchmark (bench/README.md): Redis-limited decisions/s and latency of
+ * `apigw authz` through HTTP with wrk, against envoyproxy/ratelimit on the same Redis with ghz
+ * (when both are built, see README) and against `redis-benchmark` running the very token bucket
+ * script (the physical limit of one Redis). Also the store alone: the Lua token bucket against
+ * rate-limiter-flexible's fixed window, the choice the limiter makes per algorithm.
+ *
+ *   deno run -A bench/ratelimit.ts [--duration 10] [--connections 32] [--keys 10000]
+ *     [--only redis,store,apigw,envoy] [--bin ~/.cache/apigw-bench]
+ *
+ * Everything listens on loopback ports chosen at run time and stops when the script ends.
+ */
+import { parseArgs } from "node:util";
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+import { startRedis, type TestRedis } from "../tests/redis/redis.ts";
+import { poll } from "../tests/poll.ts";
+import { createRedisStore, TOKEN_BUCKET_LUA } from "../proxy/ratelimit/redis_store.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    keys: { type: "string", default: "10000" },
+    only: { type: "string" },
+    bin: { type: "string", default: `${Deno.env.get("HOME")}/.cache/apigw-bench` },
+  },
+}).values;
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const KEYS = Number(args.keys);
+/** Big enough that the run never empties a bucket: every decision is a Redis round trip. */
+const BUCKET = { maxTokens: 1_000_000, tokensPerFill: 1_000_000, fillInterval: "1s" };
+const children: Deno.ChildProcess[] = [];
+const wanted = (name: string) => args.only === undefined || args.only.split(",").includes(name);
+
+interface Row {
+  target: string;
+  rate: number;
+  p50: string;
+  p99: string;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  const rows: Row[] = [];
+  try {
+    if (wanted("redis")) rows.push(...await redisBenchmark(redis));
+    if (wanted("store")) rows.push(...await storeBenchmark(redis));
+    if (wanted("apigw")) rows.push(await apigwBenchmark(redis));
+    if (wanted("envoy")) {
+      const row = await envoyBenchmark(redis);
+      if (row !== undefined) rows.push(row);
+    }
+  } finally {
+    for (const child of children) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+    }
+    await redis.stop();
+  }
+  console.log(`\n${DURATION} s per target, ${CONNECTIONS} connections, ${KEYS} keys`);
+  console.log("| target | decisions/s | p50 | p99 | note |\n| --- | ---: | ---: | ---: | --- |");
+  for (const row of rows) {
+    console.log(
+      `| ${row.target} | ${Math.round(row.rate)} | ${row.p50} | ${row.p99} | ${row.note ?? ""} |`,
+    );
+  }
+}
+
+/** redis-benchmark with the token bucket script itself: what one Redis can do at most. */
+async function redisBenchmark(redis: TestRedis): Promise<Row[]> {
+  const sha = createHash("sha1").update(TOKEN_BUCKET_LUA).digest("hex");
+  await run("redis-cli", ["-p", String(redis.port), "SCRIPT", "LOAD", TOKEN_BUCKET_LUA]);
+  const requests = String(Math.round(40_000 * DURATION));
+  const rows: Row[] = [];
+  for (
+    const [target, command] of [
+      ["redis-benchmark EVALSHA token bucket", [
+        "EVALSHA",
+        sha,
+        "1",
+        "tb:__rand_int__",
+        "1000000",
+        "1000000",
+        "1000",
+      ]],
+      ["redis-benchmark INCR (one plain command)", ["INCR", "incr:__rand_int__"]],
+    ] as const
+  ) {
+    const out = await run("redis-benchmark", [
+      "-p",
+      String(redis.port),
+      "-c",
+      String(CONNECTIONS),
+      "-n",
+      requests,
+      "-r",
+      String(KEYS),
+      "--csv",
+      ...command,
+    ]);
+    const line = out.trim().split("\n").pop() ?? "";
+    const cells = line.split(",").map((c) => c.replaceAll('"', ""));
+    rows.push({
+      target,
+      rate: Number(cells[1]),
+      p50: `${cells[4]} ms`,
+      p99: `${cells[6]} ms`,
+      note: "physical limit, no HTTP",
+    });
+  }
+  return rows;
+}
+
+/** The stores alone, in-process: Lua token bucket against rate-limiter-flexible's window. */
+async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
+  const store = createRedisStore({ url: redis.url, commandTimeoutMs: 1_000 });
+  await store.connected(5_000);
+  const bucket = { maxTokens: 1_000_000, tokensPerFill: 1_000_000, fillIntervalMs: 1_000 };
+  const rows: Row[] = [];
+  try {
+    for (const algorithm of ["tokenBucket", "fixedWindow"] as const) {
+      const latencies: number[] = [];
+      const end = performance.now() + DURATION * 1000;
+      await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < end) {
+          const started = performance.now();
+          await store.take(`bench:${Math.floor(Math.random() * KEYS)}`, bucket, algorithm);
+          latencies.push(performance.now() - started);
+        }
+      }));
+      latencies.sort((a, b) => a - b);
+      const at = (q: number) =>
+        `${latencies[Math.floor(q * (latencies.length - 1))]!.toFixed(2)} ms`;
+      rows.push({
+        target: algorithm === "tokenBucket"
+          ? "store: Lua token bucket (ioredis, auto-pipelined)"
+          : "store: rate-limiter-flexible RateLimiterRedis",
+        rate: latencies.length / DURATION,
+        p50: at(0.5),
+        p99: at(0.99),
+        note: "in-process, no HTTP",
+      });
+    }
+  } finally {
+    await store.close();
+  }
+  return rows;
+}
+
+async function apigwBenchmark(redis: TestRedis): Promise<Row> {
+  const dir = await Deno.makeTempDir({ prefix: "apigw-bench-rl-" });
+  const objects = [
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "orders-0", namespace: "bench", labels: { app: "orders" } },
+      status: { podIP: "127.0.0.1" },
+    },
+    {
+      apiVersion: "gateway.kyma-project.io/v1alpha1",
+      kind: "RateLimit",
+      metadata: { name: "orders", namespace: "bench" },
+      spec: {
+        selectorLabels: { app: "orders" },
+        local: { defaultBucket: BUCKET },
+        global: { key: { header: { name: "x-api-key" } }, defaultBucket: BUCKET },
+      },
+    },
+  ];
+  await Deno.writeTextFile(`${dir}/objects.yaml`, objects.map((o) => stringify(o)).join("---\n"));
+  const listen = await startAndRead(Deno.execPath(), [
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "authz",
+    "--config",
+    dir,
+    "--redis-url",
+    redis.url,
+    "--listen",
+    "127.0.0.1:0",
+    "--management-listen",
+    "127.0.0.1:0",
+  ], (line) => {
+    try {
+      const parsed = JSON.parse(line);
+      return parsed.msg === "Serving ext_authz"
+        ? String(parsed.management + " " + parsed.listen)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const [management, check] = listen.split(" ");
+  const url = `http://${check}/`;
+  const probe = await fetch(url, { headers: { host: "orders.bench.local", "x-api-key": "probe" } });
+  await probe.body?.cancel();
+  if (probe.status !== 200) {
+    throw new Error(`apigw authz did not allow the probe (${probe.status})`);
+  }
+  const row = await wrk("apigw authz (HTTP, Redis token bucket)", url);
+  const metrics = await fetch(`http://${management}/metrics`).then((r) => r.text());
+  const errors = /apigw_ratelimit_redis_errors_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? "0";
+  const fallbacks = /apigw_ratelimit_fallback_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? "0";
+  row.note = `${row.note ?? ""}Redis errors ${errors}, fallbacks ${fallbacks}`;
+  await Deno.remove(dir, { recursive: true });
+  return row;
+}
+
+/** envoyproxy/ratelimit on the same Redis, loaded by ghz over gRPC; skipped when not built. */
+async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
+  const rls = `${args.bin}/service_cmd`;
+  const ghz = `${args.bin}/ghz`;
+  for (const binary of [rls, ghz]) {
+    if (!(await exists(binary))) {
+      console.error(`Skipped envoyproxy/ratelimit: ${binary} is not built (see bench/README.md)`);
+      return undefined;
+    }
+  }
+  const root = await Deno.makeTempDir({ prefix: "apigw-bench-rls-" });
+  await Deno.mkdir(`${root}/ratelimit/config`, { recursive: true });
+  await Deno.writeTextFile(
+    `${root}/ratelimit/config/bench.yaml`,
+    stringify({
+      domain: "bench",
+      descriptors: [{
+        key: "api_key",
+        rate_limit: { unit: "second", requests_per_unit: BUCKET.maxTokens },
+      }],
+    }),
+  );
+  const [grpc, http, debug] = [freePort(), freePort(), freePort()];
+  const child = new Deno.Command(rls, {
+    env: {
+      USE_STATSD: "false",
+      LOG_LEVEL: "warn",
+      REDIS_SOCKET_TYPE: "tcp",
+      REDIS_URL: `127.0.0.1:${redis.port}`,
+      RUNTIME_ROOT: root,
+      RUNTIME_SUBDIRECTORY: "ratelimit",
+      RUNTIME_WATCH_ROOT: "false",
+      GRPC_PORT: String(grpc),
+      PORT: String(http),
+      DEBUG_PORT: String(debug),
+      GRPC_HOST: "127.0.0.1",
+      HOST: "127.0.0.1",
+      DEBUG_HOST: "127.0.0.1",
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  children.push(child);
+  await poll(async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: grpc });
+    conn.close();
+    return true;
+  }, { timeoutMs: 20_000, what: "envoyproxy/ratelimit gRPC port" });
+  const out = await run(ghz, [
+    "--insecure",
+    "--call",
+    "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
+    "-d",
+    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{randomInt 1 ${KEYS}}}"}]}]}`,
+    "-c",
+    String(CONNECTIONS),
+    "-z",
+    `${DURATION}s`,
+    "--connections",
+    "4",
+    "-O",
+    "json",
+    `127.0.0.1:${grpc}`,
+  ]);
+  const report = JSON.parse(out);
+  const p = (q: number) =>
+    `${
+      (Number(
+        report.latencyDistribution?.find((d: { percentage: number }) => d.percentage === q)
+          ?.latency ?? 0,
+      ) / 1e6).toFixed(2)
+    } ms`;
+  const codes = JSON.stringify(report.statusCodeDistribution ?? {});
+  await Deno.remove(root, { recursive: true });
+  return {
+    target: "envoyproxy/ratelimit (gRPC, ghz)",
+    rate: report.rps,
+    p50: p(50),
+    p99: p(99),
+    note: codes,
+  };
+}
+
+async function wrk(target: string, url: string): Promise<Row> {
+  const output = await new Deno.Command("wrk", {
+    args: [
+      "-t",
+      "1",
+      "-c",
+      String(CONNECTIONS),
+      "-d",
+      `${DURATION}s`,
+      "--latency",
+      "-s",
+      `${ROOT}bench/ratelimit_wrk.lua`,
+      url,
+    ],
+    env: { BENCH_KEYS: String(KEYS) },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  return {
+    target,
+    rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? "0"),
+    p50: /\s50%\s+(\S+)/.exec(text)?.[1] ?? "?",
+    p99: /\s99%\s+(\S+)/.exec(text)?.[1] ?? "?",
+    ...(errors ? { note: `${errors} non-200; ` } : {}),
+  };
+}
+
+async function run(command: string, argv: string[]): Promise<string> {
+  const output = await new Deno.Command(command, { args: argv, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!output.success) {
+    throw new Error(`${command} failed: ${new TextDecoder().decode(output.stderr).slice(-2000)}`);
+  }
+  return new TextDecoder().decode(output.stdout);
+}
+
+/** Spawns a child and returns the first value `read` finds in its stderr lines. */
+async function startAndRead(
+  command: string,
+  argv: string[],
+  read: (line: string) => string | undefined,
+): Promise<string> {
+  const child = new Deno.Command(command, { args: argv, stdout: "null", stderr: "piped" }).spawn();
+  children.push(child);
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (true) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`${command} exited before it was ready`);
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      const found = read(buffer.slice(0, end));
+      buffer = buffer.slice(end + 1);
+      if (found !== undefined) {
+        // Keep draining so the child never blocks on a full pipe.
+        (async () => {
+          while (!(await lines.read()).done) { /* drain */ }
+        })();
+        return found;
+      }
+    }
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (import.meta.main) await main();
