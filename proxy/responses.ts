@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   404: "Not Found",
   413: "Content Too Large",
   414: "URI Too Long",
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
