@@ -4,6 +4,7 @@
  * extension provider that points Envoy at it (mesh config and the Kyma Istio CR form).
  */
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
+import type { CompiledRule } from "../core/authz/rule.ts";
 
 export interface AuthzManifestOptions {
   image: string;
@@ -135,6 +136,7 @@ export function extensionProvider(options: AuthzManifestOptions): Record<string,
       timeout: "1s",
       statusOnError: "503",
       includeRequestHeadersInCheck: checkHeaders(options.index),
+      ...upstreamOnAllow(options.index, (names) => ({ headersToUpstreamOnAllow: names })),
       headersToDownstreamOnDeny: ["www-authenticate", "content-type", "cache-control"],
     },
   };
@@ -149,6 +151,7 @@ export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, un
     port: PORT,
     headers: {
       inCheck: { include: checkHeaders(options.index) },
+      ...upstreamOnAllow(options.index, (names) => ({ toUpstream: { onAllow: names } })),
       toDownstream: { onDeny: ["www-authenticate", "content-type", "cache-control"] },
     },
   };
@@ -169,7 +172,60 @@ export function checkHeaders(index: PolicyIndex | undefined): string[] {
           if (location.kind === "header") names.add(location.name);
         }
       }
+      if (rule.auth.kind === "accessStrategies") {
+        for (const name of accessStrategyCheckHeaders(rule.auth)) names.add(name);
+      }
     }
   }
   return [...names].sort();
+}
+
+/**
+ * The headers v1beta1 mutators set (§8 #12): listed in `headersToUpstreamOnAllow`, so Envoy
+ * overwrites the client's copies with apigw's values. Sorted; empty without such rules.
+ */
+export function mutatorHeaders(index: PolicyIndex | undefined): string[] {
+  const names = new Set<string>();
+  for (const rules of index?.hosts.values() ?? []) {
+    for (const rule of rules) {
+      if (rule.auth.kind !== "accessStrategies") continue;
+      for (const mutator of rule.auth.mutators) {
+        if (mutator.kind === "header") { for (const h of mutator.headers) names.add(h.name); }
+        if (mutator.kind === "cookie") names.add("cookie");
+        if (mutator.kind === "id_token") names.add("authorization");
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+function upstreamOnAllow<T>(
+  index: PolicyIndex | undefined,
+  shape: (names: string[]) => T,
+): T | Record<string, never> {
+  const names = mutatorHeaders(index);
+  return names.length > 0 ? shape(names) : {};
+}
+
+function accessStrategyCheckHeaders(
+  auth: Extract<CompiledRule["auth"], { kind: "accessStrategies" }>,
+): string[] {
+  const names: string[] = [];
+  for (const strategy of auth.strategies) {
+    if (strategy.kind === "jwt" || strategy.kind === "oauth2_introspection") {
+      if (strategy.tokenFrom.kind === "header") names.push(strategy.tokenFrom.name);
+      if (strategy.tokenFrom.kind === "cookie") names.push("cookie");
+    }
+    if (strategy.kind === "jwt_istio") {
+      for (const location of strategy.jwt.locations) {
+        if (location.kind === "header") names.push(location.name);
+      }
+    }
+    if (strategy.kind === "cookie_session") {
+      names.push("cookie", ...strategy.forwardHttpHeaders.map((h) => h.toLowerCase()));
+    }
+  }
+  // The cookie mutator merges its cookies into the client's Cookie header.
+  if (auth.mutators.some((m) => m.kind === "cookie")) names.push("cookie");
+  return names;
 }
