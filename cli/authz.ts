@@ -22,7 +22,7 @@ import { createTokenCache } from "../proxy/jwt/token_cache.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
 import { createEngine } from "../proxy/oathkeeper/wiring.ts";
-import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
+import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { parse } from "yaml";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
@@ -275,30 +275,6 @@ async function oathkeeperSettings(
     }
   }
   return { ok: true, value: settings };
-}
-
-/** Oathkeeper's config shape: `{authenticators: {h: {config}}, mutators: {h: {config}}}`. */
-export function handlerDefaultsOf(value: unknown): HandlerDefaults | undefined {
-  if (!isRecord(value)) return undefined;
-  const section = (raw: unknown) => {
-    if (raw === undefined) return {};
-    if (!isRecord(raw)) return undefined;
-    const out: Record<string, { config?: Record<string, unknown> }> = {};
-    for (const [name, entry] of Object.entries(raw)) {
-      if (!isRecord(entry)) return undefined;
-      if (entry.config !== undefined && !isRecord(entry.config)) return undefined;
-      out[name] = isRecord(entry.config) ? { config: entry.config } : {};
-    }
-    return out;
-  };
-  const authenticators = section(value.authenticators);
-  const mutators = section(value.mutators);
-  if (authenticators === undefined || mutators === undefined) return undefined;
-  return { authenticators, mutators };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 async function serve(

@@ -95,6 +95,26 @@ export interface HandlerDefaults {
   mutators?: Readonly<Record<string, { config?: Record<string, unknown> } | undefined>>;
 }
 
+/** Oathkeeper's config shape: `{authenticators: {h: {config}}, mutators: {h: {config}}}`. */
+export function handlerDefaultsOf(value: unknown): HandlerDefaults | undefined {
+  if (!isRecord(value)) return undefined;
+  const section = (raw: unknown) => {
+    if (raw === undefined) return {};
+    if (!isRecord(raw)) return undefined;
+    const out: Record<string, { config?: Record<string, unknown> }> = {};
+    for (const [name, entry] of Object.entries(raw)) {
+      if (!isRecord(entry)) return undefined;
+      if (entry.config !== undefined && !isRecord(entry.config)) return undefined;
+      out[name] = isRecord(entry.config) ? { config: entry.config } : {};
+    }
+    return out;
+  };
+  const authenticators = section(value.authenticators);
+  const mutators = section(value.mutators);
+  if (authenticators === undefined || mutators === undefined) return undefined;
+  return { authenticators, mutators };
+}
+
 export type Compiled<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const DEFAULT_TIMEOUT_MS = 500;
