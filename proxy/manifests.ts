@@ -58,7 +58,16 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
       metadata: { name, namespace, labels },
       spec: {
         selector: labels,
-        ports: [{ name: "http-authz", port: PORT, targetPort: "authz", appProtocol: "http" }],
+        ports: [
+          { name: "http-authz", port: PORT, targetPort: "authz", appProtocol: "http" },
+          // Backends fetch the id_token JWKS here (/.well-known/jwks.json).
+          {
+            name: "http-management",
+            port: MANAGEMENT_PORT,
+            targetPort: "management",
+            appProtocol: "http",
+          },
+        ],
       },
     },
   ];
