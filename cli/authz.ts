@@ -20,6 +20,9 @@ import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
+import { createEngine } from "../proxy/oathkeeper/wiring.ts";
+import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
+import { parse } from "yaml";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
 import {
@@ -126,6 +129,27 @@ const OPTIONS = {
     default: "10000",
     parse: nonNegativeInt,
   },
+  "handler-defaults": {
+    type: "string",
+    help:
+      "YAML/JSON file with defaults of v1beta1 handler configs, in Oathkeeper's config-file shape (authenticators.<h>.config, mutators.<h>.config)",
+    env: "APIGW_AUTHZ_HANDLER_DEFAULTS",
+    parse: text,
+  },
+  "id-token-secret-file": {
+    type: "string",
+    help:
+      "File with the secret (≥ 32 bytes) id_token keys are derived from; replicas sharing it sign alike (default: random per process)",
+    env: "APIGW_AUTHZ_ID_TOKEN_SECRET_FILE",
+    parse: text,
+  },
+  "id-token-rotate-hours": {
+    type: "string",
+    help: "Period of an id_token signing key; the JWKS also lists the previous and the next key",
+    // A day: much longer than any id_token TTL, short enough to limit a leaked key's use.
+    default: "24",
+    parse: positiveInt,
+  },
   "debug-header": {
     type: "boolean",
     help: "Add x-apigw-decision (step, reason, rule) to every answer",
@@ -178,7 +202,9 @@ export const authzCommand: Command = {
     "Answers Envoy/Istio HTTP ext_authz checks: 200 to allow, or a deny with status, problem",
     "body and WWW-Authenticate for the client. The rule that applies is the one the APIRule's",
     "VirtualService routes to (host, method, canonical path); noAuth, jwt and extAuth rules naming",
-    "--provider-name are decided here.",
+    "--provider-name are decided here, and APIRule v1beta1 rules (Oathkeeper access strategies and",
+    "mutators, for `jwtHandler: apigw`). id_token keys are served at /.well-known/jwks.json on the",
+    "management listener.",
     "",
     "With --config the objects in DIR (YAML or JSON, reloaded on change) are the rules; otherwise",
     "APIRules and Gateways are watched in the cluster. Invalid objects are logged and skipped; an",
@@ -203,7 +229,12 @@ export const authzCommand: Command = {
       io.stderr(`apigw authz: ${source.error}\n`);
       return EXIT_FINDINGS;
     }
-    return await serve(options, source.value, log, io.signal);
+    const oathkeeper = await oathkeeperSettings(options);
+    if (!oathkeeper.ok) {
+      io.stderr(`apigw authz: ${oathkeeper.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    return await serve(options, oathkeeper.value, source.value, log, io.signal);
   },
 };
 
@@ -229,8 +260,47 @@ async function ruleSource(
   return { ok: true, value: { ...clusterSource(client, log), close: () => client.close() } };
 }
 
+interface OathkeeperSettings {
+  defaults?: HandlerDefaults;
+  secret?: Uint8Array;
+}
+
+/** The v1beta1 handler defaults and the id_token secret; a bad file stops startup. */
+async function oathkeeperSettings(
+  options: AuthzOptions,
+): Promise<Result<OathkeeperSettings, string>> {
+  const settings: OathkeeperSettings = {};
+  const file = options["handler-defaults"];
+  if (file !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = parse(await Deno.readTextFile(file));
+    } catch (error) {
+      return { ok: false, error: `Cannot read handler defaults "${file}": ${String(error)}` };
+    }
+    const defaults = handlerDefaultsOf(parsed);
+    if (defaults === undefined) {
+      return { ok: false, error: `Handler defaults "${file}" must map authenticators/mutators` };
+    }
+    settings.defaults = defaults;
+  }
+  const secretFile = options["id-token-secret-file"];
+  if (secretFile !== undefined) {
+    try {
+      settings.secret = await Deno.readFile(secretFile);
+    } catch (error) {
+      return { ok: false, error: `Cannot read id_token secret "${secretFile}": ${String(error)}` };
+    }
+    if (settings.secret.byteLength < 32) {
+      return { ok: false, error: `id_token secret "${secretFile}" has fewer than 32 bytes` };
+    }
+  }
+  return { ok: true, value: settings };
+}
+
 async function serve(
   options: AuthzOptions,
+  oathkeeper: OathkeeperSettings,
   source: RuleSource & { close?: () => void },
   log: Logger,
   signal: AbortSignal,
@@ -242,8 +312,16 @@ async function serve(
     cache: createTokenCache(options["token-cache-entries"]),
     observer: metrics,
   });
+  const engine = createEngine({
+    jwks,
+    verifier,
+    cacheEntries: options["token-cache-entries"],
+    idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
+    ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
+  });
   const store = createRuleStore({
     providerName: options["provider-name"],
+    ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
     log,
     metrics,
     onIndex: (index) => jwks.warm(index.jwksUris),
@@ -279,6 +357,7 @@ async function serve(
   const app = createApp({
     rules: store,
     verifier,
+    accessStrategies: engine.engine,
     metrics,
     log,
     rateLimit,
@@ -303,6 +382,7 @@ async function serve(
     metrics: {
       render: () => metrics.render() + limitMetrics.render(local.size() + rateLimit.heldKeys()),
     },
+    jwks: () => engine.signer.jwks(),
   });
   const stop = new AbortController();
   const onAbort = () => stop.abort();

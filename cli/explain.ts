@@ -11,6 +11,14 @@ import type { CompiledRule } from "../core/authz/rule.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
+import { createEngine } from "../proxy/oathkeeper/wiring.ts";
+import {
+  type AccessStrategy,
+  describeTokenFrom,
+  type HandlerDefaults,
+  handlerDefaultsOf,
+} from "../core/authz/oathkeeper/strategies.ts";
+import { parse } from "yaml";
 import { decide, type Outcome } from "../proxy/pipeline.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { readInputs } from "./input.ts";
@@ -39,6 +47,11 @@ const OPTIONS = {
   },
   normalization: NORMALIZATION_OPTION,
   "escaped-slashes": ESCAPED_SLASHES_OPTION,
+  "handler-defaults": {
+    type: "string",
+    help: "Defaults of v1beta1 handler configs, as for `apigw authz --handler-defaults`",
+    parse: text,
+  },
   output: REPORT_OUTPUT_OPTION,
 } as const;
 
@@ -51,6 +64,10 @@ export const explainCommand: Command = {
     "prints the canonical request, the rule that matched (namespace/name#index), the step that",
     "decided (normalize, match, authenticate, authorize) and the stable reason. Tokens in the",
     "headers or query are verified against the issuer's JWKS, which is fetched.",
+    "",
+    "APIRule v1beta1 rules (jwtHandler apigw) show their access strategies and mutators, the",
+    "strategy that authenticated and the headers the mutators set. oauth2_introspection and",
+    "cookie_session call their endpoints for real.",
     "",
     "Exit status: 0 allowed, 1 denied, 2 usage errors or unreadable input.",
     "",
@@ -79,8 +96,24 @@ export const explainCommand: Command = {
       io.stderr(`apigw explain: ${read.error}\n`);
       return EXIT_USAGE;
     }
+    let handlerDefaults: HandlerDefaults | undefined;
+    if (options["handler-defaults"] !== undefined) {
+      try {
+        handlerDefaults = handlerDefaultsOf(
+          parse(await Deno.readTextFile(options["handler-defaults"])),
+        );
+      } catch (error) {
+        io.stderr(`apigw explain: Cannot read handler defaults: ${String(error)}\n`);
+        return EXIT_USAGE;
+      }
+      if (handlerDefaults === undefined) {
+        io.stderr(`apigw explain: Handler defaults must map authenticators/mutators\n`);
+        return EXIT_USAGE;
+      }
+    }
     const compiled = compilePolicyIndex(read.objects.map((o) => o.value), {
       providerName: options["provider-name"],
+      ...(handlerDefaults !== undefined ? { handlerDefaults } : {}),
     });
     for (const problem of compiled.problems) {
       io.stderr(`note: skipped ${problem.object}: ${problem.message}\n`);
@@ -97,10 +130,12 @@ export const explainCommand: Command = {
     } else {
       const jwks = createJwksManager({ timeoutMs: 5_000 });
       try {
+        const verifier = createVerifier({ jwks, cache: createTokenCache(0) });
         outcome = await decide({ request: canonical.value, headers: headers.value }, {
           index: compiled.index,
-          verifier: createVerifier({ jwks, cache: createTokenCache(0) }),
+          verifier,
           options: { realm: "apigw", missingTokenStatus: 401 },
+          accessStrategies: createEngine({ jwks, verifier, cacheEntries: 0 }).engine,
         }, { at: performance.now() + 10_000 });
       } finally {
         await jwks.close();
@@ -110,6 +145,7 @@ export const explainCommand: Command = {
       request: canonical.ok ? canonical.value : undefined,
       rule: outcome.rule === undefined ? undefined : ruleSummary(outcome.rule),
       decision: outcome.decision,
+      ...(outcome.session !== undefined ? { session: outcome.session } : {}),
       rulesForHost: canonical.ok
         ? (compiled.index.hosts.get(canonical.value.host) ?? []).map((r) => r.id)
         : [],
@@ -153,7 +189,51 @@ function ruleSummary(rule: CompiledRule) {
     path: rule.path,
     methods: rule.methods,
     kind: rule.auth.kind,
+    ...(rule.auth.kind === "accessStrategies"
+      ? {
+        accessStrategies: rule.auth.strategies.map(describeStrategy),
+        mutators: rule.auth.mutators.map((m) => m.kind),
+      }
+      : {}),
   };
+}
+
+/** One line per v1beta1 strategy: its handler and the options that decide. */
+export function describeStrategy(strategy: AccessStrategy): string {
+  switch (strategy.kind) {
+    case "allow":
+      return strategy.handler;
+    case "noop":
+    case "unauthorized":
+      return strategy.kind;
+    case "anonymous":
+      return `anonymous (subject ${strategy.subject})`;
+    case "jwt":
+      return `jwt (${describeTokenFrom(strategy.tokenFrom)}; jwks ${strategy.jwksUrls.join(", ")}${
+        requirements(strategy)
+      })`;
+    case "jwt_istio":
+      return `jwt (issuers ${strategy.jwt.authentications.map((a) => a.issuer).join(", ")})`;
+    case "oauth2_introspection":
+      return `oauth2_introspection (${describeTokenFrom(strategy.tokenFrom)}; ${strategy.url}${
+        requirements(strategy)
+      }; cache ${strategy.cache.enabled ? `${strategy.cache.ttlMs} ms` : "off"})`;
+    case "cookie_session":
+      return `cookie_session (${strategy.checkSessionUrl})`;
+  }
+}
+
+function requirements(s: {
+  requiredScope: readonly string[];
+  targetAudience: readonly string[];
+  trustedIssuers: readonly string[];
+  scopeStrategy: string;
+}): string {
+  return [
+    s.requiredScope.length > 0 ? `; scopes ${s.requiredScope.join(" ")} (${s.scopeStrategy})` : "",
+    s.targetAudience.length > 0 ? `; audience ${s.targetAudience.join(" ")}` : "",
+    s.trustedIssuers.length > 0 ? `; issuers ${s.trustedIssuers.join(" ")}` : "",
+  ].join("");
 }
 
 function omitQuery(key: string, value: unknown): unknown {
@@ -165,6 +245,7 @@ function textReport(report: {
   request: { method: string; host: string; path: string } | undefined;
   rule: ReturnType<typeof ruleSummary> | undefined;
   decision: Outcome["decision"];
+  session?: { handler: string; subject: string };
   rulesForHost: string[];
 }): string {
   const { request, rule, decision } = report;
@@ -183,9 +264,26 @@ function textReport(report: {
         : `${rule.id}: ${rule.kind} ${rule.methods.join(",")} ${rule.path}`
     }`,
   ];
+  if (rule?.accessStrategies !== undefined) {
+    for (const [i, strategy] of rule.accessStrategies.entries()) {
+      lines.push(`${i === 0 ? "Strategies:" : "          "} ${i + 1}. ${strategy}`);
+    }
+    const mutators = rule.mutators ?? [];
+    if (mutators.length > 0) lines.push(`Mutators:  ${mutators.join(", ")}`);
+  }
+  if (report.session !== undefined) {
+    const subject = report.session.subject === ""
+      ? "no subject"
+      : `subject "${report.session.subject}"`;
+    lines.push(`Decided:   by ${report.session.handler} (${subject})`);
+  }
   if (decision.allow) {
     lines.push(`Decision:  allow (200) at step ${decision.step}: ${decision.reason}`);
     lines.push(`           ${ALLOW_REASONS[decision.reason]}`);
+    for (const [name, value] of Object.entries(decision.upstreamHeaders)) {
+      // Header values may carry tokens (id_token): the name and the length only.
+      lines.push(`           sets ${name} (${value.length} bytes)`);
+    }
   } else {
     lines.push(`Decision:  deny (${decision.status}) at step ${decision.step}: ${decision.reason}`);
     lines.push(`           ${decision.detail ?? DENY_REASONS[decision.reason]}`);

@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import { apiRule, GATEWAY, ISSUER, JWKS_URI } from "../core/authz/_testing.ts";
 import { runCli } from "./mod.ts";
 import { parseRequestLine } from "./explain.ts";
+import { apiRuleV1beta1, CLIENT, startIntrospection } from "../proxy/oathkeeper/_testing.ts";
 
 async function explain(args: string[]) {
   const dir = await Deno.makeTempDir({ prefix: "apigw-explain-" });
@@ -109,4 +110,84 @@ Deno.test("parseRequestLine() keeps the target as written", () => {
     ok: true,
     value: { method: "GET", host: "h.example.com", target: "/?x" },
   });
+});
+
+Deno.test("apigw explain shows v1beta1 access strategies, the deciding strategy and mutated headers", async () => {
+  await using endpoint = startIntrospection();
+  endpoint.issue("opaque", {
+    sub: "alice",
+    scope: "read",
+    exp: Math.floor(Date.now() / 1000) + 600,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "apigw-explain-v1beta1-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/defaults.yaml`,
+      stringify({
+        authenticators: {
+          oauth2_introspection: {
+            config: {
+              introspection_url: endpoint.url,
+              client_auth: { client_id: CLIENT.id, client_secret: CLIENT.secret },
+            },
+          },
+        },
+      }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/rules.yaml`,
+      stringify(apiRuleV1beta1("orders", [{
+        path: "/orders/.*",
+        accessStrategies: [
+          { handler: "oauth2_introspection", config: { required_scope: ["read"] } },
+          { handler: "anonymous" },
+        ],
+        mutators: [{
+          handler: "header",
+          config: { headers: { "X-User": "{{ print .Subject }}" } },
+        }],
+      }])),
+    );
+    const run = async (headers: string[]) => {
+      const out: string[] = [];
+      const code = await runCli([
+        "explain",
+        "-f",
+        `${dir}/rules.yaml`,
+        "--handler-defaults",
+        `${dir}/defaults.yaml`,
+        "--request",
+        "GET https://orders.local.kyma.dev/orders/1",
+        ...headers,
+      ], {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+        env: () => undefined,
+        signal: new AbortController().signal,
+      });
+      return { code, text: out.join("") };
+    };
+    const allowed = await run(["-H", "Authorization: Bearer opaque"]);
+    assert.equal(allowed.code, 0, allowed.text);
+    assert.match(
+      allowed.text,
+      /Matched: {3}default\/orders#0: accessStrategies GET \/orders\/\.\*/,
+    );
+    assert.match(
+      allowed.text,
+      /Strategies: 1\. oauth2_introspection \(Authorization: Bearer; http:\/\/127\.0\.0\.1:\d+\/introspect; scopes read \(exact\); cache 30000 ms\)/,
+    );
+    assert.match(allowed.text, /2\. anonymous \(subject anonymous\)/);
+    assert.match(allowed.text, /Mutators: {2}header/);
+    assert.match(allowed.text, /Decided: {3}by oauth2_introspection \(subject "alice"\)/);
+    assert.match(allowed.text, /allow \(200\) at step authenticate: token_active/);
+    assert.match(allowed.text, /sets x-user \(5 bytes\)/);
+    const anonymous = await run([]);
+    assert.match(anonymous.text, /Decided: {3}by anonymous/);
+    const denied = await run(["-H", "Authorization: Bearer revoked"]);
+    assert.equal(denied.code, 1);
+    assert.match(denied.text, /deny \(401\) at step authenticate: token_inactive/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -8,6 +8,7 @@ import { createJwksManager, type JwksOptions } from "./jwt/jwks.ts";
 import { createTokenCache } from "./jwt/token_cache.ts";
 import { createVerifier } from "./jwt/verifier.ts";
 import { createMetrics } from "./metrics.ts";
+import { createEngine, type EngineParts } from "./oathkeeper/wiring.ts";
 import { DEFAULT_PIPELINE_OPTIONS } from "./pipeline.ts";
 
 export const TEST_OPTIONS: AuthzOptions = {
@@ -26,6 +27,8 @@ export interface TestApp extends AsyncDisposable {
   fetch(request: Request): Promise<Response>;
   logs: Record<string, unknown>[];
   metrics: ReturnType<typeof createMetrics>;
+  /** The v1beta1 access-strategy engine's parts (introspection cache, id_token signer). */
+  oathkeeper: EngineParts;
 }
 
 /** The app over `objects` (plus the test Gateway), with real JWKS fetching. */
@@ -44,9 +47,15 @@ export function testApp(
     ...(options.now ? { now: options.now } : {}),
   });
   const { index } = compilePolicyIndex([GATEWAY, ...objects], { providerName: "apigw" });
+  const oathkeeper = createEngine({
+    jwks,
+    verifier,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = createApp({
     rules: { current: () => index },
     verifier,
+    accessStrategies: oathkeeper.engine,
     metrics,
     log,
     options: { ...TEST_OPTIONS, ...options.authz },
@@ -63,6 +72,7 @@ export function testApp(
     fetch: (request) => Promise.resolve(app.fetch(request)),
     logs,
     metrics,
+    oathkeeper,
     [Symbol.asyncDispose]: () => jwks.close(),
   };
 }

@@ -12,6 +12,7 @@ import { deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import { readCheckRequest } from "./check_request.ts";
 import type { TokenVerifier } from "./jwt/verifier.ts";
+import type { AccessStrategyEngine } from "./oathkeeper/engine.ts";
 import type { AuthzMetrics } from "./metrics.ts";
 import { decide, type Outcome, type PipelineOptions, type RateLimitStep } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
@@ -34,6 +35,8 @@ export interface AuthzDeps {
   /** The current index snapshot; each request reads one snapshot throughout. */
   rules: { current(): PolicyIndex };
   verifier: TokenVerifier;
+  /** Decides APIRule v1beta1 rules; without it they answer 503. */
+  accessStrategies?: AccessStrategyEngine;
   metrics: Pick<AuthzMetrics, "decision">;
   log: Logger;
   options: AuthzOptions;
@@ -76,6 +79,7 @@ export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<
       verifier: deps.verifier,
       options: options.pipeline,
       ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
+      ...(deps.accessStrategies !== undefined ? { accessStrategies: deps.accessStrategies } : {}),
     }, { at: started + options.deadlineMs });
     return outcome instanceof Promise ? outcome.then(respond) : respond(outcome);
 
@@ -91,6 +95,7 @@ export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<
           step: decision.step,
           status: decision.allow ? 200 : decision.status,
           rule: outcome.rule?.id,
+          ...(outcome.session !== undefined ? { strategy: outcome.session.handler } : {}),
           method: input.ok ? input.value.request.method : request.method,
           host: input.ok ? input.value.request.host : undefined,
           path: input.ok ? input.value.request.path : undefined,

@@ -4,6 +4,7 @@
  * extension provider that points Envoy at it (mesh config and the Kyma Istio CR form).
  */
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
+import type { CompiledRule } from "../core/authz/rule.ts";
 
 export interface AuthzManifestOptions {
   image: string;
@@ -73,7 +74,16 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
       metadata: { name, namespace, labels },
       spec: {
         selector: labels,
-        ports: [{ name: "http-authz", port: PORT, targetPort: "authz", appProtocol: "http" }],
+        ports: [
+          { name: "http-authz", port: PORT, targetPort: "authz", appProtocol: "http" },
+          // Backends fetch the id_token JWKS here (/.well-known/jwks.json).
+          {
+            name: "http-management",
+            port: MANAGEMENT_PORT,
+            targetPort: "management",
+            appProtocol: "http",
+          },
+        ],
       },
     },
   ];
@@ -151,6 +161,7 @@ export function extensionProvider(options: AuthzManifestOptions): Record<string,
       timeout: "1s",
       statusOnError: "503",
       includeRequestHeadersInCheck: checkHeaders(options.index),
+      ...upstreamOnAllow(options.index, (names) => ({ headersToUpstreamOnAllow: names })),
       headersToDownstreamOnDeny: [...DOWNSTREAM_ON_DENY],
       headersToDownstreamOnAllow: [...DOWNSTREAM_ON_ALLOW],
     },
@@ -166,6 +177,7 @@ export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, un
     port: PORT,
     headers: {
       inCheck: { include: checkHeaders(options.index) },
+      ...upstreamOnAllow(options.index, (names) => ({ toUpstream: { onAllow: names } })),
       toDownstream: { onDeny: [...DOWNSTREAM_ON_DENY], onAllow: [...DOWNSTREAM_ON_ALLOW] },
     },
   };
@@ -189,7 +201,60 @@ export function checkHeaders(index: PolicyIndex | undefined): string[] {
           if (location.kind === "header") names.add(location.name);
         }
       }
+      if (rule.auth.kind === "accessStrategies") {
+        for (const name of accessStrategyCheckHeaders(rule.auth)) names.add(name);
+      }
     }
   }
   return [...names].sort();
+}
+
+/**
+ * The headers v1beta1 mutators set (§8 #12): listed in `headersToUpstreamOnAllow`, so Envoy
+ * overwrites the client's copies with apigw's values. Sorted; empty without such rules.
+ */
+export function mutatorHeaders(index: PolicyIndex | undefined): string[] {
+  const names = new Set<string>();
+  for (const rules of index?.hosts.values() ?? []) {
+    for (const rule of rules) {
+      if (rule.auth.kind !== "accessStrategies") continue;
+      for (const mutator of rule.auth.mutators) {
+        if (mutator.kind === "header") { for (const h of mutator.headers) names.add(h.name); }
+        if (mutator.kind === "cookie") names.add("cookie");
+        if (mutator.kind === "id_token") names.add("authorization");
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+function upstreamOnAllow<T>(
+  index: PolicyIndex | undefined,
+  shape: (names: string[]) => T,
+): T | Record<string, never> {
+  const names = mutatorHeaders(index);
+  return names.length > 0 ? shape(names) : {};
+}
+
+function accessStrategyCheckHeaders(
+  auth: Extract<CompiledRule["auth"], { kind: "accessStrategies" }>,
+): string[] {
+  const names: string[] = [];
+  for (const strategy of auth.strategies) {
+    if (strategy.kind === "jwt" || strategy.kind === "oauth2_introspection") {
+      if (strategy.tokenFrom.kind === "header") names.push(strategy.tokenFrom.name);
+      if (strategy.tokenFrom.kind === "cookie") names.push("cookie");
+    }
+    if (strategy.kind === "jwt_istio") {
+      for (const location of strategy.jwt.locations) {
+        if (location.kind === "header") names.push(location.name);
+      }
+    }
+    if (strategy.kind === "cookie_session") {
+      names.push("cookie", ...strategy.forwardHttpHeaders.map((h) => h.toLowerCase()));
+    }
+  }
+  // The cookie mutator merges its cookies into the client's Cookie header.
+  if (auth.mutators.some((m) => m.kind === "cookie")) names.push("cookie");
+  return names;
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { compilePolicyIndex } from "../core/authz/policy_index.ts";
 import { apiRule, GATEWAY, jwtConfig } from "../core/authz/_testing.ts";
 import { authzManifests, checkHeaders, extensionProvider, kymaAuthorizer } from "./manifests.ts";
+import { apiRuleV1beta1 } from "./oathkeeper/_testing.ts";
 
 Deno.test("authzManifests() runs apigw authz with probes on the management port", () => {
   const objects = authzManifests({ image: "apigw:test" });
@@ -52,4 +53,40 @@ Deno.test("checkHeaders() lists every header the rules read tokens from (DP-AUTH
     }]),
   ], { providerName: "apigw-authz" });
   assert.deepEqual(checkHeaders(index), ["authorization", "x-forwarded-for", "x-jwt-assertion"]);
+});
+
+Deno.test("extensionProvider() lists the headers v1beta1 rules read and the mutators set", () => {
+  const { index } = compilePolicyIndex([
+    apiRuleV1beta1("orders", [
+      {
+        path: "/a",
+        accessStrategies: [{
+          handler: "cookie_session",
+          config: { check_session_url: "http://kratos/whoami" },
+        }],
+        mutators: [
+          { handler: "header", config: { headers: { "X-User": "{{ print .Subject }}" } } },
+          { handler: "id_token", config: { issuer_url: "https://apigw" } },
+        ],
+      },
+      {
+        path: "/b",
+        accessStrategies: [{
+          handler: "oauth2_introspection",
+          config: { introspection_url: "http://idp/introspect", token_from: { header: "X-Token" } },
+        }],
+      },
+    ]),
+  ], { providerName: "apigw-authz" });
+  const provider = extensionProvider({ image: "apigw", index });
+  const http = provider.envoyExtAuthzHttp as Record<string, unknown>;
+  assert.deepEqual(http.includeRequestHeadersInCheck, [
+    "authorization",
+    "cookie",
+    "x-forwarded-for",
+    "x-token",
+  ]);
+  assert.deepEqual(http.headersToUpstreamOnAllow, ["authorization", "x-user"]);
+  const plain = extensionProvider({ image: "apigw" }).envoyExtAuthzHttp as Record<string, unknown>;
+  assert.equal("headersToUpstreamOnAllow" in plain, false);
 });

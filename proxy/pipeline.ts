@@ -18,6 +18,7 @@ import { checkAuthorizations } from "../core/authz/claims.ts";
 import { extractToken, hasLocation, type HeaderReader } from "../core/authz/token.ts";
 import type { Deadline } from "./jwt/jwks.ts";
 import type { TokenVerifier, Verified } from "./jwt/verifier.ts";
+import type { AccessStrategyEngine } from "./oathkeeper/engine.ts";
 
 export interface PipelineOptions {
   /** The `realm` of RFC 6750 challenges. */
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   options: PipelineOptions;
   /** The global rate limit step (`proxy/ratelimit/`), run on every outcome. */
   rateLimit?: RateLimitStep;
+  /** Decides APIRule v1beta1 rules (Oathkeeper access strategies and mutators). */
+  accessStrategies?: AccessStrategyEngine;
 }
 
 export interface CheckInput {
@@ -62,6 +65,8 @@ export interface Outcome {
   decision: Decision;
   rule?: CompiledRule;
   identity?: Identity;
+  /** The access strategy that authenticated a v1beta1 rule, and its subject. */
+  session?: { handler: string; subject: string };
 }
 
 /**
@@ -92,6 +97,12 @@ function decideAccess(
   if (rule === undefined) {
     return { decision: deny("match", 404, "no_rule_matched") };
   }
+  if (rule.auth.kind === "accessStrategies") {
+    if (deps.accessStrategies === undefined) {
+      return { decision: deny("authenticate", 503, "access_strategies_not_served"), rule };
+    }
+    return deps.accessStrategies.decide(rule, input, deadline);
+  }
   const identity = authenticate(rule, input, deps, deadline);
   return identity instanceof Promise
     ? identity.then((settled) => finish(rule, settled, deps.options))
@@ -120,7 +131,7 @@ export function authenticate(
   deadline?: Deadline,
 ): Authenticated | Promise<Authenticated> {
   const auth = rule.auth;
-  if (auth.kind === "noAuth") return { kind: "anonymous" };
+  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") return { kind: "anonymous" };
   if (auth.kind === "extAuth") {
     if (!auth.served) return deny("authenticate", 403, "ext_auth_not_served");
     if (auth.restrictions === undefined) return { kind: "anonymous" };
@@ -184,7 +195,9 @@ export function authorize(
   options: PipelineOptions,
 ): Allow | Deny {
   const auth = rule.auth;
-  if (auth.kind === "noAuth") return allow("authorize", "no_auth");
+  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") {
+    return allow("authorize", "no_auth");
+  }
   const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
   const reason = auth.kind === "jwt" ? "jwt_valid" : "ext_auth_allowed";
   if (jwt === undefined || identity.kind !== "jwt") return allow("authorize", reason);

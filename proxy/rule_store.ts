@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../lib/log.ts";
 import { compilePolicyIndex, EMPTY_INDEX, type PolicyIndex } from "../core/authz/policy_index.ts";
+import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
 import type { Snapshot } from "./rule_source.ts";
 
 export interface RuleStore {
@@ -16,6 +17,8 @@ export interface RuleStore {
 
 export interface RuleStoreDeps {
   providerName: string;
+  /** Defaults of v1beta1 handler configs (Oathkeeper's config-file shape). */
+  handlerDefaults?: HandlerDefaults;
   log: Logger;
   metrics?: { indexLoaded(outcome: "ok" | "error", rules: number, problems: number): void };
   /** Called with every new index, e.g. to fetch its JWKS before the first request. */
@@ -38,7 +41,10 @@ export function createRuleStore(deps: RuleStoreDeps): RuleStore {
         deps.metrics?.indexLoaded("error", index.ruleCount, 0);
         return;
       }
-      const compiled = compilePolicyIndex(snapshot.objects, { providerName: deps.providerName });
+      const compiled = compilePolicyIndex(snapshot.objects, {
+        providerName: deps.providerName,
+        ...(deps.handlerDefaults !== undefined ? { handlerDefaults: deps.handlerDefaults } : {}),
+      });
       for (const problem of compiled.problems) {
         deps.log.warn("Skipped object", { object: problem.object, problem: problem.message });
       }

@@ -69,3 +69,16 @@ function configFailure(
   }
   return undefined;
 }
+
+/** Mutators `apigw authz` serves (jwtHandler apigw). */
+const APIGW_MUTATORS = ["noop", "header", "cookie", "id_token"];
+
+/** jwtHandler apigw: mutators apigw cannot run (e.g. `hydrator`) fail the APIRule. */
+export function apigwMutatorFailures(r: string, mutators: readonly Handler[]): Failure[] {
+  return mutators.flatMap((mutator, m) =>
+    APIGW_MUTATORS.includes(mutator.handler) ? [] : [{
+      attributePath: `${r}.mutators[${m}].handler`,
+      message: `unsupported mutator with JWT handler apigw: ${mutator.handler}`,
+    }]
+  );
+}

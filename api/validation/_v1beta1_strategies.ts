@@ -15,12 +15,17 @@ import {
 } from "./_lookup.ts";
 import { istioJwtFailures, noConfigFailures, oryJwtFailures } from "./_v1beta1_handlers.ts";
 
-export type JwtMode = "ory" | "istio";
+export type JwtMode = "ory" | "istio" | "apigw";
 
 const EXCLUSIVE: Readonly<Record<JwtMode, readonly string[]>> = {
   ory: ["allow", "no_auth", "noop"],
   istio: ["allow", "no_auth", "jwt", "noop"],
+  // apigw chains strategies like Oathkeeper does.
+  apigw: ["allow", "no_auth", "noop"],
 };
+
+/** Strategies `apigw authz` does not serve (jwtHandler apigw). */
+const NOT_SERVED_BY_APIGW = ["oauth2_client_credentials"];
 const SECURE = ["oauth2_client_credentials", "oauth2_introspection", "jwt", "cookie_session"];
 const UNSECURE = ["noop", "no_auth", "allow", "unauthorized", "anonymous"];
 const NO_CONFIG = ["allow", "no_auth", "noop", "unauthorized", "anonymous", "cookie_session"];
@@ -69,12 +74,28 @@ export function strategyFailures(
     if (NO_CONFIG.includes(strategy.handler)) {
       return failed(...noConfigFailures(s, strategy.handler, strategy.config));
     }
+    if (context.mode === "apigw" && NOT_SERVED_BY_APIGW.includes(strategy.handler)) {
+      return failed({
+        attributePath: `${s}.handler`,
+        message: `Unsupported accessStrategy with JWT handler apigw: ${strategy.handler}`,
+      });
+    }
     if (ANY_CONFIG.includes(strategy.handler)) return passed();
     if (strategy.handler !== "jwt") {
       return failed({
         attributePath: `${s}.handler`,
         message: `Unsupported accessStrategy: ${strategy.handler}`,
       });
+    }
+    if (context.mode === "apigw") {
+      // Both dialects are served, so APIRules written for either mode keep working.
+      const istioDialect = typeof strategy.config === "object" && strategy.config !== null &&
+        "authentications" in strategy.config;
+      return failed(
+        ...(istioDialect
+          ? istioJwtFailures(s, strategy.config)
+          : oryJwtFailures(s, strategy.config)),
+      );
     }
     return context.mode === "ory" ? failed(...oryJwtFailures(s, strategy.config)) : merge(
       sidecarFailures(s, rule, context, facts),

@@ -11,7 +11,7 @@ import { conforms, isRecord, isString, objectKey } from "./_guards.ts";
 import { usableAt, usableUnder } from "./_usable.ts";
 import { hostFailures } from "./_v1beta1_host.ts";
 import { istioJwtConsistencyFailures } from "./_v1beta1_handlers.ts";
-import { mutatorFailures } from "./_v1beta1_mutators.ts";
+import { apigwMutatorFailures, mutatorFailures } from "./_v1beta1_mutators.ts";
 import { type JwtMode, strategyFailures } from "./_v1beta1_strategies.ts";
 
 /** Every failure of an APIRule v1beta1 object; parts that fail the schema are skipped. */
@@ -50,7 +50,7 @@ function jwtMode(
   facts: ValidationFacts,
 ): { mode: JwtMode; note?: string } | { failure: Failure } {
   const handler = facts.jwtHandler;
-  if (handler === "ory" || handler === "istio") return { mode: handler };
+  if (handler === "ory" || handler === "istio" || handler === "apigw") return { mode: handler };
   if (handler !== undefined) {
     return { failure: { attributePath: "", message: `Unsupported JWT Handler: ${handler}` } };
   }
@@ -107,6 +107,7 @@ export function ruleFailures(
       missingService ? passed() : strategyFailures(rule, index, context, facts),
       failed(
         ...(context.mode === "istio" && jwtSecured ? mutatorFailures(r, rule.mutators ?? []) : []),
+        ...(context.mode === "apigw" ? apigwMutatorFailures(r, rule.mutators ?? []) : []),
       ),
     );
   });

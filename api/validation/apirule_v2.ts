@@ -14,7 +14,7 @@ import { conforms, isRecord, isString, objectKey } from "./_guards.ts";
 import { usableAt, usableUnder } from "./_usable.ts";
 
 /** The values `jwtHandler` may take (apirule-v2.md §4 step 11). */
-export const JWT_HANDLERS: readonly string[] = ["ory", "istio"];
+export const JWT_HANDLERS: readonly string[] = ["ory", "istio", "apigw"];
 
 /**
  * Every failure of an APIRule v2/v2alpha1 object. Parts of `spec` that fail the schema are

@@ -6,7 +6,8 @@ import { parse } from "yaml";
 import type { Snapshot } from "../snapshot.ts";
 import { record, stringMap } from "../istio/read.ts";
 
-export const JWT_HANDLERS = ["ory", "istio"] as const;
+/** `apigw`: v1beta1 rules are served by apigw's ext_authz service instead of Oathkeeper. */
+export const JWT_HANDLERS = ["ory", "istio", "apigw"] as const;
 export type JwtHandler = typeof JWT_HANDLERS[number];
 
 /**
@@ -31,4 +32,25 @@ export function jwtHandlerOf(
   return handler !== undefined
     ? { ok: true, value: handler }
     : { ok: false, error: `Unsupported JWT Handler: ${String(value)}` };
+}
+
+/** The default name of apigw's extension provider (`apigw authz --provider-name`). */
+export const DEFAULT_APIGW_PROVIDER = "apigw-authz";
+
+/**
+ * The extension provider `jwtHandler: apigw` policies name: field `apigwProvider` of the same
+ * document, else `apigw-authz`.
+ */
+export function apigwProviderOf(snapshot: Snapshot): string {
+  const configMap = snapshot.get("", "ConfigMap", "kyma-system", "api-gateway-config");
+  const text = configMap === undefined
+    ? undefined
+    : stringMap(configMap.data)["api-gateway-config"];
+  if (text === undefined) return DEFAULT_APIGW_PROVIDER;
+  try {
+    const value = record(parse(text))?.apigwProvider;
+    return typeof value === "string" && value !== "" ? value : DEFAULT_APIGW_PROVIDER;
+  } catch {
+    return DEFAULT_APIGW_PROVIDER;
+  }
 }

@@ -47,6 +47,20 @@ export const DENY_REASONS = {
   unsupported_token: "Token uses an unsupported JOSE feature",
   jwks_unavailable: "The issuer's keys cannot be fetched",
   ext_auth_not_served: "The rule's extAuth authorizers do not name this service",
+  // authenticate: APIRule v1beta1 access strategies (Oathkeeper handlers)
+  no_strategy_responsible: "No access strategy of the rule is responsible for the request",
+  unauthorized_strategy: "The rule's unauthorized access strategy rejects every request",
+  token_inactive: "The introspection endpoint says the token is not active",
+  token_not_access_token: "The introspected token is not an access token",
+  issuer_not_trusted: "Token issuer is not one of the rule's trusted issuers",
+  introspection_failed: "The introspection endpoint gave no usable answer",
+  introspection_rate_limited: "The introspection endpoint is rate limiting",
+  circuit_open: "A remote endpoint failed repeatedly and is not asked for a while",
+  session_invalid: "The session endpoint does not accept the request's cookies",
+  session_check_failed: "The session endpoint gave no usable answer",
+  access_strategies_not_served: "This service runs no engine for v1beta1 access strategies",
+  // headers
+  mutator_failed: "A mutator could not produce a valid upstream header",
   // authorize
   insufficient_scope: "Token lacks a required scope",
   audience_not_allowed: "Token lacks a required audience",
@@ -64,6 +78,12 @@ export const ALLOW_REASONS = {
   jwt_valid: "Token is valid for the rule",
   ext_auth_allowed: "extAuth rule served here; restrictions met",
   rate_limit_only: "No rule matches; the workload's global rate limit allows the request",
+  allow_strategy: "Rule has the allow or no_auth access strategy",
+  noop_strategy: "Rule has the noop access strategy",
+  anonymous_strategy: "No Authorization header: the anonymous access strategy applies",
+  token_active: "The introspected token is active and meets the rule",
+  session_valid: "The session endpoint accepts the request's cookies",
+  open_on_error: "The rule fails open while its remote endpoint is unavailable",
 } as const;
 
 export type AllowReason = keyof typeof ALLOW_REASONS;
@@ -88,7 +108,7 @@ export interface Rejection {
   detail: string;
 }
 
-export type DenyStatus = 400 | 401 | 403 | 404 | 413 | 414 | 429 | 431 | 503;
+export type DenyStatus = 400 | 401 | 403 | 404 | 413 | 414 | 429 | 431 | 500 | 503;
 
 export interface Allow {
   allow: true;

@@ -9,6 +9,9 @@ import { discoverGateway } from "../../api/validation/gateway.ts";
 import { gatewayDomain, resolveHosts } from "../apirule/hosts.ts";
 import type { CanonicalRequest } from "./canonical.ts";
 import { type CompiledRule, compileRule } from "./rule.ts";
+import { compileAPIRuleV1beta1, isV1beta1APIRule } from "./oathkeeper/compile.ts";
+import type { HandlerDefaults } from "./oathkeeper/strategies.ts";
+import { defaultDomainOf } from "./oathkeeper/default_domain.ts";
 
 /** Why an object of the snapshot is not (fully) in the index. */
 export interface IndexProblem {
@@ -46,14 +49,35 @@ const MAX_LISTED = 3;
  */
 export function compilePolicyIndex(
   objects: readonly unknown[],
-  options: { providerName: string },
+  options: { providerName: string; handlerDefaults?: HandlerDefaults },
 ): CompiledIndex {
   const facts = factsFromObjects(objects, { complete: false });
   const problems: IndexProblem[] = [];
   const byHost = new Map<string, CompiledRule[]>();
   const owner = new Map<string, string>();
+  const domain = defaultDomainOf(objects);
   for (const object of apiRulesOldestFirst(objects)) {
     const label = `APIRule ${keyOf(object)}`;
+    if (isV1beta1APIRule(object)) {
+      // v1beta1 rules are Oathkeeper access rules, served here under `jwtHandler: apigw`.
+      const compiled = compileAPIRuleV1beta1(object, {
+        domain,
+        ...(options.handlerDefaults !== undefined ? { defaults: options.handlerDefaults } : {}),
+      });
+      if (!compiled.ok) {
+        problems.push({ object: label, message: compiled.error });
+        continue;
+      }
+      const host = compiled.value.host;
+      const taken = owner.get(host);
+      if (taken !== undefined) {
+        problems.push({ object: label, message: `Host "${host}" is already served by ${taken}` });
+        continue;
+      }
+      owner.set(host, label);
+      byHost.set(host, compiled.value.rules);
+      continue;
+    }
     if (!V2_VERSIONS.includes(String(object.apiVersion))) {
       problems.push({ object: label, message: `apiVersion "${object.apiVersion}" is not served` });
       continue;

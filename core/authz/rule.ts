@@ -4,6 +4,8 @@
  */
 import type { JwtConfig, Rule } from "../../api/apirule/v2.ts";
 import { pathRegex, WILDCARD_PATH } from "../apirule/paths.ts";
+import type { AccessStrategy } from "./oathkeeper/strategies.ts";
+import type { Mutator } from "./oathkeeper/mutators.ts";
 
 /** Where a token may be found (dataplane.md §3.1). */
 export type TokenLocation =
@@ -44,6 +46,12 @@ export type RuleAuth =
     /** True when one authorizer names this service's extension provider. */
     served: boolean;
     restrictions?: JwtRequirement;
+  }
+  /** APIRule v1beta1: Oathkeeper access strategies tried in order, then mutators (oathkeeper/). */
+  | {
+    kind: "accessStrategies";
+    strategies: readonly AccessStrategy[];
+    mutators: readonly Mutator[];
   };
 
 export interface CompiledRule {

@@ -4,7 +4,7 @@
  */
 import type { RuleV1beta1 } from "../../../api/apirule/v1beta1.ts";
 
-export type JwtHandlerMode = "ory" | "istio";
+export type JwtHandlerMode = "ory" | "istio" | "apigw";
 
 interface HandlerInfo {
   secure: boolean;
@@ -45,6 +45,7 @@ export function hasHandler(rule: RuleV1beta1, name: string): boolean {
 
 /** Whether the route of `rule` goes to the Oathkeeper proxy (§7.3). */
 export function routesToOathkeeper(rule: RuleV1beta1, mode: JwtHandlerMode): boolean {
+  if (mode === "apigw") return false;
   if (mode === "ory") return securedByOathkeeper(rule);
   return securedByOathkeeper(rule) && !jwtSecured(rule);
 }

@@ -17,6 +17,7 @@ export function oathkeeperRulesFor(
 ): Array<{ key: string; rule: KubeObject }> {
   const paths = context.rules.map(({ rule }) => rule.path);
   const duplicated = new Set(paths.filter((p, i) => paths.indexOf(p) !== i));
+  if (context.mode === "apigw") return [];
   return context.rules.flatMap(({ rule, backend }) => {
     if (!securedByOathkeeper(rule)) return [];
     const authenticators = context.mode === "istio"

@@ -22,7 +22,8 @@ import {
   requestAuthenticationChanges,
   virtualServiceChanges,
 } from "../changes.ts";
-import { jwtHandlerOf } from "../config.ts";
+import { apigwProviderOf, jwtHandlerOf } from "../config.ts";
+import { apigwPoliciesV1beta1, gatewaySelectorOf } from "./apigw_policies.ts";
 import { planDeletion } from "../deletion.ts";
 import { FINALIZER } from "../labels.ts";
 import { ownedObjects } from "../owned.ts";
@@ -39,6 +40,11 @@ import { virtualServiceForV1beta1 } from "./virtual_service.ts";
 
 export const V1BETA1_SPEC_ANNOTATION = "gateway.kyma-project.io/v1beta1-spec";
 
+const APIGW_REQUIRED_CRDS = [
+  "virtualservices.networking.istio.io",
+  "authorizationpolicies.security.istio.io",
+];
+
 const REQUIRED_CRDS = [
   "virtualservices.networking.istio.io",
   "rules.oathkeeper.ory.sh",
@@ -54,7 +60,10 @@ export function planAPIRuleV1beta1(cr: KubeObject, snapshot: Snapshot, options: 
   const spec = specOf(cr);
   if (!spec.ok) return finish("ERROR", spec.error, { mode: undefined, base: "SKIPPED" });
 
-  for (const crd of REQUIRED_CRDS) {
+  const handler = jwtHandlerOf(snapshot);
+  // With jwtHandler apigw neither Oathkeeper nor RequestAuthentications are needed.
+  const required = handler.ok && handler.value === "apigw" ? APIGW_REQUIRED_CRDS : REQUIRED_CRDS;
+  for (const crd of required) {
     if (!snapshot.hasCRD(crd)) {
       return finish(
         "WARNING",
@@ -63,7 +72,6 @@ export function planAPIRuleV1beta1(cr: KubeObject, snapshot: Snapshot, options: 
       );
     }
   }
-  const handler = jwtHandlerOf(snapshot);
   if (!handler.ok) {
     return finish(
       "ERROR",
@@ -85,6 +93,15 @@ export function planAPIRuleV1beta1(cr: KubeObject, snapshot: Snapshot, options: 
 
   const owned = (group: string, kind: string) => ownedObjects(snapshot, group, kind, owner);
   const istio = mode === "istio";
+  let policies = istio ? authorizationPoliciesV1beta1(context.value) : [];
+  if (mode === "apigw") {
+    const selector = gatewaySelectorOf(spec.value.gateway, owner.namespace, snapshot);
+    if (!selector.ok) return finish("ERROR", selector.error, { mode, base: "SKIPPED" });
+    policies = apigwPoliciesV1beta1(context.value, {
+      provider: apigwProviderOf(snapshot),
+      gatewaySelector: selector.value,
+    });
+  }
   const rules = oathkeeperRulesFor(context.value);
   const changes = [
     virtualServiceChanges(
@@ -96,7 +113,7 @@ export function planAPIRuleV1beta1(cr: KubeObject, snapshot: Snapshot, options: 
       owned("security.istio.io", "RequestAuthentication"),
     ),
     authorizationPolicyChanges(
-      istio ? authorizationPoliciesV1beta1(context.value) : [],
+      policies,
       owned("security.istio.io", "AuthorizationPolicy"),
     ),
     matchByKey(rules.map((r) => r.rule), owned("oathkeeper.ory.sh", "Rule"), (o) => {

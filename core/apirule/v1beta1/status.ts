@@ -26,6 +26,9 @@ export function statusV1beta1(
     ...(entry !== undefined && options.mode === "istio"
       ? { requestAuthenticationStatus: entry, authorizationPolicyStatus: entry }
       : {}),
+    ...(entry !== undefined && options.mode === "apigw"
+      ? { authorizationPolicyStatus: entry }
+      : {}),
   };
 }
 

@@ -73,7 +73,7 @@ function matchesMethods(rule: RuleV1beta1, mode: V1beta1Context["mode"]): boolea
 }
 
 function uriMatchV1beta1(path: string, mode: V1beta1Context["mode"]): StringMatch {
-  return mode === "istio" && path === "/*" ? { prefix: "/" } : { regex: path };
+  return mode !== "ory" && path === "/*" ? { prefix: "/" } : { regex: path };
 }
 
 function requestHeaders(rule: RuleV1beta1, context: V1beta1Context): Record<string, string> {

@@ -1,0 +1,369 @@
+/**
+ * The v1beta1 access-strategy engine, Oathkeeper's authenticate → authorize (`allow`) → mutate
+ * pipeline on apigw's decision values: strategies are tried in rule order; one that finds no
+ * credential of its kind is "not responsible" and the next is tried; the first that is
+ * responsible decides (success, or a deny that ends the chain); none responsible → 401. On
+ * success the mutators render the upstream headers.
+ */
+import {
+  allow,
+  type AllowReason,
+  bearerChallenge,
+  type Deny,
+  deny,
+} from "../../core/authz/decision.ts";
+import { checkClaims, checkIntrospected } from "../../core/authz/oathkeeper/checks.ts";
+import { mergeCookies, renderMutators } from "../../core/authz/oathkeeper/mutators.ts";
+import type {
+  AccessStrategy,
+  CookieSession,
+  Introspection,
+  OryJwt,
+  OryTokenFrom,
+} from "../../core/authz/oathkeeper/strategies.ts";
+import { checkAuthorizations } from "../../core/authz/claims.ts";
+import type { CompiledRule } from "../../core/authz/rule.ts";
+import { extractToken, hasLocation, type HeaderReader } from "../../core/authz/token.ts";
+import type { Deadline } from "../jwt/jwks.ts";
+import type { TokenVerifier } from "../jwt/verifier.ts";
+import type { CheckInput, Outcome } from "../pipeline.ts";
+import type { SessionChecker } from "./cookie_session.ts";
+import type { IdTokenSigner } from "./id_token.ts";
+import type { Introspected, Introspector } from "./introspection.ts";
+import type { OryJwtVerifier } from "./ory_jwt.ts";
+
+/** The narrow interface `decide()` calls for `accessStrategies` rules. */
+export interface AccessStrategyEngine {
+  decide(rule: CompiledRule, input: CheckInput, deadline?: Deadline): Outcome | Promise<Outcome>;
+}
+
+export interface EngineDeps {
+  /** For `jwt` rules in the Istio dialect. */
+  verifier: TokenVerifier;
+  oryJwt: OryJwtVerifier;
+  introspector: Introspector;
+  sessions: SessionChecker;
+  signer: IdTokenSigner;
+  realm?: string;
+  now?: () => number;
+}
+
+/** An authenticated subject (Oathkeeper's `AuthenticationSession`). */
+export interface Session {
+  handler: string;
+  subject: string;
+  extra: Readonly<Record<string, unknown>>;
+  reason: AllowReason;
+}
+
+type Step = Session | Deny | "not_responsible";
+
+/** Creates the engine. */
+export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngine {
+  const realm = deps.realm ?? "apigw";
+  const now = deps.now ?? Date.now;
+
+  function authenticate(
+    strategy: AccessStrategy,
+    input: CheckInput,
+    deadline: Deadline | undefined,
+  ): Step | Promise<Step> {
+    switch (strategy.kind) {
+      case "allow":
+        return session(strategy.handler, "", "allow_strategy");
+      case "noop":
+        return session("noop", "", "noop_strategy");
+      case "unauthorized":
+        return deny("authenticate", 401, "unauthorized_strategy");
+      case "anonymous":
+        return input.headers.get("authorization") !== null
+          ? "not_responsible"
+          : session("anonymous", strategy.subject, "anonymous_strategy");
+      case "jwt":
+        return oryJwt(strategy, input, deadline);
+      case "jwt_istio":
+        return istioJwt(strategy.jwt, input, deadline);
+      case "oauth2_introspection":
+        return introspection(strategy, input, deadline);
+      case "cookie_session":
+        return cookieSession(strategy, input, deadline);
+    }
+  }
+
+  function oryJwt(strategy: OryJwt, input: CheckInput, deadline?: Deadline): Step | Promise<Step> {
+    const token = oryToken(strategy.tokenFrom, input);
+    // Oathkeeper: no token, or one that is not a JWS compact form, is someone else's.
+    if (token === undefined || token.split(".").length !== 3) return "not_responsible";
+    const finish = (verified: Awaited<ReturnType<OryJwtVerifier["verify"]>>): Step => {
+      if (!verified.ok) {
+        return verified.status === 503
+          ? deny(
+            verified.reason === "deadline_exceeded" ? "deadline" : "authenticate",
+            503,
+            verified.reason,
+          )
+          : invalidToken(verified.reason, verified.detail);
+      }
+      const checked = checkClaims(verified.payload, strategy, now() / 1000);
+      if (!checked.ok) return claimDeny(checked);
+      return sessionOf("jwt", verified.payload, "jwt_valid");
+    };
+    const cached = deps.oryJwt.cached(token, strategy);
+    return cached !== undefined
+      ? finish(cached)
+      : deps.oryJwt.verify(token, strategy, deadline).then(finish);
+  }
+
+  function istioJwt(
+    jwt: Extract<AccessStrategy, { kind: "jwt_istio" }>["jwt"],
+    input: CheckInput,
+    deadline?: Deadline,
+  ): Step | Promise<Step> {
+    const extracted = extractToken(
+      { headers: input.headers, query: input.request.query },
+      jwt.locations,
+    );
+    if (extracted.kind === "none") return "not_responsible";
+    if (extracted.kind === "invalid") return invalidToken(extracted.reason);
+    const candidates = jwt.authentications.filter((a) => hasLocation(a, extracted.location));
+    const finish = (verified: Awaited<ReturnType<TokenVerifier["verify"]>>): Step => {
+      if (!verified.ok) {
+        if (verified.reason === "deadline_exceeded") {
+          return deny("deadline", 503, "deadline_exceeded");
+        }
+        return invalidToken(verified.reason, verified.detail);
+      }
+      const checked = checkAuthorizations(verified.payload, jwt.authorizations);
+      if (!checked.ok) {
+        return deny("authorize", 403, checked.reason, {
+          wwwAuthenticate: bearerChallenge(realm, "insufficient_scope", checked.scopes),
+        });
+      }
+      return sessionOf("jwt", verified.payload, "jwt_valid");
+    };
+    const cached = deps.verifier.cached(extracted.token, candidates);
+    return cached !== undefined
+      ? finish(cached)
+      : deps.verifier.verify(extracted.token, candidates, deadline).then(finish);
+  }
+
+  function introspection(
+    strategy: Introspection,
+    input: CheckInput,
+    deadline?: Deadline,
+  ): Step | Promise<Step> {
+    const raw = oryToken(strategy.tokenFrom, input);
+    if (raw === undefined || !raw.startsWith(strategy.prefix)) return "not_responsible";
+    const token = raw;
+    if (token.length > 8 * 1024) return invalidToken("token_too_large");
+    const finish = (answer: Introspected): Step => {
+      switch (answer.kind) {
+        case "rate_limited":
+          return deny("authenticate", 429, "introspection_rate_limited");
+        case "circuit_open":
+        case "failed":
+          if (strategy.onError === "fail_open") {
+            return session("oauth2_introspection", "", "open_on_error");
+          }
+          if (answer.kind === "failed" && answer.late) {
+            return deny("deadline", 503, "deadline_exceeded");
+          }
+          return deny(
+            "authenticate",
+            503,
+            answer.kind === "failed" ? "introspection_failed" : "circuit_open",
+            {
+              ...(answer.kind === "failed"
+                ? { detail: `Introspection failed: ${answer.detail}` }
+                : {}),
+            },
+          );
+        case "result": {
+          const checked = checkIntrospected(answer.result, strategy, now() / 1000);
+          if (!checked.ok) return claimDeny(checked);
+          return sessionOf("oauth2_introspection", answer.result, "token_active");
+        }
+      }
+    };
+    const cached = deps.introspector.cached(token, strategy);
+    if (cached !== undefined) return finish(cached);
+    return deps.introspector.introspect(token, strategy, {
+      host: input.request.host,
+      ...(deadline !== undefined ? { deadline } : {}),
+    }).then(finish);
+  }
+
+  function cookieSession(
+    strategy: CookieSession,
+    input: CheckInput,
+    deadline?: Deadline,
+  ): Step | Promise<Step> {
+    const cookies = parseCookies(input.headers.get("cookie"));
+    const kept = strategy.only.length === 0
+      ? cookies
+      : cookies.filter(([name]) => strategy.only.includes(name));
+    if (kept.length === 0) return "not_responsible";
+    return deps.sessions.check(strategy, {
+      method: input.request.method,
+      host: input.request.host,
+      path: input.request.path,
+      query: input.request.query,
+      headers: input.headers,
+      cookie: kept.map(([n, v]) => `${n}=${v}`).join("; "),
+    }, deadline).then((checked): Step => {
+      switch (checked.kind) {
+        case "invalid":
+          return deny("authenticate", 401, "session_invalid");
+        case "circuit_open":
+          return deny("authenticate", 503, "circuit_open");
+        case "failed":
+          return checked.late
+            ? deny("deadline", 503, "deadline_exceeded")
+            : deny("authenticate", 503, "session_check_failed", {
+              detail: `Session check failed: ${checked.detail}`,
+            });
+        case "session":
+          return {
+            handler: "cookie_session",
+            subject: checked.subject,
+            extra: checked.extra,
+            reason: "session_valid",
+          };
+      }
+    });
+  }
+
+  function claimDeny(checked: Exclude<ReturnType<typeof checkClaims>, { ok: true }>): Deny {
+    if (checked.status === 401) return invalidToken(checked.reason);
+    return deny("authorize", 403, checked.reason, {
+      wwwAuthenticate: bearerChallenge(realm, "insufficient_scope", checked.scopes),
+    });
+  }
+
+  function invalidToken(reason: Deny["reason"], detail?: string): Deny {
+    return deny("authenticate", 401, reason, {
+      wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
+      ...(detail !== undefined ? { detail } : {}),
+    });
+  }
+
+  function mutate(rule: CompiledRule, s: Session, input: CheckInput): Outcome | Promise<Outcome> {
+    if (rule.auth.kind !== "accessStrategies") {
+      throw new TypeError(`Rule "${rule.id}" has no access strategies`);
+    }
+    const sessionInfo = { handler: s.handler, subject: s.subject };
+    const rendered = renderMutators(rule.auth.mutators, {
+      subject: s.subject,
+      extra: s.extra,
+      match: { method: input.request.method, host: input.request.host, path: input.request.path },
+    });
+    if (!rendered.ok) {
+      return {
+        decision: deny("headers", 500, "mutator_failed", { detail: rendered.error }),
+        rule,
+        session: sessionInfo,
+      };
+    }
+    const headers: Record<string, string> = { ...rendered.value.headers };
+    if (rendered.value.cookies.length > 0) {
+      headers.cookie = mergeCookies(input.headers.get("cookie"), rendered.value.cookies);
+    }
+    const done = (): Outcome => ({
+      decision: allow("authenticate", s.reason, headers),
+      rule,
+      session: sessionInfo,
+    });
+    const idToken = rendered.value.idToken;
+    if (idToken === undefined) return done();
+    return deps.signer.sign(idToken.claims, {
+      issuer: idToken.issuer,
+      subject: s.subject,
+      ttlSeconds: idToken.ttlSeconds,
+    }).then((jwt) => {
+      headers.authorization = `Bearer ${jwt}`;
+      return done();
+    });
+  }
+
+  return {
+    decide(rule, input, deadline) {
+      if (rule.auth.kind !== "accessStrategies") {
+        throw new TypeError(`Rule "${rule.id}" has no access strategies`);
+      }
+      const strategies = rule.auth.strategies;
+      const next = (i: number): Outcome | Promise<Outcome> => {
+        const strategy = strategies[i];
+        if (strategy === undefined) {
+          return {
+            decision: deny("authenticate", 401, "no_strategy_responsible", {
+              wwwAuthenticate: bearerChallenge(realm),
+            }),
+            rule,
+          };
+        }
+        const step = authenticate(strategy, input, deadline);
+        const settle = (s: Step): Outcome | Promise<Outcome> => {
+          if (s === "not_responsible") return next(i + 1);
+          if ("allow" in s) return { decision: s, rule };
+          return mutate(rule, s, input);
+        };
+        return step instanceof Promise ? step.then(settle) : settle(step);
+      };
+      return next(0);
+    },
+  };
+}
+
+function session(handler: string, subject: string, reason: AllowReason): Session {
+  return { handler, subject, extra: {}, reason };
+}
+
+function sessionOf(
+  handler: string,
+  claims: Readonly<Record<string, unknown>>,
+  reason: AllowReason,
+): Session {
+  // Oathkeeper: the subject is `sub`; every claim is extra (introspection: `ext` merged in).
+  const ext = claims.ext;
+  const extra = typeof ext === "object" && ext !== null && !Array.isArray(ext)
+    ? { ...claims, ...ext }
+    : { ...claims };
+  return { handler, subject: typeof claims.sub === "string" ? claims.sub : "", extra, reason };
+}
+
+/** The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). */
+export function oryToken(
+  from: OryTokenFrom,
+  input: { headers: HeaderReader; request: { query: string } },
+): string | undefined {
+  switch (from.kind) {
+    case "bearer": {
+      const value = input.headers.get("authorization");
+      if (value === null) return undefined;
+      const space = value.indexOf(" ");
+      if (space === -1 || value.slice(0, space).toLowerCase() !== "bearer") return undefined;
+      const token = value.slice(space + 1).trim();
+      return token === "" ? undefined : token;
+    }
+    case "header": {
+      const value = input.headers.get(from.name);
+      if (value === null || value === "") return undefined;
+      return /^bearer /i.test(value) ? value.slice(7).trim() : value;
+    }
+    case "query": {
+      const value = new URLSearchParams(input.request.query).get(from.name);
+      return value === null || value === "" ? undefined : value;
+    }
+    case "cookie":
+      return parseCookies(input.headers.get("cookie")).find(([n]) => n === from.name)?.[1];
+  }
+}
+
+function parseCookies(header: string | null): Array<[string, string]> {
+  if (header === null) return [];
+  return header.split(";").flatMap((part) => {
+    const eq = part.indexOf("=");
+    if (eq <= 0) return [];
+    return [[part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as [string, string]];
+  });
+}
