@@ -248,7 +248,11 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     ? fetch
     : (input, init) => fetch(input, { ...init, client });
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  // Deno.serve's own `signal` closes open connections; `shutdown()` lets in-flight requests end.
+  const onAbort = () => {
+    stop.abort();
+    for (const server of servers) server.shutdown();
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
   let sourceDone: Promise<void> = Promise.resolve();
@@ -256,7 +260,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     if (demo !== undefined) {
       const key = await loadDevKey(options["state-dir"]);
       const echo = Deno.serve(
-        { ...demo, signal: stop.signal, onListen() {} },
+        { ...demo, onListen() {} },
         createEcho([key.publicJwk]),
       );
       servers.push(echo);
@@ -294,13 +298,12 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     const gateway = Deno.serve({
       ...options.listen,
       ...(tls ?? {}),
-      signal: stop.signal,
       onListen() {},
     }, handler);
     servers.push(gateway);
     const management = createManagementApp({ ready: store.ready, metrics });
     const admin = Deno.serve(
-      { ...options["management-listen"], signal: stop.signal, onListen() {} },
+      { ...options["management-listen"], onListen() {} },
       management.fetch,
     );
     servers.push(admin);
@@ -314,7 +317,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     });
   } catch (error) {
     log.error("Failed to start", { error });
-    stop.abort();
+    onAbort();
     await Promise.all(servers.map((s) => s.finished));
     await jwks.close();
     client?.close();

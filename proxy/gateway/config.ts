@@ -145,16 +145,32 @@ function asV2(object: Record<string, unknown>): { ok: true; value: unknown } | {
 } {
   if (object.apiVersion === APIRULE_V2) return { ok: true, value: object };
   const converted = convertAPIRule(object, APIRULE_V2);
-  if (converted.ok) return { ok: true, value: converted.value };
   const meta = isRecord(object.metadata) ? object.metadata : {};
-  return {
-    ok: false,
-    error: {
-      object: `APIRule ${meta.namespace ?? "default"}/${meta.name ?? "(unnamed)"}`,
-      field: "apiVersion",
-      reason: `Cannot convert to ${APIRULE_V2}: ${converted.error.message}`,
-    },
-  };
+  const label = `APIRule ${meta.namespace ?? "default"}/${meta.name ?? "(unnamed)"}`;
+  if (!converted.ok) {
+    return {
+      ok: false,
+      error: {
+        object: label,
+        field: "apiVersion",
+        reason: `Cannot convert to ${APIRULE_V2}: ${converted.error.message}`,
+      },
+    };
+  }
+  const spec = converted.value.spec;
+  // conversion.md §3: the hub gets rules only when every v1beta1 rule is expressible in v2.
+  if (isRecord(spec) && !Array.isArray(spec.rules)) {
+    return {
+      ok: false,
+      error: {
+        object: label,
+        field: "spec.rules",
+        reason: "Rules are not expressible in v2 (regex paths, or handlers other than no_auth " +
+          "and jwt), so they cannot be served",
+      },
+    };
+  }
+  return { ok: true, value: converted.value };
 }
 
 /** The upstream of every rule, or the first rule whose Service is missing. */
