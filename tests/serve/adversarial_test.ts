@@ -4,7 +4,14 @@
  * never see an `/admin` path, and the gateway must never answer 5xx.
  */
 import assert from "node:assert/strict";
-import { apiRule, jwtBlock, rawRequest, startGateway, startUpstream, upstreamService } from "./_gateway.ts";
+import {
+  apiRule,
+  jwtBlock,
+  rawRequest,
+  startGateway,
+  startUpstream,
+  upstreamService,
+} from "./_gateway.ts";
 
 /** Request targets and the status each must get. */
 const TARGETS: readonly [string, number][] = [

@@ -60,7 +60,8 @@ Deno.test("apigw serve keeps the last good config when a reload is invalid", asy
     return (await response.json()).headers["x-version"];
   };
   const rejections = () =>
-    gateway.logs.map((l) => JSON.parse(l)).filter((e) => e.msg.startsWith("Rejected config")).length;
+    gateway.logs.map((l) => JSON.parse(l)).filter((e) => e.msg.startsWith("Rejected config"))
+      .length;
   const invalid: [string, string, string, RegExp][] = [
     ["a YAML syntax error", "broken.yaml", "kind: [unclosed", /Cannot parse/],
     [
@@ -88,8 +89,9 @@ Deno.test("apigw serve keeps the last good config when a reload is invalid", asy
       });
       assert.match(gateway.logs.join("\n"), reported);
       assert.equal(await served(), "1");
-      if (file === "api.json") await Deno.writeTextFile(`${gateway.dir}/${file}`, version(upstream.port, 1));
-      else await Deno.remove(`${gateway.dir}/${file}`);
+      if (file === "api.json") {
+        await Deno.writeTextFile(`${gateway.dir}/${file}`, version(upstream.port, 1));
+      } else await Deno.remove(`${gateway.dir}/${file}`);
     });
   }
   await t.step("a valid reload after the invalid ones is served", async () => {
