@@ -13,6 +13,8 @@ import { authzCommand } from "./authz.ts";
 import { explainCommand } from "./explain.ts";
 import { operatorCommand } from "./operator.ts";
 import { manifestsCommand } from "./manifests.ts";
+import { serveCommand } from "./serve.ts";
+import { tokenCommand } from "./token.ts";
 
 /** Every subcommand, in the order `apigw --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   operatorCommand,
   manifestsCommand,
+  serveCommand,
+  tokenCommand,
 ];
 
 /** The top-level `apigw --help` text. */

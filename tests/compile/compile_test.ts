@@ -36,3 +36,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the compiled binary serves the bundled quickstart without Deno",
+  ignore: DENORT === undefined,
+  async fn() {
+    const root = new URL("../../", import.meta.url);
+    const out = await Deno.makeTempDir();
+    try {
+      const binary = `${out}/apigw`;
+      const build = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "compile",
+          "--allow-all",
+          "--include",
+          "examples/quickstart",
+          "--output",
+          binary,
+          "main.ts",
+        ],
+        cwd: root,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
+      const child = new Deno.Command(binary, {
+        args: [
+          "serve",
+          "--listen",
+          "127.0.0.1:0",
+          "--management-listen",
+          "127.0.0.1:0",
+          "--demo-upstream",
+          "127.0.0.1:0",
+          "--state-dir",
+          `${out}/state`,
+        ],
+        cwd: out,
+        stderr: "piped",
+        env: { PATH: "" },
+      }).spawn();
+      let text = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stderr) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes('"Serving gateway"')) break;
+      }
+      child.kill("SIGTERM");
+      assert.equal((await child.status).code, 0);
+      assert.match(text, /"msg":"Serving gateway".*"routes":3/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

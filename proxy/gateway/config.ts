@@ -1,0 +1,278 @@
+/**
+ * The gateway config of one folder snapshot, compiled off the request path: APIRules of every
+ * version (v1beta1 and v2alpha1 converted to v2 as the conversion webhook does) go through the
+ * same policy index `apigw authz` uses; each matched rule gets a route (upstream from an
+ * ExternalName Service, timeout, CORS, request headers, rate limits). An APIRule whose Service is
+ * missing is reported and not served.
+ */
+import { APIRULE_V2 } from "../../api/kinds.ts";
+import type { KubeObject } from "../../api/meta.ts";
+import { parseAPIRuleV2 } from "../../api/parse.ts";
+import type { APIRuleSpec, Rule } from "../../api/apirule/v2.ts";
+import { convertAPIRule } from "../../api/conversion/mod.ts";
+import { DEFAULT_TIMEOUT_SECONDS } from "../../core/apirule/labels.ts";
+import { compilePolicyIndex, type PolicyIndex } from "../../core/authz/policy_index.ts";
+import type { CompiledRule } from "../../core/authz/rule.ts";
+import { checkBuckets } from "../../core/ratelimit/buckets.ts";
+import { isRecord } from "../../core/ratelimit/_json.ts";
+import { parseRateLimit } from "../../core/ratelimit/rate_limit.ts";
+import { compileCors, type Cors } from "./cors.ts";
+import { type RateLimitPolicy, rateLimitPolicy } from "./rate_limit.ts";
+import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
+
+/** One served rule: what routing matched and where and how it is forwarded. */
+export interface Route {
+  rule: CompiledRule;
+  /** An index answering only this rule: `decide()` runs on it once routing has matched. */
+  index: PolicyIndex;
+  upstream: Upstream;
+  timeoutMs: number;
+  cors: Cors | undefined;
+  /** Headers set on the upstream request (lower-case names), `x-forwarded-host` apart. */
+  setHeaders: readonly (readonly [string, string])[];
+  /** The rendered `x-forwarded-host`; undefined for a wildcard host (the request authority). */
+  forwardedHost: string | undefined;
+  limits: readonly RateLimitPolicy[];
+}
+
+export interface GatewayConfig {
+  index: PolicyIndex;
+  /** By rule id. */
+  routes: ReadonlyMap<string, Route>;
+  /** Keys of every rate-limit policy, so bucket state of dropped ones can go. */
+  policyKeys: ReadonlySet<string>;
+}
+
+/** Why an object is not (fully) served: object, field (when known) and reason. */
+export interface ConfigProblem {
+  object: string;
+  field?: string;
+  reason: string;
+}
+
+export interface CompiledGateway {
+  config: GatewayConfig;
+  problems: ConfigProblem[];
+  /** Served, but not as in a mesh (extAuth rules without an authorizer here). */
+  warnings: ConfigProblem[];
+}
+
+interface Served {
+  spec: APIRuleSpec;
+  namespace: string;
+  upstreams: Upstream[];
+  cors: Cors | undefined;
+}
+
+const GATEWAY_SELECTOR = ["app", "istio-ingressgateway"] as const;
+
+/** Compiles a snapshot's objects; `providerName` is the extAuth authorizer served in-process. */
+export function compileGateway(
+  objects: readonly unknown[],
+  options: { providerName: string },
+): CompiledGateway {
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const { services, problems: serviceProblems } = readServices(objects);
+  problems.push(...serviceProblems);
+  const served = new Map<string, Served>();
+  const indexInput: unknown[] = [];
+  for (const object of objects) {
+    if (!isRecord(object)) continue;
+    // Services are resolved here; the index would run Istio's sidecar checks on them.
+    if (object.kind === "Service" && object.apiVersion === "v1") continue;
+    if (object.kind !== "APIRule") {
+      indexInput.push(object);
+      continue;
+    }
+    const v2 = asV2(object);
+    if (!v2.ok) {
+      problems.push(v2.error);
+      continue;
+    }
+    const checked = checkServices(v2.value, services);
+    if (checked === undefined) indexInput.push(v2.value);
+    else if ("reason" in checked) problems.push(checked);
+    else {
+      served.set(checked.key, checked.served);
+      indexInput.push(v2.value);
+    }
+  }
+  const compiled = compilePolicyIndex(indexInput, options);
+  for (const p of compiled.problems) problems.push({ object: p.object, reason: p.message });
+  const policies = readRateLimits(objects, problems);
+  const routes = new Map<string, Route>();
+  for (const [host, rules] of compiled.index.hosts) {
+    for (const rule of rules) {
+      const apiRule = served.get(`${rule.apiRule.namespace}/${rule.apiRule.name}`);
+      const spec = apiRule?.spec.rules[rule.index];
+      if (apiRule === undefined || spec === undefined || routes.has(rule.id)) continue;
+      if (rule.auth.kind === "extAuth" && !rule.auth.served) {
+        warnings.push({
+          object: `APIRule ${rule.apiRule.namespace}/${rule.apiRule.name}`,
+          field: `spec.rules[${rule.index}].extAuth`,
+          reason: "no external authorizer runs in the embedded gateway: answered with 403",
+        });
+      }
+      const upstream = apiRule.upstreams[rule.index]!;
+      const service = services.get(upstream.service.replace(/:\d+$/, ""));
+      routes.set(rule.id, {
+        rule,
+        index: singleRuleIndex(rule),
+        upstream,
+        timeoutMs: (spec.timeout ?? apiRule.spec.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+        cors: apiRule.cors,
+        setHeaders: requestHeaders(spec),
+        forwardedHost: host.startsWith("*.") ? undefined : host,
+        limits: policies.filter((p) => selects(p, service)).map((p) => p.policy),
+      });
+    }
+  }
+  return {
+    config: {
+      index: compiled.index,
+      routes,
+      policyKeys: new Set(policies.map((p) => p.policy.key)),
+    },
+    problems,
+    warnings,
+  };
+}
+
+function asV2(object: Record<string, unknown>): { ok: true; value: unknown } | {
+  ok: false;
+  error: ConfigProblem;
+} {
+  if (object.apiVersion === APIRULE_V2) return { ok: true, value: object };
+  const converted = convertAPIRule(object, APIRULE_V2);
+  const meta = isRecord(object.metadata) ? object.metadata : {};
+  const label = `APIRule ${meta.namespace ?? "default"}/${meta.name ?? "(unnamed)"}`;
+  if (!converted.ok) {
+    return {
+      ok: false,
+      error: {
+        object: label,
+        field: "apiVersion",
+        reason: `Cannot convert to ${APIRULE_V2}: ${converted.error.message}`,
+      },
+    };
+  }
+  const spec = converted.value.spec;
+  // conversion.md §3: the hub gets rules only when every v1beta1 rule is expressible in v2.
+  if (isRecord(spec) && !Array.isArray(spec.rules)) {
+    return {
+      ok: false,
+      error: {
+        object: label,
+        field: "spec.rules",
+        reason: "Rules are not expressible in v2 (regex paths, or handlers other than no_auth " +
+          "and jwt), so they cannot be served",
+      },
+    };
+  }
+  return { ok: true, value: converted.value };
+}
+
+/** The upstream of every rule, or the first rule whose Service is missing. */
+function checkServices(
+  object: unknown,
+  services: ReadonlyMap<string, ServiceEntry>,
+): { key: string; served: Served } | ConfigProblem | undefined {
+  const parsed = parseAPIRuleV2(object);
+  // Unparseable objects are reported by the index with the validation's words.
+  if (!parsed.ok || parsed.value.spec === undefined) return undefined;
+  const { spec, metadata } = parsed.value;
+  const namespace = metadata.namespace ?? "default";
+  const label = `APIRule ${namespace}/${metadata.name ?? ""}`;
+  const upstreams: Upstream[] = [];
+  for (const [i, rule] of spec.rules.entries()) {
+    const ref = rule.service ?? spec.service;
+    if (ref === undefined) return undefined;
+    const upstream = upstreamOf(services, {
+      namespace: ref.namespace ?? namespace,
+      name: ref.name,
+      port: ref.port,
+    });
+    if (!upstream.ok) {
+      const field = rule.service !== undefined ? `spec.rules[${i}].service` : "spec.service";
+      return { object: label, field, reason: `${upstream.error}: not served` };
+    }
+    upstreams.push(upstream.value);
+  }
+  const cors = compileCors(spec.corsPolicy);
+  if (!cors.ok) return { object: label, field: "spec.corsPolicy", reason: cors.error };
+  return {
+    key: `${namespace}/${metadata.name ?? ""}`,
+    served: { spec, namespace, upstreams, cors: cors.value },
+  };
+}
+
+/** §9.4: the rule's request headers, then its cookies as one `Cookie` header (sorted). */
+function requestHeaders(rule: Rule): [string, string][] {
+  const set = new Map<string, string>();
+  for (const [name, value] of Object.entries(rule.request?.headers ?? {})) {
+    set.set(name.toLowerCase(), value);
+  }
+  const cookies = Object.entries(rule.request?.cookies ?? {});
+  if (cookies.length > 0) {
+    set.set(
+      "cookie",
+      cookies.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`)
+        .join("; "),
+    );
+  }
+  return [...set];
+}
+
+interface NamedPolicy {
+  namespace: string;
+  selector: Readonly<Record<string, string>>;
+  policy: RateLimitPolicy;
+}
+
+function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]): NamedPolicy[] {
+  const out: NamedPolicy[] = [];
+  for (const object of objects) {
+    if (!isKubeObject(object) || object.kind !== "RateLimit") continue;
+    const label = `RateLimit ${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
+    const model = parseRateLimit(object);
+    if (!model.ok) {
+      problems.push({ object: label, reason: model.error });
+      continue;
+    }
+    const limits = checkBuckets(model.value.defaultBucket, model.value.buckets);
+    if (!limits.ok) {
+      problems.push({ object: label, field: "spec.local", reason: limits.error });
+      continue;
+    }
+    const name = `${model.value.namespace}/${model.value.name}`;
+    out.push({
+      namespace: model.value.namespace,
+      selector: model.value.selectorLabels,
+      policy: rateLimitPolicy(name, limits.value, {
+        enforce: model.value.enforce,
+        responseHeaders: model.value.enableResponseHeaders,
+      }),
+    });
+  }
+  return out;
+}
+
+/**
+ * A RateLimit selecting the ingress gateway applies to every route; otherwise to the routes of
+ * Services in its namespace whose labels (or selector) include all its `selectorLabels`.
+ */
+function selects(policy: NamedPolicy, service: ServiceEntry | undefined): boolean {
+  if (policy.selector[GATEWAY_SELECTOR[0]] === GATEWAY_SELECTOR[1]) return true;
+  if (service === undefined || service.namespace !== policy.namespace) return false;
+  return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);
+}
+
+function singleRuleIndex(rule: CompiledRule): PolicyIndex {
+  return { match: () => rule, hosts: new Map(), ruleCount: 1, jwksUris: [] };
+}
+
+function isKubeObject(value: unknown): value is KubeObject {
+  return isRecord(value) && typeof value.apiVersion === "string" &&
+    typeof value.kind === "string" && isRecord(value.metadata);
+}

@@ -1,0 +1,238 @@
+/**
+ * The embedded gateway's request handler. A request flows: `readRequest` (canonical form, size
+ * caps) → the policy index of the current config snapshot (the rule the rendered VirtualService
+ * routes to) → local rate limits (Envoy runs them first) → CORS preflight → `decide()` on the
+ * matched rule (authenticate, authorize, upstream headers) → forward to the route's upstream with
+ * its timeout, streaming both bodies → response headers, access log, metrics. Each request reads
+ * one snapshot throughout, so a reload never changes a request half way.
+ */
+import type { Logger } from "../../lib/log.ts";
+import type { CanonicalOptions } from "../../core/authz/canonical.ts";
+import { decide, type PipelineOptions } from "../pipeline.ts";
+import type { TokenVerifier } from "../jwt/verifier.ts";
+import { toResponse } from "../responses.ts";
+import type { GatewayConfig, Route } from "./config.ts";
+import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
+import { type Peer, responseHeaders, upstreamHeaders } from "./forward.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import { type Limiter, limitHeaders } from "./rate_limit.ts";
+import { readRequest, type RequestLimits } from "./request.ts";
+
+export interface GatewayOptions {
+  canonical: CanonicalOptions;
+  pipeline: PipelineOptions;
+  limits: RequestLimits;
+  /** Adds `x-apigw-decision` to denies. */
+  debugHeader: boolean;
+  /** One JSON line per request. */
+  accessLog: boolean;
+  /** Budget of the authentication step (JWKS fetches included). */
+  deadlineMs: number;
+}
+
+export interface GatewayDeps {
+  config: { current(): GatewayConfig };
+  verifier: TokenVerifier;
+  limiter: Limiter;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** Upstream transport; an `HttpClient` with extra CA certificates when configured. */
+  fetch: typeof fetch;
+  now?: () => number;
+  options: GatewayOptions;
+}
+
+type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+
+class BodyTooLarge extends RangeError {}
+
+/** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
+export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
+  const { options, log, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  return async function gateway(request, info) {
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
+    const config = deps.config.current();
+    let route: Route | undefined;
+    let reason = "forwarded";
+    let response: Response;
+    const read = readRequest(request, options);
+    if (!read.ok) {
+      reason = read.error.reason;
+      response = problem(read.error.status, read.error.reason, read.error.detail);
+    } else {
+      const { request: canonical, authority } = read.value;
+      const rule = config.index.match(canonical);
+      route = rule === undefined ? undefined : config.routes.get(rule.id);
+      if (route === undefined) {
+        reason = "no_rule_matched";
+        response = problem(404, reason, "No rule matches host, method and path");
+      } else {
+        const peer: Peer = { address: addressOf(info), scheme, authority };
+        const target = canonical.path + (canonical.query === "" ? "" : `?${canonical.query}`);
+        const verdicts = route.limits.length === 0 ? [] : deps.limiter.take(route.limits, {
+          method: canonical.method,
+          scheme,
+          path: target,
+          headers: request.headers,
+        }, now());
+        const origin = request.headers.get("origin");
+        const corsOrigin = origin !== null && route.cors?.allowsOrigin(origin) ? origin : undefined;
+        if (verdicts.some((v) => !v.allowed)) {
+          reason = "rate_limited";
+          response = problem(429, reason, "Too many requests");
+        } else if (
+          corsOrigin !== undefined && route.cors !== undefined &&
+          isPreflight(canonical.method, request.headers)
+        ) {
+          reason = "cors_preflight";
+          response = preflightResponse(route.cors, corsOrigin);
+        } else {
+          const outcome = await decide(
+            { request: canonical, headers: request.headers },
+            { index: route.index, verifier: deps.verifier, options: options.pipeline },
+            { at: started + options.deadlineMs },
+          );
+          if (!outcome.decision.allow) {
+            reason = outcome.decision.reason;
+            response = toResponse(outcome, options);
+          } else {
+            const forwarded = await forward(request, route, {
+              target,
+              peer,
+              requestId,
+              decided: outcome.decision.upstreamHeaders,
+            });
+            reason = forwarded.reason;
+            response = forwarded.response;
+          }
+        }
+        if (corsOrigin !== undefined && route.cors !== undefined && reason !== "cors_preflight") {
+          corsResponseHeaders(route.cors, corsOrigin, response.headers);
+        }
+        if (verdicts.length > 0) limitHeaders(verdicts, response.headers);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    metrics.request(route?.rule.id ?? "", response.status, seconds);
+    if (options.accessLog) {
+      log.info("Served request", {
+        requestId,
+        rule: route?.rule.id,
+        method: request.method,
+        host: read.ok ? read.value.request.host : undefined,
+        path: read.ok ? read.value.request.path : undefined,
+        status: response.status,
+        reason,
+        upstream: route?.upstream.service,
+        peer: addressOf(info),
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      });
+    }
+    return response;
+  };
+
+  async function forward(
+    request: Request,
+    route: Route,
+    extra: { target: string; peer: Peer; requestId: string; decided: Record<string, string> },
+  ): Promise<{ response: Response; reason: string }> {
+    const headers = upstreamHeaders(request.headers, route, extra);
+    const limited = limitBody(request.body, options.limits.maxBodyBytes);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), route.timeoutMs);
+    try {
+      const upstream = await deps.fetch(route.upstream.origin + extra.target, {
+        method: request.method,
+        headers,
+        body: limited.body,
+        redirect: "manual",
+        signal: abort.signal,
+      });
+      return {
+        response: new Response(upstream.body, {
+          status: upstream.status,
+          statusText: upstream.statusText,
+          headers: responseHeaders(upstream.headers),
+        }),
+        reason: "forwarded",
+      };
+    } catch (error) {
+      if (limited.exceeded()) {
+        return {
+          response: problem(413, "body_too_large", "Body too large"),
+          reason: "body_too_large",
+        };
+      }
+      if (abort.signal.aborted) {
+        return {
+          response: problem(504, "upstream_timeout", "Upstream did not answer in time"),
+          reason: "upstream_timeout",
+        };
+      }
+      log.debug("Failed to reach upstream", { upstream: route.upstream.service, error });
+      return {
+        response: problem(502, "upstream_unavailable", "Upstream cannot be reached"),
+        reason: "upstream_unavailable",
+      };
+    } finally {
+      // The route timeout covers the wait for the upstream's response head (documented).
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A streamed body that errors once more than `max` bytes passed. */
+function limitBody(body: ReadableStream<Uint8Array> | null, max: number) {
+  let seen = 0;
+  let exceeded = false;
+  if (body === null) return { body: null, exceeded: () => false };
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) {
+          exceeded = true;
+          controller.error(new BodyTooLarge(`Request body exceeds ${max} bytes`));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return { body: counted, exceeded: () => exceeded };
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  502: "Bad Gateway",
+  504: "Gateway Timeout",
+};
+
+/** An RFC 9457 problem answer with a stable reason. */
+export function problem(status: number, reason: string, detail: string): Response {
+  return new Response(
+    JSON.stringify({
+      type: "about:blank",
+      title: TITLES[status] ?? "Error",
+      status,
+      detail,
+      reason,
+    }),
+    {
+      status,
+      headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
+    },
+  );
+}
+
+function addressOf(info: Deno.ServeHandlerInfo): string {
+  const addr = info.remoteAddr;
+  return "hostname" in addr ? addr.hostname : "unix";
+}
