@@ -1,13 +1,19 @@
 /**
  * `apigw manifests`: everything to install apigw with `kubectl apply -f -` — namespace, CRDs,
  * RBAC (cli/manifests_rbac.ts), the operator Deployment with its PriorityClass and
- * PodDisruptionBudget, and the webhook and metrics Services (operator-config.md §7).
+ * PodDisruptionBudget, the webhook and metrics Services (operator-config.md §7), and the
+ * admission webhook configurations (docs/webhooks.md).
  */
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
 import { HELP_OPTION, parseOptions, type Result } from "../config.ts";
 import { type Command, commandHelp, EXIT_OK, usageError } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
+import {
+  mutatingWebhookConfiguration,
+  operatorUsername,
+  validatingWebhookConfiguration,
+} from "../api/webhook_configurations.ts";
 import { outputFormat, toJsonList, toYaml } from "./output.ts";
 import { APIGW_VERSION } from "./version.ts";
 
@@ -102,6 +108,12 @@ export function operatorManifests(options: ManifestOptions): Record<string, unkn
       labels("operator"),
     ),
     deployment(options, labels("api-gateway-operator.kyma-project.io")),
+    // After the Deployment: the webhooks answer once the operator serves them (failurePolicy Fail).
+    validatingWebhookConfiguration({ service: true }, {
+      operatorUser: operatorUsername(NAMESPACE, SERVICE_ACCOUNT),
+      labels: labels("webhook"),
+    }),
+    mutatingWebhookConfiguration({ service: true }, { labels: labels("webhook") }),
     {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",
@@ -171,6 +183,7 @@ function deployment(
               "--leader-elect",
               "--metrics-bind-address=:8080",
               "--health-probe-bind-address=:8081",
+              `--webhook-listen=:${WEBHOOK_PORT}`,
             ],
             env: [
               fieldEnv("POD_NAME", "metadata.name"),
