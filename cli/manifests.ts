@@ -2,8 +2,9 @@
  * `apigw manifests`: everything to install apigw with `kubectl apply -f -` — namespace, CRDs,
  * RBAC (cli/manifests_rbac.ts), the operator Deployment with its PriorityClass and
  * PodDisruptionBudget, the webhook and metrics Services (operator-config.md §7), and the
- * `apigw authz` service (proxy/manifests.ts). `--extension-provider` prints the Istio mesh
- * config that points Envoy at that service instead.
+ * `apigw authz` service (proxy/manifests.ts), and the admission webhook configurations
+ * (docs/webhooks.md). `--extension-provider` prints the Istio mesh config that points Envoy at
+ * the authz service instead.
  */
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
@@ -12,6 +13,11 @@ import { type Command, EXIT_OK } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
 import { toJsonList, toYaml } from "./output.ts";
 import { authzManifests, extensionProvider, kymaAuthorizer } from "../proxy/manifests.ts";
+import {
+  mutatingWebhookConfiguration,
+  operatorUsername,
+  validatingWebhookConfiguration,
+} from "../api/webhook_configurations.ts";
 import { APIGW_VERSION } from "./version.ts";
 import { commandOptions, OBJECT_OUTPUT_OPTION } from "./options.ts";
 
@@ -127,6 +133,12 @@ export function operatorManifests(options: ManifestOptions): Record<string, unkn
       labels("operator"),
     ),
     deployment(options, labels("api-gateway-operator.kyma-project.io")),
+    // After the Deployment: the webhooks answer once the operator serves them (failurePolicy Fail).
+    validatingWebhookConfiguration({ service: true }, {
+      operatorUser: operatorUsername(NAMESPACE, SERVICE_ACCOUNT),
+      labels: labels("webhook"),
+    }),
+    mutatingWebhookConfiguration({ service: true }, { labels: labels("webhook") }),
     {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",
@@ -203,6 +215,7 @@ function deployment(
               "--leader-elect",
               "--metrics-bind-address=:8080",
               "--health-probe-bind-address=:8081",
+              `--webhook-listen=:${WEBHOOK_PORT}`,
             ],
             env: [
               fieldEnv("POD_NAME", "metadata.name"),

@@ -68,6 +68,16 @@ const CLUSTER_RULES: Rule[] = [
   rule("apiextensions.k8s.io", ["customresourcedefinitions"], ["update", "patch", "delete"], [
     "rules.oathkeeper.ory.sh",
   ]),
+  // The webhook certificate controller injects its CA bundle here (certificate.md §5).
+  rule("apiextensions.k8s.io", ["customresourcedefinitions"], ["patch"], [
+    "apirules.gateway.kyma-project.io",
+  ]),
+  rule(
+    "admissionregistration.k8s.io",
+    ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"],
+    ["get", "list", "watch", "patch"],
+    ["api-gateway-mutating-webhook-configuration", "api-gateway-validating-webhook-configuration"],
+  ),
   rule("rbac.authorization.k8s.io", ["clusterroles", "clusterrolebindings"], ["create"]),
   rule("rbac.authorization.k8s.io", ["clusterroles"], ["get", "update", "patch", "delete"], [
     "oathkeeper-maester-role",

@@ -7,7 +7,25 @@ import { HELP_OPTION, LOG_LEVEL_OPTION, type Result } from "../config.ts";
 import { parseGoDuration } from "../api/duration.ts";
 import { createLogger } from "../lib/log.ts";
 import { loadConnection } from "../kube/connection.ts";
-import { type ListenAddress, type OperatorConfig, runOperator } from "../controllers/operator.ts";
+import {
+  CONTROLLER_NAMES,
+  type ListenAddress,
+  type OperatorConfig,
+  type OperatorWebhooks,
+  runOperator,
+} from "../controllers/operator.ts";
+import { WEBHOOK_SERVICE } from "../api/crds.ts";
+import { CERTIFICATE_SECRET } from "../api/webhook_configurations.ts";
+import { apiruleConverter } from "../webhook/apirule_converter.ts";
+import { createWebhookApp } from "../webhook/app.ts";
+import {
+  generateCertificates,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  verifyCertificates,
+} from "../webhook/certificates.ts";
+import { createWebhookServer, type WebhookServer } from "../webhook/tls_server.ts";
+import type { Logger } from "../lib/log.ts";
 import { type Command, EXIT_USAGE, usageError } from "./command.ts";
 import { APIGW_VERSION } from "./version.ts";
 import { commandOptions } from "./options.ts";
@@ -135,6 +153,60 @@ const OPTIONS = {
     default: APIGW_VERSION,
     parse: anyText,
   },
+  controllers: {
+    type: "list",
+    help: `Controllers to run (repeat or comma-separate; default all): ${
+      CONTROLLER_NAMES.join(", ")
+    }`,
+  },
+  "webhook-listen": {
+    type: "string",
+    help:
+      'Address of the HTTPS webhook server (conversion, admission), e.g. ":9443"; "0" disables ' +
+      "it and the certificate controller",
+    // Off unless asked for, like --leader-elect: the shipped Deployment sets ":9443"
+    // (operator-config.md §3), and processes that only reconcile need no certificate.
+    default: "0",
+    parse: address,
+  },
+  "webhook-certificate-lifetime": {
+    type: "string",
+    help: "Lifetime of the webhook CA and serving certificate",
+    default: "2160h", // 90 days (certificate.md §2)
+    parse: duration,
+  },
+  "webhook-certificate-renew-before": {
+    type: "string",
+    help: "Renew the certificate when it would expire within this time",
+    default: "336h", // 14 days (certificate.md §4)
+    parse: duration,
+  },
+  "webhook-ca-overlap": {
+    type: "string",
+    help: "How long every caBundle keeps trusting the previous CA after a renewal",
+    // Far longer than any replica takes to load the new pair from its watch; the old CA's key
+    // was discarded at signing, so trusting it a while longer lets nothing new in.
+    default: "1h",
+    parse: duration,
+  },
+  "webhook-ca-propagation-delay": {
+    type: "string",
+    help: "Pause between injecting a new CA and serving the certificate it signed",
+    // apiservers pick up CRD and webhook-configuration changes from their watch in well under a
+    // second; 10 s covers a slow one in an HA control plane.
+    default: "10s",
+    parse: duration,
+  },
+  "webhook-certificate-extra-sans": {
+    type: "list",
+    help: "More names for the serving certificate (IP or DNS; repeat or comma-separate)",
+  },
+  "webhook-certificate-key": {
+    type: "string",
+    help: `Key type of new certificates: ${KEY_ALGORITHMS.join(", ")} (ecdsa-p256 is for tests)`,
+    default: "rsa-4096", // certificate.md §2
+    parse: keyAlgorithm,
+  },
   "leader-elect-identity": {
     type: "string",
     help: "This replica's name in the Lease (default: the pod name, else host name and a UUID)",
@@ -165,6 +237,21 @@ export const operatorCommand: Command = {
     if (options["leader-elect-renew-deadline"] >= options["leader-elect-lease-duration"]) {
       problems.push(
         "--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration",
+      );
+    }
+    const lifetime = options["webhook-certificate-lifetime"];
+    const renewBefore = options["webhook-certificate-renew-before"];
+    if (renewBefore >= lifetime) {
+      problems.push(
+        "--webhook-certificate-renew-before must be shorter than --webhook-certificate-lifetime",
+      );
+    }
+    const unknown = options.controllers.filter((c) => !CONTROLLER_NAMES.some((n) => n === c));
+    if (unknown.length > 0) {
+      problems.push(
+        `--controllers: unknown ${unknown.map((c) => `"${c}"`).join(", ")} (known: ${
+          CONTROLLER_NAMES.join(", ")
+        })`,
       );
     }
     if (problems.length > 0) return usageError(operatorCommand, problems, io);
@@ -208,15 +295,106 @@ export const operatorCommand: Command = {
         busybox: options["busybox-image"] ?? "",
       }),
       moduleVersion: options["module-version"],
+      ...(options.controllers.length === 0 ? {} : { controllers: new Set(options.controllers) }),
     });
     log.info("Starting operator", {
       version: APIGW_VERSION,
       leaderElection: config.leaderElection.enabled,
       identity: config.leaderElection.identity,
     });
-    return await runOperator(config, { connection: connection.value, log, signal: io.signal });
+    const webhookAddress = options["webhook-listen"];
+    const webhooks = webhookAddress === undefined ? undefined : operatorWebhooks({
+      address: webhookAddress,
+      namespace: options.namespace,
+      lifetimeMs: lifetime,
+      renewBeforeMs: renewBefore,
+      overlapMs: options["webhook-ca-overlap"],
+      propagationDelayMs: options["webhook-ca-propagation-delay"],
+      extraSans: options["webhook-certificate-extra-sans"],
+      key: options["webhook-certificate-key"],
+      log,
+    });
+    try {
+      return await runOperator(config, {
+        connection: connection.value,
+        log,
+        signal: io.signal,
+        ...(webhooks === undefined ? {} : { webhooks: webhooks.wiring }),
+      });
+    } finally {
+      await webhooks?.server.close();
+    }
   },
 };
+
+/** The webhook server and its certificate settings (certificate.md), from the flags. */
+function operatorWebhooks(options: {
+  address: ListenAddress;
+  namespace: string;
+  lifetimeMs: number;
+  renewBeforeMs: number;
+  overlapMs: number;
+  propagationDelayMs: number;
+  extraSans: readonly string[];
+  key: KeyAlgorithm;
+  log: Logger;
+}): { server: WebhookServer; wiring: OperatorWebhooks } {
+  const { log } = options;
+  const host = `${WEBHOOK_SERVICE}.${options.namespace}.svc`;
+  const isIp = (san: string) => /^[\d.]+$/.test(san) || san.includes(":");
+  const app = createWebhookApp({
+    convert: apiruleConverter,
+    log: log.child({ component: "webhook" }),
+    ready: () => server.current !== undefined,
+  });
+  const server = createWebhookServer(app.fetch, {
+    hostname: options.address.hostname,
+    port: options.address.port,
+    onListen: ({ hostname, port }) =>
+      log.info("Serving webhooks", { address: `${hostname}:${port}` }),
+  });
+  // Certificates that live seconds (tests) cannot be backdated by the spec's hour.
+  const backdateMs = Math.min(60 * 60 * 1000, Math.floor(options.lifetimeMs / 10));
+  return {
+    server,
+    wiring: {
+      server,
+      settings: Object.freeze({
+        namespace: options.namespace,
+        secretName: CERTIFICATE_SECRET,
+        ownerDeployment: DEPLOYMENT_NAME,
+        renewBeforeMs: options.renewBeforeMs,
+        overlapMs: options.overlapMs,
+        propagationDelayMs: options.propagationDelayMs,
+        // The spec's hourly re-check, or sooner for short-lived test certificates.
+        recheckMs: Math.min(60 * 60 * 1000, Math.max(1_000, options.lifetimeMs / 4)),
+      }),
+      material: {
+        generate: (now) =>
+          generateCertificates({
+            dnsNames: [host, ...options.extraSans.filter((s) => !isIp(s))],
+            ipAddresses: options.extraSans.filter(isIp),
+            commonName: host,
+            lifetimeMs: options.lifetimeMs,
+            backdateMs,
+            now,
+            key: options.key,
+          }),
+        verify: verifyCertificates,
+      },
+    },
+  };
+}
+
+/** The operator's Deployment: owner of the certificate Secret it creates. */
+const DEPLOYMENT_NAME = "api-gateway-controller-manager";
+
+function keyAlgorithm(raw: string): Result<KeyAlgorithm, string> {
+  const found = KEY_ALGORITHMS.find((k) => k === raw);
+  return found === undefined
+    ? { ok: false, error: `"${raw}" is not one of ${KEY_ALGORITHMS.join(", ")}` }
+    : { ok: true, value: found };
+}
 
 function path(raw: string): Result<string, string> {
   return raw === "" ? { ok: false, error: "must not be empty" } : { ok: true, value: raw };

@@ -26,6 +26,12 @@ import { probeHandler } from "./probes.ts";
 import { rateLimitController } from "./ratelimit/controller.ts";
 import { isControlledBy } from "./ratelimit/controller.ts";
 import { watchRateLimitTriggers } from "./ratelimit/triggers.ts";
+import {
+  type CertificateMaterial,
+  type CertificateSettings,
+  type ServingServer,
+  startWebhookCertificates,
+} from "./certificate/mod.ts";
 
 export interface ListenAddress {
   hostname: string;
@@ -51,7 +57,12 @@ export interface OperatorConfig {
   concurrency: { apirule: number; ratelimit: number; apigateway: number };
   images: OathkeeperImages;
   moduleVersion: string;
+  /** The controllers to run (`CONTROLLER_NAMES`); all when undefined. */
+  controllers?: ReadonlySet<string>;
 }
+
+/** Every controller `apigw operator` can run (`--controllers`). */
+export const CONTROLLER_NAMES = ["apirule", "ratelimit", "apigateway", "certificate"] as const;
 
 const CONTROLLERS = [
   { name: "apirule", group: "gateway.kyma-project.io", kind: "APIRule" },
@@ -59,10 +70,17 @@ const CONTROLLERS = [
   { name: "apigateway", group: "operator.kyma-project.io", kind: "APIGateway" },
 ] as const;
 
+/** The webhook server and its certificate, when `apigw operator` serves webhooks. */
+export interface OperatorWebhooks {
+  settings: CertificateSettings;
+  material: CertificateMaterial;
+  server: ServingServer;
+}
+
 /** Runs the operator until `signal` aborts (exit 0) or leadership is lost (exit 1). */
 export async function runOperator(
   config: OperatorConfig,
-  deps: { connection: Connection; log: Logger; signal: AbortSignal },
+  deps: { connection: Connection; log: Logger; signal: AbortSignal; webhooks?: OperatorWebhooks },
 ): Promise<number> {
   const { log } = deps;
   const stop = new AbortController();
@@ -91,6 +109,14 @@ export async function runOperator(
     },
   });
   const cache = new ClusterCache(client, log);
+  const certificates = deps.webhooks === undefined ? undefined : startWebhookCertificates({
+    client,
+    log,
+    signal,
+    rateLimiter: config.rateLimiter,
+    ...deps.webhooks,
+  });
+  const ready = () => cache.synced && (certificates?.ready() ?? true);
   for (const { name } of CONTROLLERS) {
     queues[name].onAdd = () => metrics.queueAdds.inc({ controller: name });
   }
@@ -138,14 +164,14 @@ export async function runOperator(
     servers.push(server);
   };
   if (config.probesAddress !== undefined) {
-    serve("probes", config.probesAddress, probeHandler({ ready: () => cache.synced }));
+    serve("probes", config.probesAddress, probeHandler({ ready }));
   }
   if (config.metricsAddress !== undefined) {
     serve(
       "metrics",
       config.metricsAddress,
       probeHandler({
-        ready: () => cache.synced,
+        ready,
         metrics: () => metrics.registry.render(),
       }),
     );
@@ -157,8 +183,10 @@ export async function runOperator(
   if (!signal.aborted) {
     log.info("Synced caches", { durationMs: Math.round(performance.now() - started) });
   }
+  const enabled = (name: string) => config.controllers?.has(name) ?? true;
+  const running = CONTROLLERS.filter(({ name }) => enabled(name));
   const runAll = async (leading: AbortSignal) => {
-    for (const { name, group, kind } of CONTROLLERS) {
+    for (const { name, group, kind } of running) {
       for (const object of cache.informer(group, kind).store.list()) {
         queues[name].add(crKey(object));
       }
@@ -167,16 +195,20 @@ export async function runOperator(
     leading.addEventListener("abort", stopQueues);
     if (leading.aborted) stopQueues();
     log.info("Started controllers");
-    await Promise.all(CONTROLLERS.map(({ name }) =>
-      runController(controllers[name], {
-        queue: queues[name],
-        log,
-        metrics,
-        concurrency: config.concurrency[name],
-        echo: echoes[name],
-        ...(leader === undefined ? {} : { leader }),
-      }, leading)
-    ));
+    await Promise.all([
+      ...running.map(({ name }) =>
+        runController(controllers[name], {
+          queue: queues[name],
+          log,
+          metrics,
+          concurrency: config.concurrency[name],
+          echo: echoes[name],
+          ...(leader === undefined ? {} : { leader }),
+        }, leading)
+      ),
+      enabled("certificate") &&
+      certificates?.lead(leading, { log, metrics, ...(leader === undefined ? {} : { leader }) }),
+    ]);
     log.info("Stopped controllers");
   };
   let code = 0;
@@ -199,6 +231,7 @@ export async function runOperator(
   stop.abort();
   Object.values(queues).forEach((q) => q.shutDown());
   await caching;
+  await certificates?.stopped;
   log.debug("Stopped informers");
   await Promise.all(servers.map((s) => s.shutdown()));
   log.debug("Stopped servers");

@@ -13,10 +13,14 @@ import { answerConversionReview, type Converter } from "./conversion_review.ts";
 import { type AdmissionHandler, answerAdmissionReview } from "./admission_review.ts";
 import { defaultAdmission, validateAdmission } from "./admission_handlers.ts";
 
-export const CONVERT_PATH = "/convert";
-export const VALIDATE_APIRULE_PATH = "/validate-gateway-kyma-project-io-apirule";
-export const VALIDATE_RATELIMIT_PATH = "/validate-gateway-kyma-project-io-ratelimit";
-export const MUTATE_APIRULE_PATH = "/mutate-gateway-kyma-project-io-v2alpha1-apirule";
+import { CONVERT_PATH } from "../api/crds.ts";
+import {
+  MUTATE_APIRULE_PATH,
+  VALIDATE_APIRULE_PATH,
+  VALIDATE_RATELIMIT_PATH,
+} from "../api/webhook_configurations.ts";
+
+export { CONVERT_PATH, MUTATE_APIRULE_PATH, VALIDATE_APIRULE_PATH, VALIDATE_RATELIMIT_PATH };
 
 export interface WebhookDeps {
   convert: Converter;

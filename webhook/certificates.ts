@@ -36,6 +36,8 @@ export interface CertificateOptions {
   /** CN base: `<cn>-ca@<unix>` for the CA, `<cn>@<unix>` for the leaf; the first DNS name by default. */
   commonName?: string;
   key?: KeyAlgorithm;
+  /** How far `notBefore` lies before `now` (clock-skew margin); one hour by default. */
+  backdateMs?: number;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -59,7 +61,7 @@ export async function generateCertificates(
   const algorithm = algorithmOf(key);
   const now = options.now ?? new Date();
   // Backdated so that clocks slightly behind ours accept it at once (certificate.md §2).
-  const notBefore = new Date(now.getTime() - SKEW_MS);
+  const notBefore = new Date(now.getTime() - (options.backdateMs ?? SKEW_MS));
   const notAfter = new Date(notBefore.getTime() + (options.lifetimeMs ?? 90 * DAY_MS));
   const commonName = options.commonName ?? options.dnsNames?.[0] ?? "apigw-webhook";
   const stamp = Math.floor(now.getTime() / 1000);

@@ -1,115 +1,14 @@
 /**
- * APIRule conversion through the real apiserver and apigw's conversion webhook: each case of
- * ../shared/conformance/conversion is created in its version (status through the status
- * subresource), read back in the target version and judged like the `convert` case; round-trip
- * cases read back in the original version give the original spec. A list of 100 APIRules written
- * in mixed versions reads back in every version.
+ * APIRule conversion through the real apiserver and apigw's conversion webhook as the harness
+ * serves it (tests/cluster/webhook.ts); the checks themselves: _conversion_checks.ts.
  */
-import assert from "node:assert/strict";
-import { parse } from "yaml";
-import { testCluster, uniqueName } from "../cluster/mod.ts";
-import { matchSubset } from "../conformance/judge.ts";
-import { collectionPath } from "./dry_run.ts";
-
-const DIR = new URL("../../../shared/conformance/conversion/", import.meta.url);
-const VERSIONS = ["v1beta1", "v2alpha1", "v2"] as const;
-
-function json(text: string): Record<string, unknown> {
-  return JSON.parse(text);
-}
+import { testCluster } from "../cluster/mod.ts";
+import { checkConversionCases, checkMixedList } from "./_conversion_checks.ts";
 
 Deno.test("the apiserver converts APIRules through apigw's webhook as `convert` does", async (t) => {
-  const cluster = testCluster();
-  for (
-    const file of [...Deno.readDirSync(DIR)].map((e) => e.name).filter((n) => n.endsWith(".yaml"))
-      .sort()
-  ) {
-    await t.step(file, async () => {
-      const c = parse(Deno.readTextFileSync(new URL(file, DIR)));
-      const from = parse(c.convert.from) as Record<string, unknown> & {
-        metadata: Record<string, unknown>;
-      };
-      const namespace = String(from.metadata.namespace ?? "default");
-      await cluster.ensureNamespace(namespace);
-      const path = collectionPath(from, namespace);
-      const name = String(from.metadata.name);
-      try {
-        const created = await cluster.request("POST", path, from);
-        assert.equal(created.status, 201, created.text);
-        if (from.status !== undefined) {
-          const current = json(created.text);
-          const updated = await cluster.request("PUT", `${path}/${name}/status`, {
-            ...current,
-            status: from.status,
-          });
-          assert.equal(updated.status, 200, updated.text);
-        }
-        const target = String(c.convert.toVersion);
-        const read = await cluster.request(
-          "GET",
-          `/apis/${target}/namespaces/${namespace}/apirules/${name}`,
-        );
-        assert.equal(read.status, 200, read.text);
-        const expected = parse(c.expect);
-        assert.deepEqual(matchSubset(expected, json(read.text)), [], read.text);
-        if (c.roundTrip) {
-          const back = await cluster.request("GET", `${path}/${name}`);
-          assert.equal(back.status, 200, back.text);
-          assert.deepEqual(json(back.text).spec, from.spec);
-        }
-      } finally {
-        await cluster.request("DELETE", `${path}/${name}`);
-      }
-    });
-  }
+  await checkConversionCases(t, testCluster());
 });
 
 Deno.test("a list of 100 APIRules written in mixed versions reads back in every version", async () => {
-  const cluster = testCluster();
-  const namespace = uniqueName("mixed");
-  await cluster.ensureNamespace(namespace);
-  const service = { name: "httpbin", port: 8000 };
-  for (let i = 0; i < 100; i++) {
-    const version = VERSIONS[i % 3]!;
-    const spec = version === "v1beta1"
-      ? {
-        host: `h${i}.example.com`,
-        gateway: "kyma-system/kyma-gateway",
-        service,
-        rules: [{ path: "/a", methods: ["GET"], accessStrategies: [{ handler: "no_auth" }] }],
-      }
-      : {
-        hosts: [`h${i}.example.com`],
-        gateway: "kyma-system/kyma-gateway",
-        service,
-        rules: [{ path: "/a", methods: ["GET"], noAuth: true }],
-      };
-    const object = {
-      apiVersion: `gateway.kyma-project.io/${version}`,
-      kind: "APIRule",
-      metadata: { name: `r${i}` },
-      spec,
-    };
-    const created = await cluster.request("POST", collectionPath(object, namespace), object);
-    assert.equal(created.status, 201, created.text);
-  }
-  for (const version of VERSIONS) {
-    const list = await cluster.request(
-      "GET",
-      `/apis/gateway.kyma-project.io/${version}/namespaces/${namespace}/apirules`,
-    );
-    assert.equal(list.status, 200, list.text);
-    const items = json(list.text).items as Array<Record<string, unknown>>;
-    assert.equal(items.length, 100);
-    assert.ok(items.every((o) => o.apiVersion === `gateway.kyma-project.io/${version}`));
-    const hosts = items.map((o) => {
-      const spec = o.spec as { host?: string; hosts?: string[] };
-      return version === "v1beta1" ? spec.host : spec.hosts?.[0];
-    });
-    assert.deepEqual(new Set(hosts).size, 100, `${version}: every host survives`);
-  }
-  await cluster.request(
-    "DELETE",
-    `/apis/gateway.kyma-project.io/v2alpha1/namespaces/${namespace}/apirules`,
-  );
+  await checkMixedList(testCluster());
 });
