@@ -33,6 +33,7 @@ import {
   admissionNamespace,
   cleanUp,
   pointWebhooksAt,
+  preserveWebhooks,
   startWebhookOperator,
   waitForConversion,
 } from "../tests/webhooks/_webhooks.ts";
@@ -54,7 +55,7 @@ try {
 async function run(): Promise<void> {
   const cluster = testCluster();
   const kubeconfig = await operatorAccess(cluster);
-  const parts: Parameters<typeof cleanUp>[1] = {};
+  const parts: Parameters<typeof cleanUp>[1] = { webhooks: await preserveWebhooks(cluster) };
   try {
     // The webhooks only: the APIRule controller would reconcile every created APIRule on the
     // same two cores and measure itself into the numbers.
@@ -62,7 +63,7 @@ async function run(): Promise<void> {
       args: ["--controllers=certificate"],
     });
     parts.operator = operator;
-    parts.webhooks = await pointWebhooksAt(cluster, operator.url);
+    await pointWebhooksAt(cluster, operator.url);
     const withWebhooks = uniqueName("bench-admission");
     const without = uniqueName("bench-baseline");
     await admissionNamespace(cluster, withWebhooks);
