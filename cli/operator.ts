@@ -246,7 +246,8 @@ export const operatorCommand: Command = {
         "--webhook-certificate-renew-before must be shorter than --webhook-certificate-lifetime",
       );
     }
-    const unknown = options.controllers.filter((c) => !CONTROLLER_NAMES.some((n) => n === c));
+    const controllers = commaList(options.controllers);
+    const unknown = controllers.filter((c) => !CONTROLLER_NAMES.some((n) => n === c));
     if (unknown.length > 0) {
       problems.push(
         `--controllers: unknown ${unknown.map((c) => `"${c}"`).join(", ")} (known: ${
@@ -295,7 +296,7 @@ export const operatorCommand: Command = {
         busybox: options["busybox-image"] ?? "",
       }),
       moduleVersion: options["module-version"],
-      ...(options.controllers.length === 0 ? {} : { controllers: new Set(options.controllers) }),
+      ...(controllers.length === 0 ? {} : { controllers: new Set(controllers) }),
     });
     log.info("Starting operator", {
       version: APIGW_VERSION,
@@ -310,7 +311,7 @@ export const operatorCommand: Command = {
       renewBeforeMs: renewBefore,
       overlapMs: options["webhook-ca-overlap"],
       propagationDelayMs: options["webhook-ca-propagation-delay"],
-      extraSans: options["webhook-certificate-extra-sans"],
+      extraSans: commaList(options["webhook-certificate-extra-sans"]),
       key: options["webhook-certificate-key"],
       log,
     });
@@ -388,6 +389,11 @@ function operatorWebhooks(options: {
 
 /** The operator's Deployment: owner of the certificate Secret it creates. */
 const DEPLOYMENT_NAME = "api-gateway-controller-manager";
+
+/** A repeatable flag's values, each also split at commas. */
+function commaList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
 
 function keyAlgorithm(raw: string): Result<KeyAlgorithm, string> {
   const found = KEY_ALGORITHMS.find((k) => k === raw);

@@ -71,3 +71,39 @@ Deno.test("operatorCommand stops on bad options and lists every problem", async 
     assert.equal(code, 2);
   });
 });
+
+Deno.test("operatorCommand checks the webhook and controller options", async (t) => {
+  await t.step("help names the certificate defaults of certificate.md", async () => {
+    const { value, out } = io();
+    assert.equal(await operatorCommand.run(["--help"], value), 0);
+    const help = out.join("");
+    for (
+      const fragment of [
+        "--webhook-listen VALUE",
+        "default: 2160h",
+        "default: 336h",
+        "default: rsa-4096",
+        "--controllers VALUE",
+      ]
+    ) {
+      assert.ok(help.includes(fragment), `help lacks ${fragment}`);
+    }
+  });
+  await t.step("a threshold not shorter than the lifetime and unknown controllers", async () => {
+    const { value, err } = io();
+    const code = await operatorCommand.run([
+      "--webhook-certificate-lifetime=10s",
+      "--webhook-certificate-renew-before=10s",
+      "--controllers=apirule,webhook",
+    ], value);
+    assert.equal(code, 2);
+    const text = err.join("");
+    assert.match(text, /renew-before must be shorter than --webhook-certificate-lifetime/);
+    assert.match(text, /--controllers: unknown "webhook"/);
+  });
+  await t.step("an unknown key type", async () => {
+    const { value, err } = io();
+    assert.equal(await operatorCommand.run(["--webhook-certificate-key=dsa"], value), 2);
+    assert.match(err.join(""), /--webhook-certificate-key: "dsa" is not one of/);
+  });
+});

@@ -57,18 +57,50 @@ export async function startWebhookOperator(
 }
 
 /**
- * Points the CRD's conversion and the webhook configurations (scoped to namespaces labelled
- * `ADMISSION_LABEL`) at `url`; returns what undoes it. The operator injects the `caBundle`s.
+ * Records the CRD's conversion as the harness set it up (call it before the operator starts: the
+ * operator injects its own `caBundle` at once); returns what puts it back, removes apigw's webhook
+ * configurations, and waits until APIRules read through the harness's webhook again.
  */
-export async function pointWebhooksAt(
+export async function preserveWebhooks(
   cluster: TestCluster,
-  url: string,
 ): Promise<{ restore(): Promise<void> }> {
   const crd = await cluster.request("GET", CRD_PATH);
   const original = isRecord(crd.json) && isRecord(crd.json.spec)
     ? crd.json.spec.conversion
     : undefined;
   if (!isRecord(original)) throw new Error(`The APIRule CRD has no conversion: ${crd.text}`);
+  return {
+    async restore() {
+      await cluster.request("PATCH", CRD_PATH, [
+        { op: "replace", path: "/spec/conversion", value: original },
+      ], "application/json-patch+json");
+      for (
+        const path of [
+          `validatingwebhookconfigurations/${VALIDATING_WEBHOOK_CONFIGURATION}`,
+          `mutatingwebhookconfigurations/${MUTATING_WEBHOOK_CONFIGURATION}`,
+        ]
+      ) {
+        await cluster.request("DELETE", `/apis/admissionregistration.k8s.io/v1/${path}`);
+      }
+      // The apiserver's caches of every APIRule version convert through the restored webhook.
+      for (const version of ["v1beta1", "v2"]) {
+        await poll(async () => {
+          const list = await cluster.request(
+            "GET",
+            `/apis/gateway.kyma-project.io/${version}/apirules`,
+          );
+          return list.status === 200 ? true : undefined;
+        }, { timeoutMs: 60_000, intervalMs: 250, what: `APIRules to list as ${version} again` });
+      }
+    },
+  };
+}
+
+/**
+ * Points the CRD's conversion and the webhook configurations (scoped to namespaces labelled
+ * `ADMISSION_LABEL`) at `url`. The operator injects the `caBundle`s.
+ */
+export async function pointWebhooksAt(cluster: TestCluster, url: string): Promise<void> {
   await switchConversion(cluster, `${url}/convert`);
   const scope = { namespaceSelector: { matchLabels: { [ADMISSION_LABEL]: "true" } } };
   const operatorUser = operatorUsername(NAMESPACE, SERVICE_ACCOUNT);
@@ -86,21 +118,6 @@ export async function pointWebhooksAt(
     const applied = await applyAsAdmin(cluster, scoped);
     if (applied.status >= 300) throw new Error(`Cannot apply webhooks: ${applied.text}`);
   }
-  return {
-    async restore() {
-      await cluster.request("PATCH", CRD_PATH, [
-        { op: "replace", path: "/spec/conversion", value: original },
-      ], "application/json-patch+json");
-      for (
-        const path of [
-          `validatingwebhookconfigurations/${VALIDATING_WEBHOOK_CONFIGURATION}`,
-          `mutatingwebhookconfigurations/${MUTATING_WEBHOOK_CONFIGURATION}`,
-        ]
-      ) {
-        await cluster.request("DELETE", `/apis/admissionregistration.k8s.io/v1/${path}`);
-      }
-    },
-  };
 }
 
 /** Sets the CRD's conversion URL, keeping whatever `caBundle` it has. */

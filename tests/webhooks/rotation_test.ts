@@ -13,6 +13,7 @@ import {
   cleanUp,
   crdCaBundle,
   pointWebhooksAt,
+  preserveWebhooks,
   servesWith,
   startWebhookOperator,
   waitForConversion,
@@ -30,11 +31,11 @@ const RENEWALS = 3;
 Deno.test("apigw operator renews its webhook certificate without failing a request", async () => {
   const cluster = testCluster();
   const kubeconfig = await operatorAccess(cluster);
-  const parts: Parameters<typeof cleanUp>[1] = {};
+  const parts: Parameters<typeof cleanUp>[1] = { webhooks: await preserveWebhooks(cluster) };
   try {
     const operator = await startWebhookOperator(cluster, kubeconfig, { args: FAST_ROTATION });
     parts.operator = operator;
-    parts.webhooks = await pointWebhooksAt(cluster, operator.url);
+    await pointWebhooksAt(cluster, operator.url);
     const namespace = uniqueName("rotation");
     await admissionNamespace(cluster, namespace);
     await waitForConversion(cluster, namespace);

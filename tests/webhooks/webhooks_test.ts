@@ -15,6 +15,7 @@ import {
   cleanUp,
   crdCaBundle,
   pointWebhooksAt,
+  preserveWebhooks,
   SECRET_PATH,
   servesWith,
   startWebhookOperator,
@@ -27,14 +28,14 @@ import { ADMISSION_CASES } from "./_admission_cases.ts";
 Deno.test("apigw operator serves conversion and admission with the certificate it manages", async (t) => {
   const cluster = testCluster();
   const kubeconfig = await operatorAccess(cluster);
-  const parts: Parameters<typeof cleanUp>[1] = {};
+  const parts: Parameters<typeof cleanUp>[1] = { webhooks: await preserveWebhooks(cluster) };
   try {
     // The certificate controller only: the APIRule controller would write its own status over
     // the statuses the conversion cases check.
     const args = ["--controllers=certificate"];
     let operator: WebhookOperator = await startWebhookOperator(cluster, kubeconfig, { args });
     parts.operator = operator;
-    parts.webhooks = await pointWebhooksAt(cluster, operator.url);
+    await pointWebhooksAt(cluster, operator.url);
     const probes = uniqueName("webhook-probe");
     await cluster.ensureNamespace(probes);
     await waitForConversion(cluster, probes);
