@@ -30,7 +30,7 @@ export interface KubeRequestOptions {
 /**
  * Sends one request and reads the whole body, so no connection or stream is left open.
  *
- * A 429 is retried for up to 10 s, as client-go does: a new CRD's storage answers 429 while its
+ * A 429 is retried for up to 30 s, as client-go does: a new CRD's storage answers 429 while its
  * watch cache initializes.
  */
 export async function kubeRequest(
@@ -46,7 +46,7 @@ export async function kubeRequest(
     } catch (error) {
       return { error }; // Only a 429 is retried: anything else goes to the caller at once.
     }
-  }, { timeoutMs: 10_000, what: `${method} ${path} to stop answering 429` });
+  }, { timeoutMs: 30_000, what: `${method} ${path} to stop answering 429` });
   if ("error" in outcome) throw outcome.error;
   return outcome.response;
 }
