@@ -184,6 +184,9 @@ async function apigwBenchmark(redis: TestRedis): Promise<Row> {
     dir,
     "--redis-url",
     redis.url,
+    // Measure Redis-limited decisions: a loaded machine must not turn them into fallbacks.
+    "--redis-timeout-ms",
+    "1000",
     "--listen",
     "127.0.0.1:0",
     "--management-listen",
@@ -264,10 +267,12 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
   }, { timeoutMs: 20_000, what: "envoyproxy/ratelimit gRPC port" });
   const out = await run(ghz, [
     "--insecure",
+    "--proto",
+    `${ROOT}bench/ratelimit_rls.proto`,
     "--call",
     "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
     "-d",
-    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{randomInt 1 ${KEYS}}}"}]}]}`,
+    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{.RequestNumber}}"}]}]}`,
     "-c",
     String(CONNECTIONS),
     "-z",
@@ -286,7 +291,7 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
           ?.latency ?? 0,
       ) / 1e6).toFixed(2)
     } ms`;
-  const codes = JSON.stringify(report.statusCodeDistribution ?? {});
+  const codes = `gRPC ${JSON.stringify(report.statusCodeDistribution ?? {})}`;
   await Deno.remove(root, { recursive: true });
   return {
     target: "envoyproxy/ratelimit (gRPC, ghz)",
