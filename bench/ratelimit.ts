@@ -6,7 +6,7 @@
  * rate-limiter-flexible's fixed window, the choice the limiter makes per algorithm.
  *
  *   deno run -A bench/ratelimit.ts [--duration 10] [--connections 32] [--keys 10000]
- *     [--only redis,store,apigw,envoy] [--bin ~/.cache/apigw-bench]
+ *     [--only redis,store,apigw,memory,envoy] [--bin ~/.cache/apigw-bench]
  *
  * Everything listens on loopback ports chosen at run time and stops when the script ends.
  */
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     if (wanted("redis")) rows.push(...await redisBenchmark(redis));
     if (wanted("store")) rows.push(...await storeBenchmark(redis));
     if (wanted("apigw")) rows.push(await apigwBenchmark(redis));
+    if (wanted("memory")) rows.push(await apigwBenchmark(undefined));
     if (wanted("envoy")) {
       const row = await envoyBenchmark(redis);
       if (row !== undefined) rows.push(row);
@@ -154,7 +155,8 @@ async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
   return rows;
 }
 
-async function apigwBenchmark(redis: TestRedis): Promise<Row> {
+/** `apigw authz` over HTTP; without `redis`, its in-memory buckets (the ceiling of the path). */
+async function apigwBenchmark(redis: TestRedis | undefined): Promise<Row> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-bench-rl-" });
   const objects = [
     {
@@ -182,8 +184,8 @@ async function apigwBenchmark(redis: TestRedis): Promise<Row> {
     "authz",
     "--config",
     dir,
-    "--redis-url",
-    redis.url,
+    // Measure Redis-limited decisions: a loaded machine must not turn them into fallbacks.
+    ...(redis === undefined ? [] : ["--redis-url", redis.url, "--redis-timeout-ms", "1000"]),
     "--listen",
     "127.0.0.1:0",
     "--management-listen",
@@ -205,12 +207,20 @@ async function apigwBenchmark(redis: TestRedis): Promise<Row> {
   if (probe.status !== 200) {
     throw new Error(`apigw authz did not allow the probe (${probe.status})`);
   }
-  const row = await wrk("apigw authz (HTTP, Redis token bucket)", url);
+  const row = await wrk(
+    redis === undefined
+      ? "apigw authz (HTTP, in-memory buckets, no Redis)"
+      : "apigw authz (HTTP, Redis token bucket)",
+    url,
+  );
   const metrics = await fetch(`http://${management}/metrics`).then((r) => r.text());
   const errors = /apigw_ratelimit_redis_errors_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? "0";
   const fallbacks = /apigw_ratelimit_fallback_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? "0";
   row.note = `${row.note ?? ""}Redis errors ${errors}, fallbacks ${fallbacks}`;
   await Deno.remove(dir, { recursive: true });
+  const child = children.pop();
+  child?.kill("SIGTERM");
+  await child?.status;
   return row;
 }
 
@@ -264,10 +274,12 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
   }, { timeoutMs: 20_000, what: "envoyproxy/ratelimit gRPC port" });
   const out = await run(ghz, [
     "--insecure",
+    "--proto",
+    `${ROOT}bench/ratelimit_rls.proto`,
     "--call",
     "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
     "-d",
-    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{randomInt 1 ${KEYS}}}"}]}]}`,
+    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{.RequestNumber}}"}]}]}`,
     "-c",
     String(CONNECTIONS),
     "-z",
@@ -286,7 +298,7 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
           ?.latency ?? 0,
       ) / 1e6).toFixed(2)
     } ms`;
-  const codes = JSON.stringify(report.statusCodeDistribution ?? {});
+  const codes = `gRPC ${JSON.stringify(report.statusCodeDistribution ?? {})}`;
   await Deno.remove(root, { recursive: true });
   return {
     target: "envoyproxy/ratelimit (gRPC, ghz)",

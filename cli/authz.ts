@@ -1,6 +1,7 @@
 /**
- * `apigw authz`: the Envoy HTTP ext_authz service. Rules come from a folder (`--config DIR`,
- * watched for changes) or from the cluster (APIRule and Gateway informers); checks are served on
+ * `apigw authz`: the Envoy HTTP ext_authz service. Rules and RateLimits come from a folder
+ * (`--config DIR`, watched for changes) or from the cluster (APIRule, Gateway, RateLimit and Pod
+ * informers); global rate limits use Redis with `--redis-url`; checks are served on
  * `--listen`, `/healthz`, `/readyz` and `/metrics` on `--management-listen`. SIGINT/SIGTERM stop
  * both listeners gracefully (in-flight checks finish) and end the JWKS fetches.
  */
@@ -82,7 +83,8 @@ const OPTIONS = {
   help: HELP_OPTION,
   config: {
     type: "string",
-    help: "Folder of APIRules (and Gateways) to decide from; without it, watch the cluster",
+    help:
+      "Folder of APIRules, RateLimits (and Gateways, Pods) to decide from; without it, watch the cluster",
     env: "APIGW_AUTHZ_CONFIG",
     parse: text,
   },
@@ -195,9 +197,9 @@ const OPTIONS = {
 
 export const authzCommand: Command = {
   name: "authz",
-  summary: "Serve Envoy ext_authz decisions for APIRules",
+  summary: "Serve Envoy ext_authz decisions for APIRules and global RateLimits",
   usage:
-    "authz [--config DIR] [--listen HOST:PORT] [--management-listen HOST:PORT] [--path-prefix P]",
+    "authz [--config DIR] [--listen HOST:PORT] [--management-listen HOST:PORT] [--path-prefix P] [--redis-url URL]",
   description: [
     "Answers Envoy/Istio HTTP ext_authz checks: 200 to allow, or a deny with status, problem",
     "body and WWW-Authenticate for the client. The rule that applies is the one the APIRule's",
@@ -207,8 +209,12 @@ export const authzCommand: Command = {
     "management listener.",
     "",
     "With --config the objects in DIR (YAML or JSON, reloaded on change) are the rules; otherwise",
-    "APIRules and Gateways are watched in the cluster. Invalid objects are logged and skipped; an",
-    "unreadable folder keeps the last good rules.",
+    "APIRules, Gateways, RateLimits and Pods are watched in the cluster. Invalid objects are logged",
+    "and skipped; an unreadable folder keeps the last good rules.",
+    "",
+    "RateLimits with spec.global are enforced for checks from the Pods they select (by the check's",
+    "peer address): one token per allowed check, from Redis with --redis-url (shared by every",
+    "replica), else from per-process buckets; 429 with Retry-After and RateLimit fields when empty.",
     "",
     "Example: apigw authz --config ./rules --listen 127.0.0.1:8080 --path-prefix /ext-authz",
   ].join("\n"),

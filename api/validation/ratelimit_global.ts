@@ -14,7 +14,7 @@ import {
   interval,
   MIN_FILL_INTERVAL,
   tokenFailure,
-} from "./ratelimit.ts";
+} from "./_ratelimit_buckets.ts";
 
 const SECOND = 1_000_000_000n;
 /** A claim name, or a dotted path into nested claims (`org.tenant`); no whitespace or quotes. */

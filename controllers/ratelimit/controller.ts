@@ -2,8 +2,9 @@
  * The RateLimit controller (ratelimit.md §2): plans each RateLimit with the planner `render`
  * uses and applies its EnvoyFilter, which carries a controller reference to the RateLimit. There
  * is no garbage collector to rely on (the test cluster has none, and a stopped collector must not
- * leave limits behind): when a RateLimit is gone, the controller deletes the EnvoyFilter its
- * controller reference names, once the apiserver confirms the RateLimit does not exist.
+ * leave limits behind): when a RateLimit is gone, the controller deletes the EnvoyFilter (and the
+ * AuthorizationPolicy of `spec.global`) its controller reference names, once the apiserver
+ * confirms the RateLimit does not exist.
  */
 import type { KubeObject } from "../../api/meta.ts";
 import { planRateLimit, RECHECK_AFTER_MS } from "../../core/ratelimit/plan.ts";
@@ -60,14 +61,18 @@ async function removeFilter(
   deps: RateLimitControllerDeps,
   context: ReconcileContext,
 ): Promise<Outcome> {
-  const filter = deps.cache.get("networking.istio.io", "EnvoyFilter", owner.namespace, owner.name);
-  if (filter === undefined || !isControlledBy(filter, owner.name)) return { kind: "done" };
+  // The EnvoyFilter, and the CUSTOM AuthorizationPolicy of a RateLimit with `spec.global`.
+  const owned = [
+    deps.cache.get("networking.istio.io", "EnvoyFilter", owner.namespace, owner.name),
+    deps.cache.get("security.istio.io", "AuthorizationPolicy", owner.namespace, owner.name),
+  ].filter((o): o is KubeObject => o !== undefined && isControlledBy(o, owner.name));
+  if (owned.length === 0) return { kind: "done" };
   const live = await getObject(deps.client, { type: RATELIMIT, ...owner }, {
     signal: context.signal,
   });
   if (live.ok) return { kind: "done" };
   if (live.error.reason !== "NotFound") return { kind: "retry", error: live.error };
-  const failures = await deleteOwned([filter], {
+  const failures = await deleteOwned(owned, {
     owns: (object) => isControlledBy(object, owner.name),
   }, { ...deps, ...context });
   return failures.length === 0

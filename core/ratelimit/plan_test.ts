@@ -302,3 +302,44 @@ Deno.test("planRateLimit() never throws, whatever the object and snapshot", () =
     { numRuns: 500 },
   );
 });
+
+Deno.test("planRateLimit() wants a CUSTOM policy to apigw for spec.global, and drops it after", async (t) => {
+  const global = {
+    key: { claim: { name: "sub" } },
+    defaultBucket: { maxTokens: 10, tokensPerFill: 1, fillInterval: "1s" },
+  };
+  const withGlobal = rateLimitCR("orders", { global }, { uid: "uid-1" });
+  await t.step("the EnvoyFilter and the policy, both controlled by the RateLimit", () => {
+    const plan = planRateLimit(withGlobal, snapshot([apiGateway(), pod("orders-0")]), NOW);
+    assert.equal(plan.state, "Ready");
+    assert.deepEqual(plan.apply.map((o) => o.kind), ["EnvoyFilter", "AuthorizationPolicy"]);
+    const policy = plan.apply[1]!;
+    assert.deepEqual(policy.spec, {
+      selector: { matchLabels: { app: "orders" } },
+      action: "CUSTOM",
+      provider: { name: "apigw-authz" },
+      rules: [{}],
+    });
+    assert.equal(policy.metadata.ownerReferences?.[0]?.uid, "uid-1");
+  });
+  const ours: KubeObject = {
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    metadata: { name: "orders", namespace: "shop", ownerReferences: [OURS] },
+    spec: {},
+  };
+  await t.step("without spec.global our policy is deleted, a foreign one kept", () => {
+    const plan = planRateLimit(CR, snapshot([apiGateway(), pod("orders-0"), ours]), NOW);
+    assert.deepEqual(plan.delete, [ours]);
+    const foreign = { ...ours, metadata: { ...ours.metadata, ownerReferences: [] } };
+    const kept = planRateLimit(CR, snapshot([apiGateway(), pod("orders-0"), foreign]), NOW);
+    assert.deepEqual(kept.delete, []);
+  });
+  await t.step("a deleted RateLimit lets its policy go too", () => {
+    const deleted = rateLimitCR("orders", { global }, {
+      deletionTimestamp: "2026-01-01T00:00:00Z",
+    });
+    const plan = planRateLimit(deleted, snapshot([ours, deleted]), NOW);
+    assert.deepEqual(plan.delete, [ours]);
+  });
+});

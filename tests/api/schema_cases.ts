@@ -203,6 +203,8 @@ const RATELIMIT_SPEC = {
   },
 };
 
+const GLOBAL_BUCKET = { maxTokens: 60, tokensPerFill: 60, fillInterval: "1m" };
+
 function rateLimit(spec: Record<string, unknown>): Record<string, unknown> {
   return {
     apiVersion: "gateway.kyma-project.io/v1alpha1",
@@ -240,7 +242,57 @@ const RATELIMIT_CASES: Array<[string, Record<string, unknown>, boolean]> = [
     ...RATELIMIT_SPEC,
     local: { defaultBucket: { tokensPerFill: 1, fillInterval: "1s" } },
   }, false],
+  ["global keyed by client address", global({}), true],
+  [
+    "global key with two kinds",
+    global({ key: { header: { name: "x" }, claim: { name: "sub" } } }),
+    false,
+  ],
+  ["global key with no kind", global({ key: {} }), false],
+  [
+    "global bucket without path or headers",
+    global({ buckets: [{ bucket: GLOBAL_BUCKET }] }),
+    false,
+  ],
+  [
+    "global fixedWindow with a refill below the burst",
+    global({
+      algorithm: "fixedWindow",
+      defaultBucket: { maxTokens: 10, tokensPerFill: 5, fillInterval: "1m" },
+    }),
+    false,
+  ],
+  [
+    "global fixedWindow with an extra bucket refilling below its burst",
+    global({
+      algorithm: "fixedWindow",
+      defaultBucket: GLOBAL_BUCKET,
+      buckets: [{ path: "/a", bucket: { maxTokens: 10, tokensPerFill: 1, fillInterval: "1m" } }],
+    }),
+    false,
+  ],
+  [
+    "global fixedWindow with whole refills",
+    global({
+      algorithm: "fixedWindow",
+      defaultBucket: GLOBAL_BUCKET,
+      buckets: [{ path: "/a", failureMode: "closed", bucket: GLOBAL_BUCKET }],
+    }),
+    true,
+  ],
+  ["global unknown failureMode", global({ failureMode: "retry" }), false],
 ];
+
+function global(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...RATELIMIT_SPEC,
+    global: {
+      key: { clientAddress: { trustedHops: 1 } },
+      defaultBucket: GLOBAL_BUCKET,
+      ...fields,
+    },
+  };
+}
 
 const APIGATEWAY_CASES: Array<[string, Record<string, unknown>, boolean]> = [
   ["valid APIGateway", { enableKymaGateway: true, networkPoliciesEnabled: false }, true],
