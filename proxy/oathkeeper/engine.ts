@@ -181,7 +181,7 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
         case "result": {
           const checked = checkIntrospected(answer.result, strategy, now() / 1000);
           if (!checked.ok) return claimDeny(checked);
-          return sessionOf("oauth2_introspection", answer.result, "token_active");
+          return introspectionSession(answer.result);
         }
       }
     };
@@ -323,12 +323,37 @@ function sessionOf(
   claims: Readonly<Record<string, unknown>>,
   reason: AllowReason,
 ): Session {
-  // Oathkeeper: the subject is `sub`; every claim is extra (introspection: `ext` merged in).
-  const ext = claims.ext;
-  const extra = typeof ext === "object" && ext !== null && !Array.isArray(ext)
-    ? { ...claims, ...ext }
-    : { ...claims };
-  return { handler, subject: typeof claims.sub === "string" ? claims.sub : "", extra, reason };
+  // Oathkeeper's jwt authenticator: the subject is `sub`, every claim is extra.
+  return {
+    handler,
+    subject: typeof claims.sub === "string" ? claims.sub : "",
+    extra: { ...claims },
+    reason,
+  };
+}
+
+/**
+ * Oathkeeper's session of an introspected token: `sub` is the subject; the extra claims are
+ * `ext` plus `username`, `client_id`, `scope` and (when present) `aud`.
+ */
+function introspectionSession(result: Readonly<Record<string, unknown>>): Session {
+  const ext = result.ext;
+  const extra: Record<string, unknown> = typeof ext === "object" && ext !== null &&
+      !Array.isArray(ext)
+    ? { ...ext }
+    : {};
+  extra.username = result.username ?? "";
+  extra.client_id = result.client_id ?? "";
+  extra.scope = result.scope ?? "";
+  if (result.aud !== undefined) {
+    extra.aud = typeof result.aud === "string" ? [result.aud] : result.aud;
+  }
+  return {
+    handler: "oauth2_introspection",
+    subject: typeof result.sub === "string" ? result.sub : "",
+    extra,
+    reason: "token_active",
+  };
 }
 
 /** The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). */

@@ -420,3 +420,33 @@ Deno.test("oauth2_introspection: the decision deadline cuts a slow endpoint with
   assert.equal(result.status, 503);
   assert.match(result.debug, /step=deadline; reason=deadline_exceeded/);
 });
+
+Deno.test("oauth2_introspection: the session is Oathkeeper's (sub; ext plus username, client_id, scope, aud)", async () => {
+  await using endpoint = startIntrospection();
+  endpoint.issue("tok", {
+    sub: "erin",
+    username: "erin@example.com",
+    client_id: "shop-ui",
+    scope: "a b",
+    scp: ["write"],
+    aud: "shop",
+    email: "top-level claims are not extra",
+    ext: { tenant: "t1" },
+    exp: nowSeconds() + 600,
+  });
+  const template =
+    "{{ .Subject }}|{{ .Extra.username }}|{{ .Extra.client_id }}|{{ .Extra.scope }}|{{ .Extra.aud }}|{{ .Extra.tenant }}|{{ .Extra.email }}";
+  await using app = testApp([apiRuleV1beta1("orders", [
+    {
+      path: "/p",
+      accessStrategies: [introspection(endpoint)],
+      mutators: [{ handler: "header", config: { headers: { "X-Session": template } } }],
+    },
+    { path: "/write", accessStrategies: [introspection(endpoint, { required_scope: ["write"] })] },
+  ])]);
+  const result = await check(app, "/p", "tok");
+  assert.equal(result.status, 200, result.debug);
+  assert.equal(result.headers.get("x-session"), "erin|erin@example.com|shop-ui|a b|[shop]|t1|");
+  const write = await check(app, "/write", "tok");
+  assert.equal(write.status, 403, "RFC 7662 grants scopes in `scope` only; `scp` grants nothing");
+});
