@@ -362,18 +362,13 @@ export function oryToken(
   input: { headers: HeaderReader; request: { query: string } },
 ): string | undefined {
   switch (from.kind) {
-    case "bearer": {
-      const value = input.headers.get("authorization");
-      if (value === null) return undefined;
-      const space = value.indexOf(" ");
-      if (space === -1 || value.slice(0, space).toLowerCase() !== "bearer") return undefined;
-      const token = value.slice(space + 1).trim();
-      return token === "" ? undefined : token;
-    }
+    case "bearer":
+      return bearerToken(input.headers.get("authorization"));
     case "header": {
+      // Oathkeeper: `Authorization` keeps the Bearer parsing; other headers carry the bare token.
+      if (from.name === "authorization") return bearerToken(input.headers.get("authorization"));
       const value = input.headers.get(from.name);
-      if (value === null || value === "") return undefined;
-      return /^bearer /i.test(value) ? value.slice(7).trim() : value;
+      return value === null || value === "" ? undefined : value;
     }
     case "query": {
       const value = new URLSearchParams(input.request.query).get(from.name);
@@ -382,6 +377,14 @@ export function oryToken(
     case "cookie":
       return parseCookies(input.headers.get("cookie")).find(([n]) => n === from.name)?.[1];
   }
+}
+
+function bearerToken(value: string | null): string | undefined {
+  if (value === null) return undefined;
+  const space = value.indexOf(" ");
+  if (space === -1 || value.slice(0, space).toLowerCase() !== "bearer") return undefined;
+  const token = value.slice(space + 1).trim();
+  return token === "" ? undefined : token;
 }
 
 function parseCookies(header: string | null): Array<[string, string]> {
