@@ -19,11 +19,10 @@ import type {
   CookieSession,
   Introspection,
   OryJwt,
-  OryTokenFrom,
 } from "../../core/authz/oathkeeper/strategies.ts";
 import { checkAuthorizations } from "../../core/authz/claims.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import { extractToken, hasLocation, type HeaderReader } from "../../core/authz/token.ts";
+import { extractToken, hasLocation } from "../../core/authz/token.ts";
 import type { Deadline } from "../jwt/jwks.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { CheckInput, Outcome } from "../pipeline.ts";
@@ -31,6 +30,7 @@ import type { SessionChecker } from "./cookie_session.ts";
 import type { IdTokenSigner } from "./id_token.ts";
 import type { Introspected, Introspector } from "./introspection.ts";
 import type { OryJwtVerifier } from "./ory_jwt.ts";
+import { oryToken, parseCookies } from "./token_from.ts";
 
 /** The narrow interface `decide()` calls for `accessStrategies` rules. */
 export interface AccessStrategyEngine {
@@ -354,44 +354,4 @@ function introspectionSession(result: Readonly<Record<string, unknown>>): Sessio
     extra,
     reason: "token_active",
   };
-}
-
-/** The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). */
-export function oryToken(
-  from: OryTokenFrom,
-  input: { headers: HeaderReader; request: { query: string } },
-): string | undefined {
-  switch (from.kind) {
-    case "bearer":
-      return bearerToken(input.headers.get("authorization"));
-    case "header": {
-      // Oathkeeper: `Authorization` keeps the Bearer parsing; other headers carry the bare token.
-      if (from.name === "authorization") return bearerToken(input.headers.get("authorization"));
-      const value = input.headers.get(from.name);
-      return value === null || value === "" ? undefined : value;
-    }
-    case "query": {
-      const value = new URLSearchParams(input.request.query).get(from.name);
-      return value === null || value === "" ? undefined : value;
-    }
-    case "cookie":
-      return parseCookies(input.headers.get("cookie")).find(([n]) => n === from.name)?.[1];
-  }
-}
-
-function bearerToken(value: string | null): string | undefined {
-  if (value === null) return undefined;
-  const space = value.indexOf(" ");
-  if (space === -1 || value.slice(0, space).toLowerCase() !== "bearer") return undefined;
-  const token = value.slice(space + 1).trim();
-  return token === "" ? undefined : token;
-}
-
-function parseCookies(header: string | null): Array<[string, string]> {
-  if (header === null) return [];
-  return header.split(";").flatMap((part) => {
-    const eq = part.indexOf("=");
-    if (eq <= 0) return [];
-    return [[part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as [string, string]];
-  });
 }
