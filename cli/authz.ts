@@ -322,6 +322,7 @@ async function serve(
     jwks,
     verifier,
     cacheEntries: options["token-cache-entries"],
+    observer: metrics,
     idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
     ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
   });

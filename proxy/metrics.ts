@@ -5,8 +5,9 @@
  */
 import type { JwksObserver } from "./jwt/jwks.ts";
 import type { CacheObserver } from "./jwt/verifier.ts";
+import type { IntrospectionObserver } from "./oathkeeper/introspection.ts";
 
-export interface AuthzMetrics extends JwksObserver, CacheObserver {
+export interface AuthzMetrics extends JwksObserver, CacheObserver, IntrospectionObserver {
   decision(result: "allow" | "deny" | "error", reason: string, seconds: number): void;
   indexLoaded(outcome: "ok" | "error", rules: number, problems: number): void;
   /** The exposition text. */
@@ -24,6 +25,7 @@ export function createMetrics(): AuthzMetrics {
   const jwksFetches = new Map<string, number>();
   const jwksKeys = new Map<string, number>();
   const cache = { hits: 0, misses: 0 };
+  const introspections = new Map<string, number>();
   const index = { reloads: new Map<string, number>(), rules: 0, problems: 0 };
   return {
     decision(result, reason, seconds) {
@@ -45,6 +47,9 @@ export function createMetrics(): AuthzMetrics {
     jwtCache(hit) {
       if (hit) cache.hits++;
       else cache.misses++;
+    },
+    introspection(result) {
+      increment(introspections, `result="${result}"`);
     },
     indexLoaded(outcome, rules, problems) {
       increment(index.reloads, `result="${outcome}"`);
@@ -78,6 +83,15 @@ export function createMetrics(): AuthzMetrics {
       family(lines, "apigw_jwt_cache_hit_ratio", "gauge", "Hits over lookups since start");
       const lookups = cache.hits + cache.misses;
       lines.push(`apigw_jwt_cache_hit_ratio ${lookups === 0 ? 0 : cache.hits / lookups}`);
+      family(
+        lines,
+        "apigw_introspection_requests_total",
+        "counter",
+        "Introspection cache hits, endpoint calls (miss), failed calls and calls refused by the breaker",
+      );
+      for (const [labels, value] of introspections) {
+        lines.push(`apigw_introspection_requests_total{${labels}} ${value}`);
+      }
       family(lines, "apigw_authz_index_reloads_total", "counter", "Rule index loads by result");
       for (const [labels, value] of index.reloads) {
         lines.push(`apigw_authz_index_reloads_total{${labels}} ${value}`);

@@ -52,9 +52,8 @@ export function createSessionChecker(
         const value = request.headers.get(name);
         if (value !== null) headers.set(name, value);
       }
-      if (strategy.forwardHttpHeaders.some((h) => h.toLowerCase() === "cookie")) {
-        headers.set("cookie", request.cookie);
-      }
+      // The cookies always go, whatever forward_http_headers says (as in Oathkeeper).
+      headers.set("cookie", request.cookie);
       for (const [name, value] of Object.entries(strategy.additionalHeaders)) {
         headers.set(name, value);
       }

@@ -19,11 +19,10 @@ import type {
   CookieSession,
   Introspection,
   OryJwt,
-  OryTokenFrom,
 } from "../../core/authz/oathkeeper/strategies.ts";
 import { checkAuthorizations } from "../../core/authz/claims.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import { extractToken, hasLocation, type HeaderReader } from "../../core/authz/token.ts";
+import { extractToken, hasLocation } from "../../core/authz/token.ts";
 import type { Deadline } from "../jwt/jwks.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { CheckInput, Outcome } from "../pipeline.ts";
@@ -31,6 +30,7 @@ import type { SessionChecker } from "./cookie_session.ts";
 import type { IdTokenSigner } from "./id_token.ts";
 import type { Introspected, Introspector } from "./introspection.ts";
 import type { OryJwtVerifier } from "./ory_jwt.ts";
+import { oryToken, parseCookies } from "./token_from.ts";
 
 /** The narrow interface `decide()` calls for `accessStrategies` rules. */
 export interface AccessStrategyEngine {
@@ -181,7 +181,7 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
         case "result": {
           const checked = checkIntrospected(answer.result, strategy, now() / 1000);
           if (!checked.ok) return claimDeny(checked);
-          return sessionOf("oauth2_introspection", answer.result, "token_active");
+          return introspectionSession(answer.result);
         }
       }
     };
@@ -323,47 +323,35 @@ function sessionOf(
   claims: Readonly<Record<string, unknown>>,
   reason: AllowReason,
 ): Session {
-  // Oathkeeper: the subject is `sub`; every claim is extra (introspection: `ext` merged in).
-  const ext = claims.ext;
-  const extra = typeof ext === "object" && ext !== null && !Array.isArray(ext)
-    ? { ...claims, ...ext }
-    : { ...claims };
-  return { handler, subject: typeof claims.sub === "string" ? claims.sub : "", extra, reason };
+  // Oathkeeper's jwt authenticator: the subject is `sub`, every claim is extra.
+  return {
+    handler,
+    subject: typeof claims.sub === "string" ? claims.sub : "",
+    extra: { ...claims },
+    reason,
+  };
 }
 
-/** The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). */
-export function oryToken(
-  from: OryTokenFrom,
-  input: { headers: HeaderReader; request: { query: string } },
-): string | undefined {
-  switch (from.kind) {
-    case "bearer": {
-      const value = input.headers.get("authorization");
-      if (value === null) return undefined;
-      const space = value.indexOf(" ");
-      if (space === -1 || value.slice(0, space).toLowerCase() !== "bearer") return undefined;
-      const token = value.slice(space + 1).trim();
-      return token === "" ? undefined : token;
-    }
-    case "header": {
-      const value = input.headers.get(from.name);
-      if (value === null || value === "") return undefined;
-      return /^bearer /i.test(value) ? value.slice(7).trim() : value;
-    }
-    case "query": {
-      const value = new URLSearchParams(input.request.query).get(from.name);
-      return value === null || value === "" ? undefined : value;
-    }
-    case "cookie":
-      return parseCookies(input.headers.get("cookie")).find(([n]) => n === from.name)?.[1];
+/**
+ * Oathkeeper's session of an introspected token: `sub` is the subject; the extra claims are
+ * `ext` plus `username`, `client_id`, `scope` and (when present) `aud`.
+ */
+function introspectionSession(result: Readonly<Record<string, unknown>>): Session {
+  const ext = result.ext;
+  const extra: Record<string, unknown> = typeof ext === "object" && ext !== null &&
+      !Array.isArray(ext)
+    ? { ...ext }
+    : {};
+  extra.username = result.username ?? "";
+  extra.client_id = result.client_id ?? "";
+  extra.scope = result.scope ?? "";
+  if (result.aud !== undefined) {
+    extra.aud = typeof result.aud === "string" ? [result.aud] : result.aud;
   }
-}
-
-function parseCookies(header: string | null): Array<[string, string]> {
-  if (header === null) return [];
-  return header.split(";").flatMap((part) => {
-    const eq = part.indexOf("=");
-    if (eq <= 0) return [];
-    return [[part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as [string, string]];
-  });
+  return {
+    handler: "oauth2_introspection",
+    subject: typeof result.sub === "string" ? result.sub : "",
+    extra,
+    reason: "token_active",
+  };
 }

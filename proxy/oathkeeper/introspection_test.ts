@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DEBUG_HEADER } from "../responses.ts";
 import { testApp } from "../_testing.ts";
+import { compileStrategy } from "../../core/authz/oathkeeper/strategies.ts";
+import { createIntrospector } from "./introspection.ts";
 import {
   apiRuleV1beta1,
   CLIENT,
@@ -385,4 +387,66 @@ Deno.test("oauth2_introspection: endpoint failures are bounded, counted by a bre
     assert.equal(result.status, 200);
     assert.match(result.debug, /reason=open_on_error/);
   });
+});
+
+Deno.test("createIntrospector() asks once for concurrent checks of one token and bounds its size", async () => {
+  await using endpoint = startIntrospection();
+  for (let i = 0; i < 5; i++) endpoint.issue(`t${i}`, { exp: nowSeconds() + 600 });
+  const compiled = compileStrategy("oauth2_introspection", {
+    introspection_url: endpoint.url,
+    ...BASIC,
+  });
+  assert.ok(compiled.ok && compiled.value.kind === "oauth2_introspection");
+  const strategy = compiled.value;
+  const introspector = createIntrospector({ maxEntries: 3 });
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, () => introspector.introspect("t0", strategy, { host: "h" })),
+  );
+  assert.equal(endpoint.calls, 1);
+  assert.ok(answers.every((a) => a.kind === "result" && a.result.active === true));
+  for (let i = 1; i < 5; i++) await introspector.introspect(`t${i}`, strategy, { host: "h" });
+  assert.equal(introspector.size, 3, "the oldest entries went first");
+  assert.equal(introspector.cached("t0", strategy), undefined);
+  assert.equal(introspector.cached("t4", strategy)?.kind, "result");
+});
+
+Deno.test("oauth2_introspection: the decision deadline cuts a slow endpoint with 503 deadline_exceeded", async () => {
+  await using endpoint = startIntrospection();
+  endpoint.mode = "hang";
+  await using app = testApp([apiRuleV1beta1("orders", [
+    { path: "/p", accessStrategies: [introspection(endpoint, { timeout: "5s" })] },
+  ])], { authz: { deadlineMs: 100 } });
+  const result = await check(app, "/p", "t");
+  assert.equal(result.status, 503);
+  assert.match(result.debug, /step=deadline; reason=deadline_exceeded/);
+});
+
+Deno.test("oauth2_introspection: the session is Oathkeeper's (sub; ext plus username, client_id, scope, aud)", async () => {
+  await using endpoint = startIntrospection();
+  endpoint.issue("tok", {
+    sub: "erin",
+    username: "erin@example.com",
+    client_id: "shop-ui",
+    scope: "a b",
+    scp: ["write"],
+    aud: "shop",
+    email: "top-level claims are not extra",
+    ext: { tenant: "t1" },
+    exp: nowSeconds() + 600,
+  });
+  const template =
+    "{{ .Subject }}|{{ .Extra.username }}|{{ .Extra.client_id }}|{{ .Extra.scope }}|{{ .Extra.aud }}|{{ .Extra.tenant }}|{{ .Extra.email }}";
+  await using app = testApp([apiRuleV1beta1("orders", [
+    {
+      path: "/p",
+      accessStrategies: [introspection(endpoint)],
+      mutators: [{ handler: "header", config: { headers: { "X-Session": template } } }],
+    },
+    { path: "/write", accessStrategies: [introspection(endpoint, { required_scope: ["write"] })] },
+  ])]);
+  const result = await check(app, "/p", "tok");
+  assert.equal(result.status, 200, result.debug);
+  assert.equal(result.headers.get("x-session"), "erin|erin@example.com|shop-ui|a b|[shop]|t1|");
+  const write = await check(app, "/write", "tok");
+  assert.equal(write.status, 403, "RFC 7662 grants scopes in `scope` only; `scp` grants nothing");
 });

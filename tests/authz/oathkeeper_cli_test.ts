@@ -100,6 +100,9 @@ Deno.test("apigw authz serves v1beta1 access strategies with handler defaults an
       (await check(authz.checkUrl, "/account", { cookie: "ory_kratos_session=x" })).status,
       401,
     );
+    const metrics = await fetch(`${authz.managementUrl}/metrics`).then((r) => r.text());
+    assert.match(metrics, /apigw_introspection_requests_total\{result="miss"\} 2/);
+    assert.match(metrics, /apigw_authz_decisions_total\{result="allow",reason="token_active"\} 1/);
     assert.equal(await authz.stop(), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });

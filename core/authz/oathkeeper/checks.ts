@@ -45,7 +45,9 @@ export function checkIntrospected(
     return { ok: false, status: 403, reason: "token_not_access_token" };
   }
   if (result.active !== true) return { ok: false, status: 401, reason: "token_inactive" };
-  return checkClaims(result, requirements, nowSeconds);
+  // RFC 7662 §2.2 grants scopes in `scope` only; Oathkeeper reads nothing else.
+  const { scp: _scp, scopes: _scopes, ...claims } = result;
+  return checkClaims(claims, requirements, nowSeconds);
 }
 
 /** `exp`, audience, issuer and scopes of verified or introspected claims. */
