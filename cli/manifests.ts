@@ -9,7 +9,7 @@
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
 import { HELP_OPTION, type Result } from "../config.ts";
-import { type Command, EXIT_OK } from "./command.ts";
+import { type Command, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
 import { toJsonList, toYaml } from "./output.ts";
 import { authzManifests, extensionProvider, kymaAuthorizer } from "../proxy/manifests.ts";
@@ -19,7 +19,9 @@ import {
   validatingWebhookConfiguration,
 } from "../api/webhook_configurations.ts";
 import { APIGW_VERSION } from "./version.ts";
-import { commandOptions, OBJECT_OUTPUT_OPTION } from "./options.ts";
+import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
+import { readInputs } from "./input.ts";
+import { compilePolicyIndex, type PolicyIndex } from "../core/authz/policy_index.ts";
 
 const NAMESPACE = "kyma-system";
 const DEPLOYMENT = "api-gateway-controller-manager";
@@ -57,6 +59,9 @@ const OPTIONS = {
     type: "boolean",
     help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
   },
+  file: fileOption(
+    "With --extension-provider: APIRules whose token and mutator headers the provider must pass",
+  ),
   output: OBJECT_OUTPUT_OPTION,
 } as const;
 
@@ -72,14 +77,32 @@ export const manifestsCommand: Command = {
   name: "manifests",
   summary: "Print the manifests that install apigw (kubectl apply -f -)",
   usage:
-    "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider] [-o yaml|json]",
+    "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider [-f FILE…]] [-o yaml|json]",
   options: OPTIONS,
-  run(args, io) {
+  async run(args, io) {
     const parsed = commandOptions(manifestsCommand, OPTIONS, args, io);
-    if ("exit" in parsed) return Promise.resolve(parsed.exit);
+    if ("exit" in parsed) return parsed.exit;
     const options = parsed.options;
+    if (options.file.length > 0 && !options["extension-provider"]) {
+      return usageError(manifestsCommand, ["-f FILE is only read with --extension-provider"], io);
+    }
     if (options["extension-provider"]) {
-      const authz = { image: options.image };
+      let index: PolicyIndex | undefined;
+      if (options.file.length > 0) {
+        const read = await readInputs(options.file);
+        if (!read.ok) {
+          io.stderr(`apigw manifests: ${read.error}\n`);
+          return EXIT_USAGE;
+        }
+        const compiled = compilePolicyIndex(read.objects.map((o) => o.value), {
+          providerName: "apigw-authz",
+        });
+        for (const problem of compiled.problems) {
+          io.stderr(`note: skipped ${problem.object}: ${problem.message}\n`);
+        }
+        index = compiled.index;
+      }
+      const authz = { image: options.image, ...(index !== undefined ? { index } : {}) };
       const snippet = {
         meshConfig: { extensionProviders: [extensionProvider(authz)] },
         kymaIstio: { spec: { config: { authorizers: [kymaAuthorizer(authz)] } } },
@@ -87,7 +110,7 @@ export const manifestsCommand: Command = {
       io.stdout(
         options.output === "json" ? `${JSON.stringify(snippet, null, 2)}\n` : toYaml([snippet]),
       );
-      return Promise.resolve(EXIT_OK);
+      return EXIT_OK;
     }
     const objects = operatorManifests({
       image: options.image,
@@ -95,7 +118,7 @@ export const manifestsCommand: Command = {
       authzReplicas: options["authz-replicas"],
     });
     io.stdout(options.output === "json" ? toJsonList(objects) : toYaml(objects));
-    return Promise.resolve(EXIT_OK);
+    return EXIT_OK;
   },
 };
 

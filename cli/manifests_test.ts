@@ -137,3 +137,45 @@ Deno.test("manifestsCommand --extension-provider prints the mesh config for Envo
     JSON.stringify(snippet.kymaIstio).includes("apigw-authz.kyma-system.svc.cluster.local"),
   );
 });
+
+Deno.test("manifestsCommand --extension-provider -f passes the headers the rules read and set", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(
+    file,
+    `apiVersion: gateway.kyma-project.io/v1beta1
+kind: APIRule
+metadata: {name: orders, namespace: shop}
+spec:
+  host: orders.example.com
+  gateway: kyma-system/kyma-gateway
+  service: {name: orders, port: 8080}
+  rules:
+    - path: /.*
+      methods: [GET]
+      accessStrategies:
+        - handler: oauth2_introspection
+          config:
+            introspection_url: https://idp.example.com/introspect
+            token_from: {header: X-Token}
+      mutators:
+        - handler: header
+          config: {headers: {X-User: "{{ print .Subject }}"}}
+`,
+  );
+  try {
+    const out = captured();
+    assert.equal(
+      await manifestsCommand.run(["--extension-provider", "-f", file, "-o", "json"], out.io),
+      0,
+    );
+    const snippet = JSON.parse(out.text()) as Json;
+    const http = ((snippet.meshConfig as Json).extensionProviders as Json[])[0]!
+      .envoyExtAuthzHttp as Json;
+    assert.ok((http.includeRequestHeadersInCheck as string[]).includes("x-token"));
+    assert.ok((http.headersToUpstreamOnAllow as string[]).includes("x-user"));
+    const alone = captured();
+    assert.equal(await manifestsCommand.run(["-f", file], alone.io), 2, "-f needs the flag");
+  } finally {
+    await Deno.remove(file);
+  }
+});
