@@ -68,8 +68,6 @@ export function upstreamHeaders(
   headers.set("x-forwarded-proto", peer.scheme);
   headers.set("x-forwarded-host", route.forwardedHost ?? peer.authority);
   headers.set("x-request-id", extra.requestId);
-  // Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
-  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
   for (const [name, value] of route.setHeaders) headers.set(name, value);
   for (const [name, value] of Object.entries(extra.decided)) headers.set(name, value);
   return headers;

@@ -17,6 +17,7 @@ import { type Peer, responseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { type Limiter, limitHeaders } from "./rate_limit.ts";
 import { readRequest, type RequestLimits } from "./request.ts";
+import type { Http1Client } from "./http1_client.ts";
 
 export interface GatewayOptions {
   canonical: CanonicalOptions;
@@ -36,8 +37,10 @@ export interface GatewayDeps {
   limiter: Limiter;
   metrics: GatewayMetrics;
   log: Logger;
-  /** Upstream transport; an `HttpClient` with extra CA certificates when configured. */
+  /** Transport of https upstreams; an `HttpClient` with extra CA certificates when configured. */
   fetch: typeof fetch;
+  /** Transport of plain-HTTP upstreams; `fetch` when absent. */
+  http1?: Http1Client;
   now?: () => number;
   options: GatewayOptions;
 }
@@ -143,13 +146,22 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), route.timeoutMs);
     try {
-      const upstream = await deps.fetch(route.upstream.origin + extra.target, {
-        method: request.method,
-        headers,
-        body: limited.body,
-        redirect: "manual",
-        signal: abort.signal,
-      });
+      const upstream = deps.http1 !== undefined && !route.upstream.tls
+        ? await deps.http1.request(route.upstream, {
+          method: request.method,
+          target: extra.target,
+          headers,
+          body: limited.body,
+          ...declaredLength(request, limited.body),
+          signal: abort.signal,
+        })
+        : await deps.fetch(route.upstream.origin + extra.target, {
+          method: request.method,
+          headers: fetchHeaders(headers),
+          body: limited.body,
+          redirect: "manual",
+          signal: abort.signal,
+        });
       return {
         response: new Response(upstream.body, {
           status: upstream.status,
@@ -181,6 +193,17 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       clearTimeout(timer);
     }
   }
+}
+
+function declaredLength(request: Request, body: unknown): { contentLength?: number } {
+  const length = request.headers.get("content-length");
+  return body !== null && length !== null ? { contentLength: Number(length) } : {};
+}
+
+// Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
+function fetchHeaders(headers: Headers): Headers {
+  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
+  return headers;
 }
 
 /** A streamed body that errors once more than `max` bytes passed. */
