@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       );
       results.push(await measure("bare Deno fetch proxy", `http://127.0.0.1:${port}`));
     }
-    if (wanted("apigw") || wanted("apigw-jwt")) {
+    if (wanted("apigw") || wanted("apigw-jwt") || wanted("apigw-fetch")) {
       const key = await loadDevKey(`${dir}/state`);
       const jwks = Deno.serve(
         { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -65,28 +65,15 @@ async function main(): Promise<void> {
       );
       try {
         await Deno.writeTextFile(`${dir}/config.yaml`, configYaml(upstream.port, jwks.addr.port));
-        const port = await startChild(
-          [
-            "run",
-            "-A",
-            `${ROOT}main.ts`,
-            "serve",
-            "--config",
-            dir,
-            "--listen",
-            "127.0.0.1:0",
-            "--management-listen",
-            "127.0.0.1:0",
-            "--access-log",
-            "off",
-            "--state-dir",
-            `${dir}/state`,
-          ],
-          (event) =>
-            event.msg === "Serving gateway" ? Number(/:(\d+)$/.exec(event.listen)?.[1]) : undefined,
-        );
+        const port = await startApigw(dir, []);
         const url = `http://127.0.0.1:${port}`;
         if (wanted("apigw")) results.push(await measure("apigw serve, noAuth rule", url));
+        if (wanted("apigw-fetch")) {
+          const other = await startApigw(dir, ["--upstream-client", "fetch"]);
+          results.push(
+            await measure("apigw serve, noAuth rule, fetch client", `http://127.0.0.1:${other}`),
+          );
+        }
         if (wanted("apigw-jwt")) {
           const token = await key.sign({ sub: "bench", scope: "read" }, {
             ttlSeconds: 7200,
@@ -196,6 +183,32 @@ async function measure(name: string, base: string, token?: string): Promise<stri
   return `| ${name} | ${Math.round(Number(rps))} | ${p50} | ${p99} |`;
 }
 
+function startApigw(dir: string, extra: string[]): Promise<number> {
+  return startChild(
+    [
+      "run",
+      "-A",
+      `${ROOT}main.ts`,
+      "serve",
+      "--config",
+      dir,
+      "--listen",
+      "127.0.0.1:0",
+      "--management-listen",
+      "127.0.0.1:0",
+      "--access-log",
+      "off",
+      "--state-dir",
+      `${dir}/state`,
+      ...extra,
+    ],
+    (event) =>
+      event.msg === "Serving gateway"
+        ? Number(/:(\d+)$/.exec(String(event.listen))?.[1])
+        : undefined,
+  );
+}
+
 /** Spawns `deno argv…`; resolves with the port the first JSON line `ready` accepts names. */
 async function startChild(
   argv: string[],
@@ -208,8 +221,7 @@ async function startChild(
     stdin: "null",
   }).spawn();
   children.push(child);
-  let found: (port: number) => void;
-  const port = new Promise<number>((resolve) => (found = resolve));
+  const { promise: port, resolve: found } = Promise.withResolvers<number>();
   for (const stream of [child.stdout, child.stderr]) {
     (async () => {
       let buffer = "";

@@ -88,6 +88,15 @@ export function responseHeaders(upstream: Headers): Headers {
   return headers;
 }
 
+/**
+ * `responseHeaders` in place, for answers of apigw's HTTP/1.1 client: it has already consumed
+ * the framing and connection headers, so only the rest is left to remove.
+ */
+export function stripResponseHeaders(headers: Headers): void {
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  for (const name of STRIPPED_RESPONSE_HEADERS) headers.delete(name);
+}
+
 function connectionTokens(headers: Headers): Set<string> | undefined {
   const connection = headers.get("connection");
   if (connection === null) return undefined;

@@ -13,7 +13,7 @@ import type { TokenVerifier } from "../jwt/verifier.ts";
 import { toResponse } from "../responses.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
-import { type Peer, responseHeaders, upstreamHeaders } from "./forward.ts";
+import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { type Limiter, limitHeaders } from "./rate_limit.ts";
 import { readRequest, type RequestLimits } from "./request.ts";
@@ -146,22 +146,26 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), route.timeoutMs);
     try {
-      const upstream = deps.http1 !== undefined && !route.upstream.tls
-        ? await deps.http1.request(route.upstream, {
+      if (deps.http1 !== undefined && !route.upstream.tls) {
+        const upstream = await deps.http1.request(route.upstream, {
           method: request.method,
           target: extra.target,
           headers,
           body: limited.body,
           ...declaredLength(request, limited.body),
           signal: abort.signal,
-        })
-        : await deps.fetch(route.upstream.origin + extra.target, {
-          method: request.method,
-          headers: fetchHeaders(headers),
-          body: limited.body,
-          redirect: "manual",
-          signal: abort.signal,
         });
+        // The client built this response and its headers: filter them in place.
+        stripResponseHeaders(upstream.headers);
+        return { response: upstream, reason: "forwarded" };
+      }
+      const upstream = await deps.fetch(route.upstream.origin + extra.target, {
+        method: request.method,
+        headers: fetchHeaders(headers),
+        body: limited.body,
+        redirect: "manual",
+        signal: abort.signal,
+      });
       return {
         response: new Response(upstream.body, {
           status: upstream.status,
