@@ -78,6 +78,10 @@ Deno.test("compileGateway() reports what it cannot serve, with object, field and
         },
       },
     ], { object: "APIRule shop/d", field: "spec.rules", reason: /not expressible in v2/ }],
+    ["a request header value with CR LF", [
+      SERVICE("f", {}),
+      RULE("f", "f", [{ ...NO_AUTH[0], request: { headers: { "x-a": "b\r\nx-evil: 1" } } }]),
+    ], { object: "APIRule shop/f", field: "spec.rules[0].request", reason: /control character/ }],
     ["an invalid RateLimit", [
       { ...RATE_LIMIT("e", { app: "e" }), spec: { selectorLabels: { app: "e" }, local: {} } },
     ], { object: "RateLimit shop/e", reason: /defaultBucket/ }],
