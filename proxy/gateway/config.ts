@@ -199,12 +199,35 @@ function checkServices(
     }
     upstreams.push(upstream.value);
   }
+  for (const [i, rule] of spec.rules.entries()) {
+    const bad = invalidHeader(rule);
+    if (bad !== undefined) return { object: label, field: `spec.rules[${i}].request`, reason: bad };
+  }
   const cors = compileCors(spec.corsPolicy);
   if (!cors.ok) return { object: label, field: "spec.corsPolicy", reason: cors.error };
   return {
     key: `${namespace}/${metadata.name ?? ""}`,
     served: { spec, namespace, upstreams, cors: cors.value },
   };
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** dataplane.md §8 #14: header names and values the gateway sets must be valid HTTP fields. */
+function invalidHeader(rule: Rule): string | undefined {
+  const fields = [
+    ...Object.entries(rule.request?.headers ?? {}),
+    ...Object.entries(rule.request?.cookies ?? {}).map(([k, v]) => [`cookie ${k}`, `${k}=${v}`]),
+  ];
+  for (const [name, value] of fields) {
+    const bare = name!.replace(/^cookie /, "");
+    if (!TOKEN.test(bare)) return `Header or cookie name ${JSON.stringify(bare)} is not a token`;
+    if (!FIELD_VALUE.test(value!)) {
+      return `Value of ${JSON.stringify(bare)} has a control character (CR, LF, NUL)`;
+    }
+  }
+  return undefined;
 }
 
 /** §9.4: the rule's request headers, then its cookies as one `Cookie` header (sorted). */

@@ -68,8 +68,6 @@ export function upstreamHeaders(
   headers.set("x-forwarded-proto", peer.scheme);
   headers.set("x-forwarded-host", route.forwardedHost ?? peer.authority);
   headers.set("x-request-id", extra.requestId);
-  // Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
-  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
   for (const [name, value] of route.setHeaders) headers.set(name, value);
   for (const [name, value] of Object.entries(extra.decided)) headers.set(name, value);
   return headers;
@@ -88,6 +86,15 @@ export function responseHeaders(upstream: Headers): Headers {
   for (const cookie of upstream.getSetCookie()) headers.append("set-cookie", cookie);
   for (const name of STRIPPED_RESPONSE_HEADERS) headers.delete(name);
   return headers;
+}
+
+/**
+ * `responseHeaders` in place, for answers of apigw's HTTP/1.1 client: it has already consumed
+ * the framing and connection headers, so only the rest is left to remove.
+ */
+export function stripResponseHeaders(headers: Headers): void {
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  for (const name of STRIPPED_RESPONSE_HEADERS) headers.delete(name);
 }
 
 function connectionTokens(headers: Headers): Set<string> | undefined {

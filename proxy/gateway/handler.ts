@@ -13,10 +13,11 @@ import type { TokenVerifier } from "../jwt/verifier.ts";
 import { toResponse } from "../responses.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
-import { type Peer, responseHeaders, upstreamHeaders } from "./forward.ts";
+import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { type Limiter, limitHeaders } from "./rate_limit.ts";
 import { readRequest, type RequestLimits } from "./request.ts";
+import type { Http1Client } from "./http1_client.ts";
 
 export interface GatewayOptions {
   canonical: CanonicalOptions;
@@ -36,8 +37,10 @@ export interface GatewayDeps {
   limiter: Limiter;
   metrics: GatewayMetrics;
   log: Logger;
-  /** Upstream transport; an `HttpClient` with extra CA certificates when configured. */
+  /** Transport of https upstreams; an `HttpClient` with extra CA certificates when configured. */
   fetch: typeof fetch;
+  /** Transport of plain-HTTP upstreams; `fetch` when absent. */
+  http1?: Http1Client;
   now?: () => number;
   options: GatewayOptions;
 }
@@ -143,9 +146,22 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), route.timeoutMs);
     try {
+      if (deps.http1 !== undefined && !route.upstream.tls) {
+        const upstream = await deps.http1.request(route.upstream, {
+          method: request.method,
+          target: extra.target,
+          headers,
+          body: limited.body,
+          ...declaredLength(request, limited.body),
+          signal: abort.signal,
+        });
+        // The client built this response and its headers: filter them in place.
+        stripResponseHeaders(upstream.headers);
+        return { response: upstream, reason: "forwarded" };
+      }
       const upstream = await deps.fetch(route.upstream.origin + extra.target, {
         method: request.method,
-        headers,
+        headers: fetchHeaders(headers),
         body: limited.body,
         redirect: "manual",
         signal: abort.signal,
@@ -181,6 +197,17 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       clearTimeout(timer);
     }
   }
+}
+
+function declaredLength(request: Request, body: unknown): { contentLength?: number } {
+  const length = request.headers.get("content-length");
+  return body !== null && length !== null ? { contentLength: Number(length) } : {};
+}
+
+// Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
+function fetchHeaders(headers: Headers): Headers {
+  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
+  return headers;
 }
 
 /** A streamed body that errors once more than `max` bytes passed. */

@@ -18,6 +18,9 @@ export interface ServiceEntry {
 export interface Upstream {
   /** `http(s)://host:port`, no trailing slash. */
   origin: string;
+  hostname: string;
+  port: number;
+  tls: boolean;
   /** `namespace/name:port` of the Service, for logs and metrics. */
   service: string;
 }
@@ -96,6 +99,9 @@ export function upstreamOf(
     ok: true,
     value: {
       origin: `${port.https ? "https" : "http"}://${host}:${ref.port}`,
+      hostname: entry.externalName,
+      port: ref.port,
+      tls: port.https,
       service: `${key}:${ref.port}`,
     },
   };

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { createHttp1Client } from "./http1_client.ts";
+
+/** A TCP server answering each request head with the next scripted raw response. */
+async function scripted(
+  answers: ((request: string) => string | null)[],
+  fn: (port: number, heads: string[]) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const heads: string[] = [];
+  const conns = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      (async () => {
+        const buffer = new Uint8Array(65536);
+        let text = "";
+        while (true) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) break;
+          text += new TextDecoder().decode(buffer.subarray(0, n));
+          const end = text.indexOf("\r\n\r\n");
+          if (end === -1) continue;
+          const complete = /transfer-encoding: chunked/.test(text)
+            ? text.endsWith("0\r\n\r\n")
+            : true;
+          if (!complete) continue;
+          heads.push(text);
+          const answer = answers.shift()?.(text);
+          text = "";
+          if (answer === null || answer === undefined) {
+            conn.close();
+            conns.delete(conn);
+            return;
+          }
+          await conn.write(new TextEncoder().encode(answer));
+          if (/connection: close/.test(answer)) {
+            conn.close();
+            conns.delete(conn);
+            return;
+          }
+        }
+      })();
+    }
+  })();
+  try {
+    await fn(listener.addr.port, heads);
+  } finally {
+    listener.close();
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    await serving;
+  }
+}
+
+const GET = (signal = new AbortController().signal) => ({
+  method: "GET",
+  target: "/a?b=1",
+  headers: new Headers({ "x-one": "1", connection: "x-one" }),
+  body: null,
+  signal,
+});
+
+Deno.test("createHttp1Client() reads length, chunked and until-close bodies", async (t) => {
+  const client = createHttp1Client();
+  try {
+    await scripted([
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-a: b\r\n\r\nhello",
+      () =>
+        "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nt: 1\r\n\r\n",
+      () => "HTTP/1.1 204 No Content\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nrest of it",
+    ], async (port, heads) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      await t.step("content-length", async () => {
+        const response = await client.request(upstream, GET());
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get("x-a"), "b");
+        assert.equal(await response.text(), "hello");
+        assert.match(heads[0]!, /^GET \/a\?b=1 HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/);
+        assert.doesNotMatch(heads[0]!, /^connection:/m, "hop-by-hop headers are not copied");
+      });
+      await t.step("chunked, on the reused connection", async () => {
+        const response = await client.request(upstream, GET());
+        assert.equal(response.status, 201);
+        assert.equal(await response.text(), "abcde");
+      });
+      await t.step("204 has no body", async () => {
+        const response = await client.request(upstream, GET());
+        assert.equal(response.status, 204);
+        assert.equal(response.body, null);
+      });
+      await t.step("until close", async () => {
+        const response = await client.request(upstream, GET());
+        assert.equal(await response.text(), "rest of it");
+      });
+    });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() retries once when a pooled connection was closed", async () => {
+  const client = createHttp1Client();
+  try {
+    await scripted([
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+      () => null, // the upstream closes the idle connection without answering
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nagain",
+    ], async (port) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      assert.equal(await (await client.request(upstream, GET())).text(), "ok");
+      assert.equal(await (await client.request(upstream, GET())).text(), "again");
+    });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() sends bodies with their length or chunked", async () => {
+  const client = createHttp1Client();
+  try {
+    await scripted([
+      (head) => `HTTP/1.1 200 OK\r\ncontent-length: ${head.length}\r\n\r\n${head}`,
+      (head) => `HTTP/1.1 200 OK\r\ncontent-length: ${head.length}\r\n\r\n${head}`,
+    ], async (port) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      const body = () =>
+        ReadableStream.from([new TextEncoder().encode("ab"), new TextEncoder().encode("c")]);
+      const sized = await client.request(upstream, {
+        ...GET(),
+        method: "POST",
+        body: body(),
+        contentLength: 3,
+      });
+      assert.match(await sized.text(), /content-length: 3\r\n\r\nabc$/);
+      const chunked = await client.request(upstream, { ...GET(), method: "POST", body: body() });
+      assert.match(
+        await chunked.text(),
+        /transfer-encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n$/,
+      );
+    });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() rejects broken framing and aborts on the signal", async (t) => {
+  const client = createHttp1Client();
+  try {
+    await scripted([
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nab",
+      () => "NOT HTTP\r\n\r\n",
+      () => "", // never answers
+    ], async (port) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      await t.step("two Content-Length values", async () => {
+        await assert.rejects(client.request(upstream, GET()), /Content-Length/);
+      });
+      await t.step("an invalid status line", async () => {
+        await assert.rejects(client.request(upstream, GET()), /status line/);
+      });
+      await t.step("abort", async () => {
+        const abort = new AbortController();
+        const pending = client.request(upstream, GET(abort.signal));
+        setTimeout(() => abort.abort(), 50);
+        await assert.rejects(pending);
+      });
+    });
+  } finally {
+    client.close();
+  }
+});
