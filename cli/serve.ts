@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "../lib/log.ts";
 import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
+import { createEngine } from "../proxy/oathkeeper/wiring.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
 import { createMetrics } from "../proxy/metrics.ts";
@@ -28,6 +29,16 @@ import { createGateway } from "../proxy/gateway/handler.ts";
 import { createGatewayMetrics } from "../proxy/gateway/metrics.ts";
 import { createLimiter } from "../proxy/gateway/rate_limit.ts";
 import { createGatewayStore } from "../proxy/gateway/store.ts";
+import type { RateLimitStep } from "../proxy/pipeline.ts";
+import type { CompiledGlobalLimits } from "../core/ratelimit/global.ts";
+import {
+  type BucketStore,
+  createGlobalLimiter,
+  createMemoryStore,
+  createRateLimitMetrics,
+  createRedisStore,
+  type RateLimitMetrics,
+} from "../proxy/ratelimit/mod.ts";
 import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
@@ -141,7 +152,7 @@ const OPTIONS = {
   "debug-header": { type: "boolean", help: "Add x-apigw-decision (step, reason, rule) to denies" },
   "redis-url": {
     type: "string",
-    help: "Redis for global rate limits (accepted; used once global rate limits land)",
+    help: "Redis shared by every gateway for RateLimit spec.global (in-memory buckets without it)",
     env: "APIGW_REDIS_URL",
     parse: text,
   },
@@ -225,6 +236,8 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     cache: createTokenCache(10_000),
     observer: authzMetrics,
   });
+  // APIRules authored as v1beta1 keep their access strategies, decided as `apigw authz` does.
+  const { engine } = createEngine({ jwks, verifier, cacheEntries: 10_000 });
   const limiter = createLimiter();
   const store = createGatewayStore({
     providerName: options["provider-name"],
@@ -249,6 +262,11 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       }
     },
   });
+  const globalLimiter = await createServeGlobalLimiter(
+    options["redis-url"],
+    { current: () => store.current().globalLimits },
+    log,
+  );
   const client = upstreamCa === undefined
     ? undefined
     : Deno.createHttpClient({ caCerts: [upstreamCa] });
@@ -283,6 +301,8 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     const scheme = tls === undefined ? "http" : "https";
     const handler = createGateway({
       config: store,
+      accessStrategies: engine,
+      globalLimiter: globalLimiter.step,
       verifier,
       limiter,
       metrics,
@@ -311,7 +331,12 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       onListen() {},
     }, handler);
     servers.push(gateway);
-    const management = createManagementApp({ ready: store.ready, metrics });
+    const management = createManagementApp({
+      ready: store.ready,
+      metrics: {
+        render: () => metrics.render() + globalLimiter.metrics.render(globalLimiter.heldKeys()),
+      },
+    });
     const admin = Deno.serve(
       { ...options["management-listen"], onListen() {} },
       management.fetch,
@@ -330,6 +355,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     onAbort();
     await Promise.all(servers.map((s) => s.finished));
     await jwks.close();
+    await globalLimiter.close();
     client?.close();
     http1.close();
     return EXIT_FINDINGS;
@@ -337,6 +363,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
   await Promise.all([...servers.map((s) => s.finished), sourceDone]);
   signal.removeEventListener("abort", onAbort);
   await jwks.close();
+  await globalLimiter.close();
   client?.close();
   http1.close();
   log.info("Stopped gateway");
@@ -365,4 +392,32 @@ async function watch(
 function must<T>(result: Result<T, string>): T {
   if (!result.ok) throw new TypeError(result.error);
   return result.value;
+}
+
+/** The same global limiter `apigw authz` runs: Redis with `--redis-url`, else memory. */
+async function createServeGlobalLimiter(
+  redisUrl: string | undefined,
+  limits: { current(): CompiledGlobalLimits },
+  log: Logger,
+): Promise<
+  { step: RateLimitStep; metrics: RateLimitMetrics; heldKeys(): number; close(): Promise<void> }
+> {
+  const local = createMemoryStore({ maxKeys: 100_000 });
+  let buckets: BucketStore = local;
+  let redis: ReturnType<typeof createRedisStore> | undefined;
+  if (redisUrl !== undefined) {
+    redis = createRedisStore({ url: redisUrl, commandTimeoutMs: 50 });
+    if (!await redis.connected(2_000)) {
+      log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
+    }
+    buckets = redis;
+  }
+  const metrics = createRateLimitMetrics();
+  const step = createGlobalLimiter({ limits, store: buckets, local, metrics, log });
+  return {
+    step,
+    metrics,
+    heldKeys: () => local.size() + step.heldKeys(),
+    close: async () => void await redis?.close(),
+  };
 }

@@ -16,6 +16,11 @@ import type { CompiledRule } from "../../core/authz/rule.ts";
 import { checkBuckets } from "../../core/ratelimit/buckets.ts";
 import { isRecord } from "../../core/ratelimit/_json.ts";
 import { parseRateLimit } from "../../core/ratelimit/rate_limit.ts";
+import {
+  type CompiledGlobalLimits,
+  compileGlobalLimits,
+  type GlobalLimit,
+} from "../../core/ratelimit/global.ts";
 import { compileCors, type Cors } from "./cors.ts";
 import { type RateLimitPolicy, rateLimitPolicy } from "./rate_limit.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
@@ -37,6 +42,11 @@ export interface Route {
 
 export interface GatewayConfig {
   index: PolicyIndex;
+  /**
+   * The `spec.global` limits of each route's workload, keyed by rule id: the embedded gateway
+   * hands the rule id to the shared global limiter where `apigw authz` hands the Pod address.
+   */
+  globalLimits: CompiledGlobalLimits;
   /** By rule id. */
   routes: ReadonlyMap<string, Route>;
   /** Keys of every rate-limit policy, so bucket state of dropped ones can go. */
@@ -101,6 +111,14 @@ export function compileGateway(
   const compiled = compilePolicyIndex(indexInput, options);
   for (const p of compiled.problems) problems.push({ object: p.object, reason: p.message });
   const policies = readRateLimits(objects, problems);
+  const global = compileGlobalLimits(objects);
+  for (const p of global.problems) {
+    // A RateLimit that does not parse is already reported by readRateLimits.
+    if (!problems.some((q) => q.object === p.object && q.reason === p.message)) {
+      problems.push({ object: p.object, reason: p.message });
+    }
+  }
+  const globalByRule = new Map<string, GlobalLimit[]>();
   const routes = new Map<string, Route>();
   for (const [host, rules] of compiled.index.hosts) {
     for (const rule of rules) {
@@ -126,11 +144,14 @@ export function compileGateway(
         forwardedHost: host.startsWith("*.") ? undefined : host,
         limits: policies.filter((p) => selects(p, service)).map((p) => p.policy),
       });
+      const limits = global.limits.filter((limit) => selects(limit, service));
+      if (limits.length > 0) globalByRule.set(rule.id, limits);
     }
   }
   return {
     config: {
       index: compiled.index,
+      globalLimits: { limits: global.limits, byAddress: globalByRule, problems: [] },
       routes,
       policyKeys: new Set(policies.map((p) => p.policy.key)),
     },
@@ -285,7 +306,10 @@ function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]):
  * A RateLimit selecting the ingress gateway applies to every route; otherwise to the routes of
  * Services in its namespace whose labels (or selector) include all its `selectorLabels`.
  */
-function selects(policy: NamedPolicy, service: ServiceEntry | undefined): boolean {
+function selects(
+  policy: Pick<NamedPolicy, "namespace" | "selector">,
+  service: ServiceEntry | undefined,
+): boolean {
   if (policy.selector[GATEWAY_SELECTOR[0]] === GATEWAY_SELECTOR[1]) return true;
   if (service === undefined || service.namespace !== policy.namespace) return false;
   return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);

@@ -8,8 +8,9 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import type { CanonicalOptions } from "../../core/authz/canonical.ts";
-import { decide, type PipelineOptions } from "../pipeline.ts";
+import { decide, type PipelineOptions, type RateLimitStep } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
+import type { AccessStrategyEngine } from "../oathkeeper/engine.ts";
 import { toResponse } from "../responses.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
@@ -34,6 +35,14 @@ export interface GatewayOptions {
 export interface GatewayDeps {
   config: { current(): GatewayConfig };
   verifier: TokenVerifier;
+  /** Decides rules authored as APIRule v1beta1 (their access strategies and mutators). */
+  accessStrategies?: AccessStrategyEngine;
+  /**
+   * RateLimit `spec.global` (proxy/ratelimit), over the limits of `config.current().globalLimits`:
+   * the check's `peer` is the matched rule's id, and `x-forwarded-for` ends with the client's
+   * socket address, as Envoy at the edge appends it.
+   */
+  globalLimiter?: RateLimitStep;
   limiter: Limiter;
   metrics: GatewayMetrics;
   log: Logger;
@@ -93,8 +102,22 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
           response = preflightResponse(route.cors, corsOrigin);
         } else {
           const outcome = await decide(
-            { request: canonical, headers: request.headers },
-            { index: route.index, verifier: deps.verifier, options: options.pipeline },
+            {
+              request: canonical,
+              headers: deps.globalLimiter === undefined
+                ? request.headers
+                : withClientAddress(request.headers, peer.address),
+              peer: route.rule.id,
+            },
+            {
+              index: route.index,
+              verifier: deps.verifier,
+              options: options.pipeline,
+              ...(deps.accessStrategies !== undefined
+                ? { accessStrategies: deps.accessStrategies }
+                : {}),
+              ...(deps.globalLimiter !== undefined ? { rateLimit: deps.globalLimiter } : {}),
+            },
             { at: started + options.deadlineMs },
           );
           if (!outcome.decision.allow) {
@@ -109,6 +132,9 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
             });
             reason = forwarded.reason;
             response = forwarded.response;
+            for (const [name, value] of Object.entries(outcome.decision.responseHeaders ?? {})) {
+              response.headers.set(name, value);
+            }
           }
         }
         if (corsOrigin !== undefined && route.cors !== undefined && reason !== "cors_preflight") {
@@ -262,4 +288,18 @@ export function problem(status: number, reason: string, detail: string): Respons
 function addressOf(info: Deno.ServeHandlerInfo): string {
   const addr = info.remoteAddr;
   return "hostname" in addr ? addr.hostname : "unix";
+}
+
+/** The request's headers as the limiter reads them: `x-forwarded-for` with the peer appended. */
+function withClientAddress(
+  headers: Headers,
+  address: string,
+): { get(name: string): string | null } {
+  return {
+    get(name) {
+      if (name.toLowerCase() !== "x-forwarded-for") return headers.get(name);
+      const sent = headers.get(name);
+      return sent === null || sent.trim() === "" ? address : `${sent}, ${address}`;
+    },
+  };
 }

@@ -33,6 +33,7 @@ const EMPTY: GatewayConfig = {
   index: compilePolicyIndex([], { providerName: "" }).index,
   routes: new Map(),
   policyKeys: new Set(),
+  globalLimits: { limits: [], byAddress: new Map(), problems: [] },
 };
 
 /** A store serving nothing until the first snapshot. */
