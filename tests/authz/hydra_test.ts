@@ -1,7 +1,7 @@
 /**
  * `apigw authz` introspecting tokens Ory Hydra issued: real client-credentials tokens, Hydra's
  * own RFC 7662 endpoint, Hydra's revocation. Runs where `deno task hydra:build` has built Hydra
- * (tests/hydra/build.ts); skipped, saying so, elsewhere.
+ * (tests/hydra/build.ts; `deno task test` builds it first); skipped, saying so, elsewhere.
  */
 import assert from "node:assert/strict";
 import { DEBUG_HEADER } from "../../proxy/responses.ts";
@@ -11,6 +11,11 @@ import { cachedHydra } from "../hydra/build.ts";
 import { startHydra } from "../hydra/hydra.ts";
 
 const HYDRA = await cachedHydra();
+if (HYDRA === undefined) {
+  console.log(
+    "hydra_test: skipped: Ory Hydra is not built here (`deno task hydra:build`, or `deno task test` builds it)",
+  );
+}
 
 Deno.test({
   name:
