@@ -22,6 +22,7 @@ import { APIGW_VERSION } from "./version.ts";
 import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
 import { readInputs } from "./input.ts";
 import { compilePolicyIndex, type PolicyIndex } from "../core/authz/policy_index.ts";
+import { compileGlobalLimits, type GlobalLimit } from "../core/ratelimit/global.ts";
 
 const NAMESPACE = "kyma-system";
 const DEPLOYMENT = "api-gateway-controller-manager";
@@ -60,7 +61,7 @@ const OPTIONS = {
     help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
   },
   file: fileOption(
-    "With --extension-provider: APIRules whose token and mutator headers the provider must pass",
+    "With --extension-provider: APIRules and RateLimits whose headers the provider must pass",
   ),
   output: OBJECT_OUTPUT_OPTION,
 } as const;
@@ -88,6 +89,7 @@ export const manifestsCommand: Command = {
     }
     if (options["extension-provider"]) {
       let index: PolicyIndex | undefined;
+      let globalLimits: readonly GlobalLimit[] = [];
       if (options.file.length > 0) {
         const read = await readInputs(options.file);
         if (!read.ok) {
@@ -101,8 +103,17 @@ export const manifestsCommand: Command = {
           io.stderr(`note: skipped ${problem.object}: ${problem.message}\n`);
         }
         index = compiled.index;
+        const global = compileGlobalLimits(read.objects.map((o) => o.value));
+        for (const problem of global.problems) {
+          io.stderr(`note: skipped ${problem.object}: ${problem.message}\n`);
+        }
+        globalLimits = global.limits;
       }
-      const authz = { image: options.image, ...(index !== undefined ? { index } : {}) };
+      const authz = {
+        image: options.image,
+        ...(index !== undefined ? { index } : {}),
+        globalLimits,
+      };
       const snippet = {
         meshConfig: { extensionProviders: [extensionProvider(authz)] },
         kymaIstio: { spec: { config: { authorizers: [kymaAuthorizer(authz)] } } },

@@ -138,7 +138,7 @@ Deno.test("manifestsCommand --extension-provider prints the mesh config for Envo
   );
 });
 
-Deno.test("manifestsCommand --extension-provider -f passes the headers the rules read and set", async () => {
+Deno.test("manifestsCommand --extension-provider -f passes the headers the rules and limits read", async () => {
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(
     file,
@@ -160,6 +160,20 @@ spec:
       mutators:
         - handler: header
           config: {headers: {X-User: "{{ print .Subject }}"}}
+---
+apiVersion: gateway.kyma-project.io/v1alpha1
+kind: RateLimit
+metadata: {name: per-tenant, namespace: shop}
+spec:
+  selectorLabels: {app: orders}
+  local:
+    defaultBucket: {maxTokens: 100, tokensPerFill: 100, fillInterval: 1s}
+  global:
+    key: {header: {name: X-Tenant}}
+    defaultBucket: {maxTokens: 10, tokensPerFill: 1, fillInterval: 1s}
+    buckets:
+      - headers: {x-plan: free}
+        bucket: {maxTokens: 2, tokensPerFill: 1, fillInterval: 1s}
 `,
   );
   try {
@@ -172,6 +186,12 @@ spec:
     const http = ((snippet.meshConfig as Json).extensionProviders as Json[])[0]!
       .envoyExtAuthzHttp as Json;
     assert.ok((http.includeRequestHeadersInCheck as string[]).includes("x-token"));
+    for (const name of ["x-tenant", "x-plan"]) {
+      assert.ok(
+        (http.includeRequestHeadersInCheck as string[]).includes(name),
+        `${name}: a global limit's key and bucket headers reach the check`,
+      );
+    }
     assert.ok((http.headersToUpstreamOnAllow as string[]).includes("x-user"));
     const alone = captured();
     assert.equal(await manifestsCommand.run(["-f", file], alone.io), 2, "-f needs the flag");

@@ -4,6 +4,7 @@
  * extension provider that points Envoy at it (mesh config and the Kyma Istio CR form).
  */
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
+import type { GlobalLimit } from "../core/ratelimit/global.ts";
 import type { CompiledRule } from "../core/authz/rule.ts";
 
 export interface AuthzManifestOptions {
@@ -15,6 +16,12 @@ export interface AuthzManifestOptions {
   replicas?: number;
   /** The rules the provider will check: custom token headers are added to the check headers. */
   index?: PolicyIndex;
+  /**
+   * The RateLimit `spec.global` limits the provider will enforce: the headers their keys and
+   * buckets read are added to the check headers (without them a header key would silently fall
+   * back to the client address).
+   */
+  globalLimits?: readonly GlobalLimit[];
 }
 
 const PORT = 8080;
@@ -160,7 +167,7 @@ export function extensionProvider(options: AuthzManifestOptions): Record<string,
       port: PORT,
       timeout: "1s",
       statusOnError: "503",
-      includeRequestHeadersInCheck: checkHeaders(options.index),
+      includeRequestHeadersInCheck: checkHeaders(options.index, options.globalLimits),
       ...upstreamOnAllow(options.index, (names) => ({ headersToUpstreamOnAllow: names })),
       headersToDownstreamOnDeny: [...DOWNSTREAM_ON_DENY],
       headersToDownstreamOnAllow: [...DOWNSTREAM_ON_ALLOW],
@@ -176,7 +183,7 @@ export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, un
     service: `${options.name ?? "apigw-authz"}.${namespace}.svc.cluster.local`,
     port: PORT,
     headers: {
-      inCheck: { include: checkHeaders(options.index) },
+      inCheck: { include: checkHeaders(options.index, options.globalLimits) },
       ...upstreamOnAllow(options.index, (names) => ({ toUpstream: { onAllow: names } })),
       toDownstream: { onDeny: [...DOWNSTREAM_ON_DENY], onAllow: [...DOWNSTREAM_ON_ALLOW] },
     },
@@ -187,8 +194,22 @@ export function kymaAuthorizer(options: AuthzManifestOptions): Record<string, un
  * `authorization`, `x-forwarded-for` (client-address keys of global rate limits) and every custom
  * token header the rules read, sorted.
  */
-export function checkHeaders(index: PolicyIndex | undefined): string[] {
+export function checkHeaders(
+  index: PolicyIndex | undefined,
+  globalLimits: readonly GlobalLimit[] = [],
+): string[] {
   const names = new Set(["authorization", "x-forwarded-for"]);
+  for (const limit of globalLimits) {
+    if (limit.key.header !== undefined) names.add(limit.key.header.name.toLowerCase());
+    for (const bucket of [limit.defaultBucket, ...limit.buckets]) {
+      for (const name of Object.keys(bucket.headers)) {
+        // `path`, `method` and pseudo-headers are read from the check request itself.
+        if (!name.startsWith(":") && name !== "path" && name !== "method") {
+          names.add(name.toLowerCase());
+        }
+      }
+    }
+  }
   for (const rules of index?.hosts.values() ?? []) {
     for (const rule of rules) {
       const jwt = rule.auth.kind === "jwt"
