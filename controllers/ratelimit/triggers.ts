@@ -1,8 +1,9 @@
 /**
  * Which RateLimits to reconcile on which change. Upstream watches RateLimits only (ratelimit.md §2
  * weak spot); apigw also follows what validation and the filter depend on: the Pods a RateLimit
- * selects, the other RateLimits of its namespace (conflicts), its EnvoyFilter (a hand edit is
- * reverted), the state of the APIGateway and the EnvoyFilter CRD.
+ * selects, the other RateLimits of its namespace (conflicts), its EnvoyFilter and global
+ * AuthorizationPolicy (a hand edit is reverted), api-gateway-config (the provider name), the state
+ * of the APIGateway and the EnvoyFilter CRD.
  */
 import { readSelectorLabels } from "./selector.ts";
 import type { WorkQueue } from "../../kube/queue.ts";
@@ -59,6 +60,26 @@ export function watchRateLimitTriggers(
       queue.add(key); // An EnvoyFilter left by a deleted RateLimit.
     }
   });
+
+  // The CUSTOM policy of `spec.global`: a hand edit is reverted, a leftover of a gone RateLimit
+  // deleted. Only policies a RateLimit controls; APIRules own the others.
+  cache.informer("security.istio.io", "AuthorizationPolicy").onChange((event) => {
+    if (!(event.object.metadata.ownerReferences ?? []).some((r) => r.kind === "RateLimit")) return;
+    const key = crKey(event.object);
+    const namespace = event.object.metadata.namespace ?? "";
+    if (rateLimits.store.get(namespace, event.object.metadata.name ?? "") !== undefined) {
+      echo.observe(key, event.object);
+    } else queue.add(key);
+  });
+
+  // `apigwProvider` of api-gateway-config names the provider of those policies.
+  for (const informer of cache.informers) {
+    if (informer.type.kind !== "ConfigMap") continue;
+    informer.onChange((event) => {
+      if (crKey(event.object) !== "kyma-system/api-gateway-config") return;
+      if (event.type !== "modified" || changed(event, "data")) addAll();
+    });
+  }
 
   cache.informer("operator.kyma-project.io", "APIGateway").onChange((event) => {
     if (event.type !== "modified" || changed(event, "status", "state")) addAll();

@@ -13,6 +13,7 @@ import { groupOf, type Snapshot } from "../snapshot.ts";
 import { isRecord } from "./_json.ts";
 import { ENVOY_FILTER_API_VERSION, envoyFilterFor, patchContext } from "./envoy_filter.ts";
 import { globalPolicyFor } from "./global_policy.ts";
+import { apigwProviderOf } from "../apirule/config.ts";
 import { oldestAPIGateway, stateOf } from "./owner.ts";
 import { parseRateLimit } from "./rate_limit.ts";
 import { RATELIMIT_GROUP, validateRateLimit } from "./validate.ts";
@@ -81,7 +82,9 @@ export function planRateLimit(cr: KubeObject, snapshot: Snapshot, _options: Plan
   // left from an earlier spec with a global section is ours to delete.
   const policy = existingGlobalPolicy(snapshot, rateLimit.namespace, rateLimit.name);
   return {
-    apply: rateLimit.global !== undefined ? [filter, globalPolicyFor(rateLimit)] : [filter],
+    apply: rateLimit.global !== undefined
+      ? [filter, globalPolicyFor(rateLimit, { provider: apigwProviderOf(snapshot) })]
+      : [filter],
     delete: rateLimit.global === undefined && policy !== undefined ? [policy] : [],
     cr: withStatus(cr, "Ready", "Finished reconciliation"),
     state: "Ready",

@@ -322,6 +322,18 @@ Deno.test("planRateLimit() wants a CUSTOM policy to apigw for spec.global, and d
     });
     assert.equal(policy.metadata.ownerReferences?.[0]?.uid, "uid-1");
   });
+  await t.step("the provider named by apigwProvider in api-gateway-config", () => {
+    const config: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "api-gateway-config", namespace: "kyma-system" },
+      data: { "api-gateway-config": "jwtHandler: ory\napigwProvider: edge-authz\n" },
+    };
+    const plan = planRateLimit(withGlobal, snapshot([apiGateway(), pod("orders-0"), config]), NOW);
+    assert.deepEqual((plan.apply[1]?.spec as { provider?: unknown }).provider, {
+      name: "edge-authz",
+    });
+  });
   const ours: KubeObject = {
     apiVersion: "security.istio.io/v1",
     kind: "AuthorizationPolicy",

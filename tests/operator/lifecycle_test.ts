@@ -330,6 +330,68 @@ Deno.test("operator reconciles updates, deletions and leaves look-alikes alone",
       },
     );
 
+    await t.step(
+      "spec.global gets a CUSTOM policy: a hand edit is reverted, it goes with spec.global",
+      async () => {
+        const rl = uniqueName("rlg");
+        const policy = `/apis/security.istio.io/v1/namespaces/${rl}/authorizationpolicies/api`;
+        const global = {
+          key: { clientAddress: { trustedHops: 1 } },
+          defaultBucket: { maxTokens: 10, tokensPerFill: 1, fillInterval: "1s" },
+        };
+        const limited = rateLimit(rl, "api", { app: "api" });
+        await applyAll(cluster, [
+          {
+            apiVersion: "operator.kyma-project.io/v1alpha1",
+            kind: "APIGateway",
+            metadata: { name: "default" },
+            spec: {},
+          },
+          {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: "default", namespace: rl },
+          },
+          {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: {
+              name: "api",
+              namespace: rl,
+              labels: { app: "api" },
+              annotations: { "sidecar.istio.io/status": "{}" },
+            },
+            spec: { containers: [{ name: "app", image: "example.invalid/app" }] },
+          },
+          { ...limited, spec: { ...(limited.spec as Json), global } },
+        ]);
+        const provider = async () => at(await object(cluster, policy), "spec", "provider", "name");
+        await poll(async () => {
+          await markOathkeeperAvailable(cluster);
+          return (await provider()) === "apigw-authz" || undefined;
+        }, { ...WAIT, what: "the CUSTOM policy of RateLimit api" });
+        const edited = await cluster.request(
+          "PATCH",
+          `${policy}?fieldManager=kubectl-edit`,
+          { spec: { provider: { name: "hijacked" } } },
+          "application/merge-patch+json",
+        );
+        assert.equal(edited.status, 200, edited.text);
+        await poll(async () => (await provider()) === "apigw-authz" || undefined, {
+          ...WAIT,
+          what: "the edit to be reverted",
+        });
+        await applyAll(cluster, [limited]);
+        await poll(async () => (await object(cluster, policy)) === undefined || undefined, {
+          ...WAIT,
+          what: "the policy to go with spec.global",
+        });
+        // RateLimits block the APIGateway's deletion, which a later step runs.
+        const rateLimits = `/apis/gateway.kyma-project.io/v1alpha1/namespaces/${rl}/ratelimits`;
+        assert.equal((await cluster.request("DELETE", `${rateLimits}/api`)).status, 200);
+      },
+    );
+
     await t.step("the APIGateway's deletion waits for the APIRules that block it", async () => {
       const apiGateway = "/apis/operator.kyma-project.io/v1alpha1/apigateways/default";
       await applyAll(cluster, [
