@@ -15,7 +15,7 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 
-import { createApp } from "../proxy/app.ts";
+import { type AuthzDeps, createCheckHandler } from "../proxy/app.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
@@ -361,7 +361,7 @@ async function serve(
       breakerOpenMs: 250,
     },
   });
-  const app = createApp({
+  const appDeps: AuthzDeps = {
     rules: store,
     verifier,
     accessStrategies: engine.engine,
@@ -383,7 +383,7 @@ async function serve(
       logAllowed: options["log-level"] === "debug",
       maxHeaderBytes: 16 * 1024,
     },
-  });
+  };
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
@@ -403,7 +403,10 @@ async function serve(
   let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
   let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
-    checks = Deno.serve({ ...options.listen, signal: stop.signal, onListen() {} }, app.fetch);
+    checks = Deno.serve(
+      { ...options.listen, signal: stop.signal, onListen() {} },
+      createCheckHandler(appDeps),
+    );
     admin = Deno.serve(
       { ...options["management-listen"], signal: stop.signal, onListen() {} },
       management.fetch,

@@ -5,7 +5,6 @@
  * `app.request()`. Every method and every path under the prefix reaches the one handler.
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
 import type { Logger } from "../lib/log.ts";
 import type { CanonicalOptions } from "../core/authz/canonical.ts";
 import { deny } from "../core/authz/decision.ts";
@@ -44,18 +43,42 @@ export interface AuthzDeps {
   rateLimit?: RateLimitStep;
 }
 
-/** Builds the ext_authz app over its dependencies. */
+/** Builds the ext_authz app over its dependencies (tests call `app.request()`). */
 export function createApp(deps: AuthzDeps): Hono {
+  const check = authzCheck(deps);
   const app = new Hono();
-  app.all("*", authzCheck(deps));
-  app.onError((error, c) => {
-    deps.log.error("Failed to decide", { error, method: c.req.method });
-    deps.metrics.decision("error", "internal_error", 0);
-    return c.json({ type: "about:blank", title: "Internal Server Error", status: 500 }, 500, {
-      "content-type": "application/problem+json",
-    });
-  });
+  app.all("*", (c) => check(c.req.raw, c.env));
+  app.onError((error, c) => internalError(deps, error, c.req.method));
   return app;
+}
+
+/**
+ * The same checks as a bare `Deno.serve` handler, which `apigw authz` serves: routing through
+ * Hono costs a Context per check for a single catch-all route (bench/README.md, authz profile).
+ */
+export function createCheckHandler(
+  deps: AuthzDeps,
+): (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> {
+  const check = authzCheck(deps);
+  return (request, info) => {
+    try {
+      const answer = check(request, info);
+      return answer instanceof Promise
+        ? answer.catch((error) => internalError(deps, error, request.method))
+        : answer;
+    } catch (error) {
+      return internalError(deps, error, request.method);
+    }
+  };
+}
+
+function internalError(deps: AuthzDeps, error: unknown, method: string): Response {
+  deps.log.error("Failed to decide", { error, method });
+  deps.metrics.decision("error", "internal_error", 0);
+  return Response.json({ type: "about:blank", title: "Internal Server Error", status: 500 }, {
+    status: 500,
+    headers: { "content-type": "application/problem+json" },
+  });
 }
 
 /**
@@ -63,17 +86,18 @@ export function createApp(deps: AuthzDeps): Hono {
  * whenever the pipeline does (cached tokens, no token needed), which spares Deno's server a
  * promise round trip per check; a decision that waits for JWKS returns a promise.
  */
-export function authzCheck(deps: AuthzDeps): (c: Context) => Response | Promise<Response> {
+export function authzCheck(
+  deps: AuthzDeps,
+): (request: Request, info?: unknown) => Response | Promise<Response> {
   const { options, log, metrics } = deps;
-  return function authzCheck(c) {
+  return function authzCheck(request, info) {
     const started = performance.now();
-    const request = c.req.raw;
     const input = readCheckRequest(request, options);
     if (!input.ok) {
       const { status, reason, detail } = input.error;
       return respond({ decision: deny("normalize", status, reason, { detail }) });
     }
-    const peer = peerOf(c.env);
+    const peer = peerOf(info);
     const outcome = decide(peer === undefined ? input.value : { ...input.value, peer }, {
       index: deps.rules.current(),
       verifier: deps.verifier,
