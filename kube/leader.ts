@@ -11,6 +11,7 @@ import type { Logger } from "../lib/log.ts";
 import type { KubeClient } from "./client.ts";
 import { isRecord } from "./object.ts";
 import { collectionPath, objectPath, resourceType } from "./resources.ts";
+import { sleep } from "../lib/sleep.ts";
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -214,16 +215,4 @@ function readRecord(lease: KubeObject): LeaseRecord {
 /** RFC 3339 with microseconds, as `metav1.MicroTime` serializes. */
 function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }

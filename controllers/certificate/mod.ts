@@ -26,6 +26,7 @@ import {
   type CertificateSettings,
 } from "./controller.ts";
 import { certificateLoader, type ServingServer } from "./serving.ts";
+import { sleep } from "../../lib/sleep.ts";
 
 export type { CertificateMaterial, CertificateSettings, ServingServer };
 
@@ -115,16 +116,4 @@ export function startWebhookCertificates(options: {
     },
     stopped,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -7,6 +7,7 @@
  */
 import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import type { Logger } from "../../lib/log.ts";
+import { readCapped } from "../../lib/http.ts";
 
 export interface KeySet {
   getKey: JWTVerifyGetKey;
@@ -395,35 +396,6 @@ function parseKeys(value: unknown, maxKeys: number): Record<string, unknown>[] |
     out.push(jwk);
   }
   return out;
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function raceDeadline<T extends KeySetResult | DiscoveryResult>(

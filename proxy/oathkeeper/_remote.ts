@@ -4,6 +4,7 @@
  * body read up to a byte cap (dataplane.md §8 #29).
  */
 import type { Deadline } from "../jwt/jwks.ts";
+import { readCapped } from "../../lib/http.ts";
 
 export type RemoteAnswer =
   | { ok: true; status: number; headers: Headers; json: unknown }
@@ -77,33 +78,4 @@ export async function callRemote(
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
