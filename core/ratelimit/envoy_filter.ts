@@ -34,6 +34,20 @@ export type ControllerReference = {
   blockOwnerDeletion: true;
 };
 
+/** The controller reference to `rateLimit` every object it owns carries. */
+export function controllerReference(
+  rateLimit: Pick<RateLimitModel, "name" | "uid">,
+): ControllerReference {
+  return {
+    apiVersion: RATELIMIT_V1ALPHA1,
+    kind: "RateLimit",
+    name: rateLimit.name,
+    ...(rateLimit.uid !== undefined ? { uid: rateLimit.uid } : {}),
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
 interface RuntimePercent {
   runtime_key: string;
   default_value: { numerator: number; denominator: "HUNDRED" };
@@ -111,7 +125,7 @@ export function envoyFilterFor(
   limits: Limits,
   options: { context: PatchContext },
 ): EnvoyFilter {
-  const { name, namespace, uid } = rateLimit;
+  const { name, namespace } = rateLimit;
   const descriptors = descriptorsFor(limits.buckets);
   return {
     apiVersion: ENVOY_FILTER_API_VERSION,
@@ -119,14 +133,7 @@ export function envoyFilterFor(
     metadata: {
       name,
       namespace,
-      ownerReferences: [{
-        apiVersion: RATELIMIT_V1ALPHA1,
-        kind: "RateLimit",
-        name,
-        ...(uid !== undefined ? { uid } : {}),
-        controller: true,
-        blockOwnerDeletion: true,
-      }],
+      ownerReferences: [controllerReference(rateLimit)],
     },
     spec: {
       workloadSelector: { labels: { ...rateLimit.selectorLabels } },

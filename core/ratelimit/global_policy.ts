@@ -6,10 +6,9 @@
  * every request: the default bucket covers whatever the extra buckets do not.
  * See https://istio.io/latest/docs/reference/config/security/authorization-policy/
  */
-import { RATELIMIT_V1ALPHA1 } from "../../api/kinds.ts";
 import type { KubeObject } from "../../api/meta.ts";
 import { SECURITY_V1 } from "../istio/types.ts";
-import type { ControllerReference } from "./envoy_filter.ts";
+import { type ControllerReference, controllerReference } from "./envoy_filter.ts";
 import type { RateLimitModel } from "./rate_limit.ts";
 
 /** The provider name `apigw manifests` installs `apigw authz` under (its `--provider-name`). */
@@ -32,21 +31,14 @@ export function globalPolicyFor(
   rateLimit: RateLimitModel,
   options: { provider?: string } = {},
 ): GlobalPolicy {
-  const { name, namespace, uid } = rateLimit;
+  const { name, namespace } = rateLimit;
   return {
     apiVersion: SECURITY_V1,
     kind: "AuthorizationPolicy",
     metadata: {
       name,
       namespace,
-      ownerReferences: [{
-        apiVersion: RATELIMIT_V1ALPHA1,
-        kind: "RateLimit",
-        name,
-        ...(uid !== undefined ? { uid } : {}),
-        controller: true,
-        blockOwnerDeletion: true,
-      }],
+      ownerReferences: [controllerReference(rateLimit)],
     },
     spec: {
       selector: { matchLabels: { ...rateLimit.selectorLabels } },
