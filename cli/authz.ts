@@ -26,19 +26,13 @@ import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeepe
 import { parse } from "yaml";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
-import {
-  type BucketStore,
-  createGlobalLimiter,
-  createLimitStore,
-  createMemoryStore,
-  createRateLimitMetrics,
-  createRedisStore,
-} from "../proxy/ratelimit/mod.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
+import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
+import { createLimitStore } from "../proxy/ratelimit/mod.ts";
 
 /** `host:port`, port 0 meaning any free port. */
 export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
@@ -247,7 +241,6 @@ export const authzCommand: Command = {
 type AuthzOptions = Options<typeof OPTIONS>;
 
 /** How long startup waits for a first Redis connection before serving without it. */
-const REDIS_STARTUP_WAIT_MS = 2_000;
 
 async function ruleSource(
   options: AuthzOptions,
@@ -334,40 +327,23 @@ async function serve(
     onIndex: (index) => jwks.warm(index.jwksUris),
   });
   const limits = createLimitStore({ log });
-  const limitMetrics = createRateLimitMetrics();
-  const local = createMemoryStore({ maxKeys: options["ratelimit-local-keys"] });
-  let buckets: BucketStore = local;
-  if (options["redis-url"] !== undefined) {
-    const redis = createRedisStore({
-      url: options["redis-url"],
-      commandTimeoutMs: options["redis-timeout-ms"],
-    });
-    // Serve with Redis when it is there; a Redis that is down leaves the failure modes in charge.
-    if (!await redis.connected(REDIS_STARTUP_WAIT_MS)) {
-      log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
-    }
-    buckets = redis;
-  }
-  const rateLimit = createGlobalLimiter({
-    limits,
-    store: buckets,
-    local,
-    metrics: limitMetrics,
-    log,
-    options: {
-      maxEmptyKeys: options["ratelimit-local-keys"],
+  const limiting = await startGlobalLimiting(
+    {
+      redisUrl: options["redis-url"],
+      redisTimeoutMs: options["redis-timeout-ms"],
+      localKeys: options["ratelimit-local-keys"],
       preRejectMs: options["ratelimit-prereject-ms"],
-      breakerFailures: 3,
-      breakerOpenMs: 250,
     },
-  });
+    limits,
+    log,
+  );
   const appDeps: AuthzDeps = {
     rules: store,
     verifier,
     accessStrategies: engine.engine,
     metrics,
     log,
-    rateLimit,
+    rateLimit: limiting.step,
     options: {
       pathPrefix: options["path-prefix"],
       canonical: {
@@ -387,7 +363,7 @@ async function serve(
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
-      render: () => metrics.render() + limitMetrics.render(local.size() + rateLimit.heldKeys()),
+      render: () => metrics.render() + limiting.renderMetrics(),
     },
     jwks: () => engine.signer.jwks(),
   });
@@ -416,7 +392,7 @@ async function serve(
     stop.abort();
     await Promise.all([checks?.finished, sourceDone]);
     await jwks.close();
-    await buckets.close();
+    await limiting.close();
     source.close?.();
     return EXIT_FINDINGS;
   }
@@ -430,7 +406,7 @@ async function serve(
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   signal.removeEventListener("abort", onAbort);
   await jwks.close();
-  await buckets.close();
+  await limiting.close();
   source.close?.();
   log.info("Stopped ext_authz");
   return EXIT_OK;

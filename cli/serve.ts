@@ -29,19 +29,10 @@ import { createGateway } from "../proxy/gateway/handler.ts";
 import { createGatewayMetrics } from "../proxy/gateway/metrics.ts";
 import { createLimiter } from "../proxy/gateway/rate_limit.ts";
 import { createGatewayStore } from "../proxy/gateway/store.ts";
-import type { RateLimitStep } from "../proxy/pipeline.ts";
-import type { CompiledGlobalLimits } from "../core/ratelimit/global.ts";
-import {
-  type BucketStore,
-  createGlobalLimiter,
-  createMemoryStore,
-  createRateLimitMetrics,
-  createRedisStore,
-  type RateLimitMetrics,
-} from "../proxy/ratelimit/mod.ts";
 import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 
 /** The bundled example the README's start command serves. */
 export const QUICKSTART_DIR = fileURLToPath(new URL("../examples/quickstart", import.meta.url));
@@ -262,8 +253,9 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       }
     },
   });
-  const globalLimiter = await createServeGlobalLimiter(
-    options["redis-url"],
+  // The global limiter of `apigw authz`, over the limits of each route's workload.
+  const globalLimiter = await startGlobalLimiting(
+    { redisUrl: options["redis-url"], redisTimeoutMs: 50, localKeys: 100_000 },
     { current: () => store.current().globalLimits },
     log,
   );
@@ -334,7 +326,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     const management = createManagementApp({
       ready: store.ready,
       metrics: {
-        render: () => metrics.render() + globalLimiter.metrics.render(globalLimiter.heldKeys()),
+        render: () => metrics.render() + globalLimiter.renderMetrics(),
       },
     });
     const admin = Deno.serve(
@@ -392,32 +384,4 @@ async function watch(
 function must<T>(result: Result<T, string>): T {
   if (!result.ok) throw new TypeError(result.error);
   return result.value;
-}
-
-/** The same global limiter `apigw authz` runs: Redis with `--redis-url`, else memory. */
-async function createServeGlobalLimiter(
-  redisUrl: string | undefined,
-  limits: { current(): CompiledGlobalLimits },
-  log: Logger,
-): Promise<
-  { step: RateLimitStep; metrics: RateLimitMetrics; heldKeys(): number; close(): Promise<void> }
-> {
-  const local = createMemoryStore({ maxKeys: 100_000 });
-  let buckets: BucketStore = local;
-  let redis: ReturnType<typeof createRedisStore> | undefined;
-  if (redisUrl !== undefined) {
-    redis = createRedisStore({ url: redisUrl, commandTimeoutMs: 50 });
-    if (!await redis.connected(2_000)) {
-      log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
-    }
-    buckets = redis;
-  }
-  const metrics = createRateLimitMetrics();
-  const step = createGlobalLimiter({ limits, store: buckets, local, metrics, log });
-  return {
-    step,
-    metrics,
-    heldKeys: () => local.size() + step.heldKeys(),
-    close: async () => void await redis?.close(),
-  };
 }
