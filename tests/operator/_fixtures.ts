@@ -36,6 +36,39 @@ export function service(namespace: string, name: string, selector: Record<string
   };
 }
 
+/** The APIGateway `default` (cluster-scoped, empty spec). */
+export const API_GATEWAY: Json = {
+  apiVersion: "operator.kyma-project.io/v1alpha1",
+  kind: "APIGateway",
+  metadata: { name: "default" },
+  spec: {},
+};
+
+/**
+ * A Pod with an injected sidecar (annotation only: the test cluster runs no Pods) and the
+ * `default` ServiceAccount its namespace needs for it.
+ */
+export function sidecarPod(
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+): Json[] {
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: { "sidecar.istio.io/status": "{}" },
+      },
+      spec: { containers: [{ name: "app", image: "example.invalid/app" }] },
+    },
+  ];
+}
+
 /** An APIRule v2 with `noAuth` rules on the given paths (GET). */
 export function apiRule(
   namespace: string,

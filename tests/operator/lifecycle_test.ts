@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { installCrds, readCrds } from "../cluster/crds.ts";
 import { poll, testCluster, uniqueName } from "../cluster/mod.ts";
 import {
+  API_GATEWAY,
   apiRule,
   APIRULES_V2,
   applyAll,
@@ -22,6 +23,7 @@ import {
   object,
   ownedBy,
   service,
+  sidecarPod,
 } from "./_fixtures.ts";
 import { markOathkeeperAvailable } from "./_live_case.ts";
 import { operatorAccess, startOperator } from "./_operator.ts";
@@ -246,28 +248,8 @@ Deno.test("operator reconciles updates, deletions and leaves look-alikes alone",
         const rl = uniqueName("rl");
         const envoyFilters = `/apis/networking.istio.io/v1alpha3/namespaces/${rl}/envoyfilters`;
         await applyAll(cluster, [
-          {
-            apiVersion: "operator.kyma-project.io/v1alpha1",
-            kind: "APIGateway",
-            metadata: { name: "default" },
-            spec: {},
-          },
-          {
-            apiVersion: "v1",
-            kind: "ServiceAccount",
-            metadata: { name: "default", namespace: rl },
-          },
-          {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: {
-              name: "web",
-              namespace: rl,
-              labels: { app: "web" },
-              annotations: { "sidecar.istio.io/status": "{}" },
-            },
-            spec: { containers: [{ name: "app", image: "example.invalid/app" }] },
-          },
+          API_GATEWAY,
+          ...sidecarPod(rl, "web", { app: "web" }),
           {
             apiVersion: "networking.istio.io/v1alpha3",
             kind: "EnvoyFilter",
@@ -293,17 +275,7 @@ Deno.test("operator reconciles updates, deletions and leaves look-alikes alone",
         }, { ...WAIT, what: "the EnvoyFilter of RateLimit web" });
         const foreign = await object(cluster, `${envoyFilters}/taken`);
         await applyAll(cluster, [
-          {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: {
-              name: "web2",
-              namespace: rl,
-              labels: { app: "web2" },
-              annotations: { "sidecar.istio.io/status": "{}" },
-            },
-            spec: { containers: [{ name: "app", image: "example.invalid/app" }] },
-          },
+          ...sidecarPod(rl, "web2", { app: "web2" }),
           rateLimit(rl, "taken", { app: "web2" }),
         ]);
         const rateLimits = `/apis/gateway.kyma-project.io/v1alpha1/namespaces/${rl}/ratelimits`;
@@ -341,28 +313,8 @@ Deno.test("operator reconciles updates, deletions and leaves look-alikes alone",
         };
         const limited = rateLimit(rl, "api", { app: "api" });
         await applyAll(cluster, [
-          {
-            apiVersion: "operator.kyma-project.io/v1alpha1",
-            kind: "APIGateway",
-            metadata: { name: "default" },
-            spec: {},
-          },
-          {
-            apiVersion: "v1",
-            kind: "ServiceAccount",
-            metadata: { name: "default", namespace: rl },
-          },
-          {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: {
-              name: "api",
-              namespace: rl,
-              labels: { app: "api" },
-              annotations: { "sidecar.istio.io/status": "{}" },
-            },
-            spec: { containers: [{ name: "app", image: "example.invalid/app" }] },
-          },
+          API_GATEWAY,
+          ...sidecarPod(rl, "api", { app: "api" }),
           { ...limited, spec: { ...(limited.spec as Json), global } },
         ]);
         const provider = async () => at(await object(cluster, policy), "spec", "provider", "name");

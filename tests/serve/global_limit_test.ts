@@ -51,7 +51,11 @@ Deno.test("apigw serve enforces global rate limits per client", async (t) => {
     }
     assert.deepEqual(statuses, [200, 200, 429]);
     const metrics = await fetch(`http://127.0.0.1:${gateway.managementPort}/metrics`);
-    assert.match(await metrics.text(), /limited/);
+    const text = await metrics.text();
+    const checks = (result: string) =>
+      `apigw_ratelimit_checks_total{ratelimit="test/per-ip",bucket="default",result="${result}"}`;
+    assert.ok(text.includes(`${checks("allowed")} 2`), text);
+    assert.ok(text.includes(`${checks("limited")} 1`), text);
   });
 
   await t.step("by header: each tenant has its own bucket", async () => {
