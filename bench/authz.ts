@@ -13,6 +13,8 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { stringify } from "yaml";
 import { http1 } from "../tests/authz/http1.ts";
 import { poll } from "../tests/poll.ts";
+import { runWrk } from "./_wrk.ts";
+import { freePort } from "../tests/cluster/_ports.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -168,36 +170,19 @@ function rulesYaml(issuer: string): string {
 }
 
 async function measure(name: string, url: string, token: string, script?: string): Promise<string> {
-  const wrkArgs = [
-    "-t",
-    args.threads!,
-    "-c",
-    args.connections!,
-    "-d",
-    `${args.duration}s`,
-    "--latency",
-    "-H",
-    `Host: ${HOST}`,
-    "-H",
-    `Authorization: Bearer ${token}`,
-    ...(script ? ["-s", script] : []),
+  const { rate, p50, p99, non2xx } = await runWrk({
     url,
-  ];
-  const output = await new Deno.Command("wrk", {
-    args: wrkArgs,
+    threads: args.threads!,
+    connections: args.connections!,
+    durationS: args.duration!,
+    headers: { Host: HOST, Authorization: `Bearer ${token}` },
+    ...(script ? { script } : {}),
     env: { BENCH_TOKEN: token },
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? "?";
-  const p50 = /\s50%\s+(\S+)/.exec(text)?.[1] ?? "?";
-  const p99 = /\s99%\s+(\S+)/.exec(text)?.[1] ?? "?";
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  });
   console.error(
-    `${name}: ${rps} req/s, p50 ${p50}, p99 ${p99}${errors ? `, ${errors} non-2xx` : ""}`,
+    `${name}: ${rate} req/s, p50 ${p50}, p99 ${p99}${non2xx ? `, ${non2xx} non-2xx` : ""}`,
   );
-  return `| ${name} | ${Math.round(Number(rps))} | ${p50} | ${p99} |`;
+  return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
 }
 
 async function expectAllowed(
@@ -289,13 +274,6 @@ async function* mergeLines(child: Deno.ChildProcess): AsyncGenerator<string> {
 
 async function drain(lines: AsyncGenerator<string>): Promise<void> {
   for await (const _ of lines) { /* keep pipes flowing */ }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
 }
 
 async function waitListening(port: number): Promise<void> {

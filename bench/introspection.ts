@@ -14,6 +14,8 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { http1 } from "../tests/authz/http1.ts";
 import { poll } from "../tests/poll.ts";
+import { runWrk } from "./_wrk.ts";
+import { freePort } from "../tests/cluster/_ports.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -195,35 +197,19 @@ async function startApigw(dir: string): Promise<number> {
 }
 
 async function measure(name: string, url: string, script?: string): Promise<string> {
-  const output = await new Deno.Command("wrk", {
-    args: [
-      "-t",
-      args.threads!,
-      "-c",
-      args.connections!,
-      "-d",
-      `${args.duration}s`,
-      "--latency",
-      "-H",
-      `Host: ${HOST}`,
-      "-H",
-      `Authorization: Bearer ${TOKEN}`,
-      ...(script ? ["-s", script] : []),
-      url,
-    ],
+  const { rate, p50, p99, non2xx } = await runWrk({
+    url,
+    threads: args.threads!,
+    connections: args.connections!,
+    durationS: args.duration!,
+    headers: { Host: HOST, Authorization: `Bearer ${TOKEN}` },
+    ...(script ? { script } : {}),
     env: { BENCH_TOKEN: TOKEN },
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? "?";
-  const p50 = /\s50%\s+(\S+)/.exec(text)?.[1] ?? "?";
-  const p99 = /\s99%\s+(\S+)/.exec(text)?.[1] ?? "?";
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  });
   console.error(
-    `${name}: ${rps} req/s, p50 ${p50}, p99 ${p99}${errors ? `, ${errors} non-2xx` : ""}`,
+    `${name}: ${rate} req/s, p50 ${p50}, p99 ${p99}${non2xx ? `, ${non2xx} non-2xx` : ""}`,
   );
-  return `| ${name} | ${Math.round(Number(rps))} | ${p50} | ${p99} |`;
+  return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
 }
 
 function spawn(command: string, argv: string[]): Deno.ChildProcess {
@@ -247,13 +233,6 @@ function stopChildren(): Promise<unknown> {
       return child.status;
     }),
   );
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
 }
 
 if (import.meta.main) await main();

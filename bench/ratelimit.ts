@@ -16,6 +16,8 @@ import { stringify } from "yaml";
 import { startRedis, type TestRedis } from "../tests/redis/redis.ts";
 import { poll } from "../tests/poll.ts";
 import { createRedisStore, TOKEN_BUCKET_LUA } from "../proxy/ratelimit/redis_store.ts";
+import { runWrk } from "./_wrk.ts";
+import { freePort } from "../tests/cluster/_ports.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -310,31 +312,20 @@ async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
 }
 
 async function wrk(target: string, url: string): Promise<Row> {
-  const output = await new Deno.Command("wrk", {
-    args: [
-      "-t",
-      "1",
-      "-c",
-      String(CONNECTIONS),
-      "-d",
-      `${DURATION}s`,
-      "--latency",
-      "-s",
-      `${ROOT}bench/ratelimit_wrk.lua`,
-      url,
-    ],
+  const { rate, p50, p99, non2xx } = await runWrk({
+    url,
+    threads: 1,
+    connections: CONNECTIONS,
+    durationS: DURATION,
+    script: `${ROOT}bench/ratelimit_wrk.lua`,
     env: { BENCH_KEYS: String(KEYS) },
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  });
   return {
     target,
-    rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? "0"),
-    p50: /\s50%\s+(\S+)/.exec(text)?.[1] ?? "?",
-    p99: /\s99%\s+(\S+)/.exec(text)?.[1] ?? "?",
-    ...(errors ? { note: `${errors} non-200; ` } : {}),
+    rate: Number.isNaN(rate) ? 0 : rate,
+    p50,
+    p99,
+    ...(non2xx ? { note: `${non2xx} non-200; ` } : {}),
   };
 }
 
@@ -374,13 +365,6 @@ async function startAndRead(
       }
     }
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
 }
 
 async function exists(path: string): Promise<boolean> {

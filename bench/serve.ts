@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { ensureNginxInstalled, startNginx, type TestNginx } from "../tests/nginx/nginx.ts";
+import { runWrk } from "./_wrk.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -151,36 +152,22 @@ async function measure(name: string, base: string, token?: string): Promise<stri
   if (probe.status !== 200 || text !== BODY) {
     throw new Error(`${name} did not proxy the benchmark request: ${probe.status} ${text}`);
   }
-  const output = await new Deno.Command("wrk", {
-    args: [
-      "-t",
-      args.threads!,
-      "-c",
-      args.connections!,
-      "-d",
-      `${args.duration}s`,
-      "--latency",
-      "-s",
-      `${ROOT}bench/serve_status.lua`,
-      ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
-      url,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const out = new TextDecoder().decode(output.stdout);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? "?";
-  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? "?";
-  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "?";
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+  const { text: out, rate, p50, p99, non2xx } = await runWrk({
+    url,
+    threads: args.threads!,
+    connections: args.connections!,
+    durationS: args.duration!,
+    headers,
+    script: `${ROOT}bench/serve_status.lua`,
+  });
   const failed = /Socket errors: (.*)/.exec(out)?.[1];
   const statuses = [...out.matchAll(/^status (\d+): (.*)$/gm)].map(([, s, b]) => `${s} ${b}`);
   console.error(
-    `${name}: ${rps} req/s, p50 ${p50}, p99 ${p99}${errors ? `, ${errors} non-2xx` : ""}${
+    `${name}: ${rate} req/s, p50 ${p50}, p99 ${p99}${non2xx ? `, ${non2xx} non-2xx` : ""}${
       failed ? `, socket errors ${failed}` : ""
     } (${statuses.join(", ")})`,
   );
-  return `| ${name} | ${Math.round(Number(rps))} | ${p50} | ${p99} |`;
+  return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
 }
 
 function startApigw(dir: string, extra: string[]): Promise<number> {
