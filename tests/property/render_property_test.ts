@@ -14,15 +14,11 @@ import { INGRESS_PRINCIPAL } from "../../core/apirule/labels.ts";
 import type { AuthorizationPolicy, VirtualService } from "../../core/istio/types.ts";
 import { toYaml } from "../../cli/output.ts";
 import { decide, type ModelRequest, routeOf } from "./istio_authz_model.ts";
+import { HOST, SERVICES, shopObjects } from "./_shop.ts";
 
-const HOST = "shop.example.com";
 const NOW = new Date("2026-01-01T00:00:00Z");
 const SEGMENTS = ["a", "b", "c", "x.y"];
 const METHODS = ["GET", "POST", "PUT", "DELETE"] as const;
-const SERVICES = [
-  { name: "orders", selector: { app: "orders" } },
-  { name: "users", selector: { app: "users", tier: "api" } },
-];
 
 const segment = fc.constantFrom(...SEGMENTS);
 const path = fc.oneof(
@@ -78,40 +74,8 @@ const rule = fc.tuple(path, methods, access, fc.nat(SERVICES.length - 1)).map((
 }));
 const rules = fc.array(rule, { minLength: 1, maxLength: 5 });
 
-function cluster(ruleList: Rule[]): KubeObject[] {
-  return [
-    {
-      apiVersion: "gateway.kyma-project.io/v2",
-      kind: "APIRule",
-      metadata: { name: "shop", namespace: "shop" },
-      spec: { hosts: [HOST], gateway: "kyma-system/kyma-gateway", rules: ruleList },
-    },
-    {
-      apiVersion: "networking.istio.io/v1",
-      kind: "Gateway",
-      metadata: { name: "kyma-gateway", namespace: "kyma-system" },
-      spec: { servers: [{ hosts: ["*.example.com"], port: { number: 443, protocol: "HTTPS" } }] },
-    },
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "istio", namespace: "istio-system" },
-      data: {
-        mesh:
-          "extensionProviders:\n- name: ext-authz\n  envoyExtAuthzHttp:\n    service: authz.svc\n    port: 80\n",
-      },
-    },
-    ...SERVICES.map((s) => ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: s.name, namespace: "shop" },
-      spec: { selector: s.selector },
-    })),
-  ];
-}
-
 function render(ruleList: Rule[]) {
-  const [planned] = reconcileAll(cluster(ruleList), {
+  const [planned] = reconcileAll(shopObjects(ruleList), {
     planners: PLANNERS,
     crds: OFFLINE_CRDS,
     now: NOW,

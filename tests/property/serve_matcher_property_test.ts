@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { KubeObject } from "../../api/meta.ts";
 import type { Rule } from "../../api/apirule/v2.ts";
 import { reconcileAll } from "../../core/reconcile_all.ts";
 import { PLANNERS } from "../../core/planners.ts";
@@ -17,15 +16,11 @@ import { compileGateway } from "../../proxy/gateway/config.ts";
 import { decide as pipeline, DEFAULT_PIPELINE_OPTIONS } from "../../proxy/pipeline.ts";
 import type { TokenVerifier } from "../../proxy/jwt/verifier.ts";
 import { decide as istio, type ModelRequest, routeOf } from "./istio_authz_model.ts";
+import { HOST, SERVICES, shopObjects } from "./_shop.ts";
 
-const HOST = "shop.example.com";
 const NOW = new Date("2026-01-01T00:00:00Z");
 const SEGMENTS = ["a", "b", "a.b", "x~y", "%20", "c-d", "e$f"];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
-const SERVICES = [
-  { name: "orders", selector: { app: "orders" } },
-  { name: "users", selector: { app: "users", tier: "api" } },
-];
 const JWT = {
   authentications: [{
     issuer: "https://issuer.example.com",
@@ -87,40 +82,6 @@ function requestsFor(ruleList: readonly Rule[]): fc.Arbitrary<ModelRequest[]> {
   );
 }
 
-function objects(ruleList: Rule[], services: "mesh" | "external"): KubeObject[] {
-  return [
-    {
-      apiVersion: "gateway.kyma-project.io/v2",
-      kind: "APIRule",
-      metadata: { name: "shop", namespace: "shop" },
-      spec: { hosts: [HOST], gateway: "kyma-system/kyma-gateway", rules: ruleList },
-    },
-    {
-      apiVersion: "networking.istio.io/v1",
-      kind: "Gateway",
-      metadata: { name: "kyma-gateway", namespace: "kyma-system" },
-      spec: { servers: [{ hosts: ["*.example.com"], port: { number: 443, protocol: "HTTPS" } }] },
-    },
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "istio", namespace: "istio-system" },
-      data: {
-        mesh:
-          "extensionProviders:\n- name: ext-authz\n  envoyExtAuthzHttp:\n    service: authz.svc\n    port: 80\n",
-      },
-    },
-    ...SERVICES.map((s) => ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: s.name, namespace: "shop" },
-      spec: services === "mesh"
-        ? { selector: s.selector }
-        : { type: "ExternalName", externalName: `${s.name}.internal`, ports: [{ port: 8080 }] },
-    })),
-  ];
-}
-
 const NO_VERIFIER: TokenVerifier = {
   cached: () => undefined,
   verify: () => Promise.reject(new Error("no token is ever sent here")),
@@ -132,13 +93,13 @@ Deno.test("apigw serve matches and decides every request as the rendered Istio c
     fc.property(
       rules.chain((r) => fc.tuple(fc.constant(r), requestsFor(r))),
       ([ruleList, requests]) => {
-        const [planned] = reconcileAll(objects(ruleList, "mesh"), {
+        const [planned] = reconcileAll(shopObjects(ruleList, "mesh"), {
           planners: PLANNERS,
           crds: OFFLINE_CRDS,
           now: NOW,
         });
         const plan = planned!.plan;
-        const embedded = compileGateway(objects(ruleList, "external"), {
+        const embedded = compileGateway(shopObjects(ruleList, "external"), {
           providerName: "apigw-authz",
         });
         if (plan.state !== "Ready") {
