@@ -101,10 +101,14 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
           reason = "cors_preflight";
           response = preflightResponse(route.cors, corsOrigin);
         } else {
+          // Only routes whose workload has global limits pay for the limiter's view.
+          const limiter = config.globalLimits.byAddress.has(route.rule.id)
+            ? deps.globalLimiter
+            : undefined;
           const outcome = await decide(
             {
               request: canonical,
-              headers: deps.globalLimiter === undefined
+              headers: limiter === undefined
                 ? request.headers
                 : withClientAddress(request.headers, peer.address),
               peer: route.rule.id,
@@ -116,7 +120,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
               ...(deps.accessStrategies !== undefined
                 ? { accessStrategies: deps.accessStrategies }
                 : {}),
-              ...(deps.globalLimiter !== undefined ? { rateLimit: deps.globalLimiter } : {}),
+              ...(limiter !== undefined ? { rateLimit: limiter } : {}),
             },
             { at: started + options.deadlineMs },
           );
