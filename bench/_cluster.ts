@@ -19,7 +19,7 @@ export async function ownCluster(): Promise<() => Promise<void>> {
   const plane = await startControlPlane({ binaries });
   const client = Deno.createHttpClient({ caCerts: [plane.caPem] });
   const target = { url: plane.url, token: plane.token, caPem: plane.caPem, client };
-  const shared = new URL("../../shared/crds/", import.meta.url);
+  const shared = new URL("../tests/fixtures/crds/", import.meta.url);
   const own = new URL("../manifests/crds/", import.meta.url);
   const files = [shared, own].flatMap((dir) =>
     [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".yaml")).map((e) =>

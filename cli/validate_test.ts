@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const CONFORMANCE = new URL("../../shared/conformance/apirule-v2/", import.meta.url);
+const CONFORMANCE = new URL("../tests/fixtures/conformance/apirule-v2/", import.meta.url);
 
 async function validate(
   ...args: string[]

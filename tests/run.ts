@@ -22,8 +22,8 @@ import { startTestWebhook, withWebhookConversion } from "./cluster/webhook.ts";
 import { type Summary, summaryLine } from "./summary.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-/** shared/ sits beside the repo, on developer machines and in CI alike. */
-const SHARED_CRDS = fileURLToPath(new URL("../../shared/crds/", import.meta.url));
+/** Third-party CRDs, copied into the repository by `deno task shared:sync`. */
+const FIXTURE_CRDS = fileURLToPath(new URL("fixtures/crds/", import.meta.url));
 const RESULTS_DIR = `${ROOT}.test-results`;
 /** Namespaces the tests and the operator expect; `default` exists from the start. */
 const NAMESPACES = ["kyma-system", "istio-system"];
@@ -114,10 +114,10 @@ function controlActions(target: KubeTarget, baseline: ReadonlySet<string>, plane
   };
 }
 
-/** `../shared/crds/*.yaml`, then the repo's own `manifests/crds/*.yaml`. */
+/** `tests/fixtures/crds/*.yaml`, then the repo's own `manifests/crds/*.yaml`. */
 async function crdFiles(): Promise<string[]> {
   const files: string[] = [];
-  for (const dir of [SHARED_CRDS, `${ROOT}manifests/crds/`]) {
+  for (const dir of [FIXTURE_CRDS, `${ROOT}manifests/crds/`]) {
     try {
       const names = [];
       for await (const entry of Deno.readDir(dir)) {

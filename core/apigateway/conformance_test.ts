@@ -1,6 +1,6 @@
 /**
  * Runs every APIGateway case of the shared conformance corpus through `reconcileAll` with the
- * APIGateway planner, judged by ../../../shared/conformance/README.md: every case is `match:
+ * APIGateway planner, judged by tests/fixtures/conformance/README.md: every case is `match:
  * subset`, expected objects are found by API group, kind, namespace and name, and the CR under test
  * (the last APIGateway of the input) must end `Ready`, or carry the `expectError` text.
  */
@@ -14,7 +14,7 @@ import { groupOf } from "../snapshot.ts";
 import { isRecord, stringAt } from "./_read.ts";
 import { planAPIGateway } from "./plan.ts";
 
-const CASES_DIR = new URL("../../../shared/conformance/apigateway/", import.meta.url);
+const CASES_DIR = new URL("../../tests/fixtures/conformance/apigateway/", import.meta.url);
 const NOW = new Date("2026-01-01T00:00:00Z");
 const HASH_LABEL = "metadata.labels.gateway.kyma-project.io/hash";
 

@@ -136,7 +136,7 @@ Deno.test("oathkeeperReferences() deletes every applied object, the CRD last", (
 Deno.test("oathkeeperRuleCRD() is the Maester fixture without printer columns", async () => {
   const fixture = parse(
     await Deno.readTextFile(
-      new URL("../../../shared/crds/oathkeeper.ory.sh_rules.yaml", import.meta.url),
+      new URL("../../tests/fixtures/crds/oathkeeper.ory.sh_rules.yaml", import.meta.url),
     ),
   );
   const version = listAt(fixture, "spec", "versions")[0];

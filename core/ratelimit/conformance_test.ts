@@ -1,5 +1,5 @@
 /**
- * Runs every case of ../../../shared/conformance/ratelimit/ through `reconcileAll` as `render`
+ * Runs every case of tests/fixtures/conformance/ratelimit/ through `reconcileAll` as `render`
  * does, and judges it by the conformance README: the CR under test (the last RateLimit) ends
  * Ready and the expected objects are matched as subsets by distinct output objects (EnvoyFilter
  * count always exact), or it fails with the expected text in its status description.
@@ -14,7 +14,7 @@ import { type PlannedCR, reconcileAll } from "../reconcile_all.ts";
 import { groupOf } from "../snapshot.ts";
 import { isRecord } from "./_json.ts";
 
-const CASES = new URL("../../../shared/conformance/ratelimit/", import.meta.url);
+const CASES = new URL("../../tests/fixtures/conformance/ratelimit/", import.meta.url);
 const NOW = new Date("2026-01-01T00:00:00Z");
 const HASH_LABEL = "metadata.labels.gateway.kyma-project.io/hash";
 const OWN_KINDS = new Set(["APIRule", "RateLimit", "APIGateway"]);

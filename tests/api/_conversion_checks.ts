@@ -1,7 +1,7 @@
 /**
  * APIRule conversion checks through the real apiserver, against whichever webhook the APIRule
  * CRD's conversion points at (the harness's, or `apigw operator`'s in tests/webhooks/): each case
- * of ../shared/conformance/conversion is created in its version (status through the status
+ * of tests/fixtures/conformance/conversion is created in its version (status through the status
  * subresource), read back in the target version and judged like the `convert` case; round-trip
  * cases read back in the original version give the original spec. A list of 100 APIRules written
  * in mixed versions reads back in every version.
@@ -12,7 +12,7 @@ import { poll, type TestCluster, uniqueName } from "../cluster/mod.ts";
 import { matchSubset } from "../conformance/judge.ts";
 import { collectionPath } from "./dry_run.ts";
 
-const DIR = new URL("../../../shared/conformance/conversion/", import.meta.url);
+const DIR = new URL("../fixtures/conformance/conversion/", import.meta.url);
 const VERSIONS = ["v1beta1", "v2alpha1", "v2"] as const;
 
 function json(text: string): Record<string, unknown> {

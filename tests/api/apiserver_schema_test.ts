@@ -11,7 +11,7 @@ import { ownKind } from "../../api/kinds.ts";
 import { SCHEMA_CASES } from "./schema_cases.ts";
 import { dryRunCreate, expectedFragments, formatProblem, offlineProblems } from "./dry_run.ts";
 
-const CONFORMANCE = new URL("../../../shared/conformance/", import.meta.url);
+const CONFORMANCE = new URL("../fixtures/conformance/", import.meta.url);
 
 Deno.test("apigw's CRDs are Established and serve every version", async () => {
   const cluster = testCluster();

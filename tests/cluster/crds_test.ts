@@ -4,12 +4,12 @@ import { list, str } from "./_json.ts";
 import { readCrds } from "./crds.ts";
 import { testCluster } from "./mod.ts";
 
-const SHARED_CRDS = fileURLToPath(new URL("../../../shared/crds/", import.meta.url));
+const FIXTURE_CRDS = fileURLToPath(new URL("../fixtures/crds/", import.meta.url));
 
 async function sharedCrdFiles(): Promise<string[]> {
   const files: string[] = [];
-  for await (const entry of Deno.readDir(SHARED_CRDS)) {
-    if (entry.name.endsWith(".yaml")) files.push(`${SHARED_CRDS}${entry.name}`);
+  for await (const entry of Deno.readDir(FIXTURE_CRDS)) {
+    if (entry.name.endsWith(".yaml")) files.push(`${FIXTURE_CRDS}${entry.name}`);
   }
   return files.sort();
 }

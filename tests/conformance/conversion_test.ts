@@ -1,13 +1,13 @@
 /**
  * Runs every conversion case of the shared conformance corpus through the real CLI
- * (`deno run -A main.ts convert`), judged by the rules of ../../../shared/conformance/README.md.
+ * (`deno run -A main.ts convert`), judged by the rules of tests/fixtures/conformance/README.md.
  * A new case file is picked up without code changes.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { matchSubset } from "./judge.ts";
 
-const CASES_DIR = new URL("../../../shared/conformance/conversion/", import.meta.url);
+const CASES_DIR = new URL("../fixtures/conformance/conversion/", import.meta.url);
 const REPO_ROOT = new URL("../../", import.meta.url);
 
 interface ConversionCase {

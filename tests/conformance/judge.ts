@@ -1,5 +1,5 @@
 /**
- * Judging of conformance cases (../../../shared/conformance/README.md, "How a case is judged"):
+ * Judging of conformance cases (tests/fixtures/conformance/README.md, "How a case is judged"):
  * the expected value is a subset of the actual one. Maps match when every listed key matches,
  * lists must have the same length and match element by element in order, `null` means "absent",
  * and scalars compare in text form (`8000` matches `"8000"`).

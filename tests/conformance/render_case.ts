@@ -1,5 +1,5 @@
 /**
- * Running and judging one render conformance case (../../../shared/conformance/README.md): the
+ * Running and judging one render conformance case (tests/fixtures/conformance/README.md): the
  * case input goes through the real CLI (`main.ts render -o json`), and the output is judged by
  * subset match, distinct pairing per group and kind, completeness and the error rules.
  */

@@ -11,7 +11,7 @@ import { type TestCluster, testCluster } from "../cluster/mod.ts";
 import { groupKind, readRenderCase, runRender } from "./render_case.ts";
 
 const FOLDERS = ["apirule-v2", "apirule-v1beta1", "ratelimit", "apigateway"];
-const ROOT = new URL("../../../shared/conformance/", import.meta.url);
+const ROOT = new URL("../fixtures/conformance/", import.meta.url);
 const OWN = new Set([
   "gateway.kyma-project.io/APIRule",
   "gateway.kyma-project.io/RateLimit",

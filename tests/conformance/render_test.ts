@@ -1,5 +1,5 @@
 /**
- * Every render case of ../shared/conformance (apirule-v2, apirule-v1beta1, ratelimit,
+ * Every render case of tests/fixtures/conformance (apirule-v2, apirule-v1beta1, ratelimit,
  * apigateway) through `apigw render`; a new case file is picked up without code changes.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * The live mode of the conformance cases: every render case of ../shared/conformance, applied to a
+ * The live mode of the conformance cases: every render case of tests/fixtures/conformance, applied to a
  * clean cluster where a real `apigw operator` runs with the RBAC of `apigw manifests`, must give
  * the objects and statuses `render` gives, by the same judge (tests/conformance/render_case.ts).
  */

@@ -404,7 +404,7 @@ function rateLimit(namespace: string, name: string, selector: Record<string, str
 }
 
 async function restoreRuleCrd(cluster: ReturnType<typeof testCluster>): Promise<void> {
-  const shared = new URL("../../../shared/crds/", import.meta.url);
+  const shared = new URL("../fixtures/crds/", import.meta.url);
   const files = [...Deno.readDirSync(shared)].filter((e) => e.name.endsWith(".yaml")).map((e) =>
     new URL(e.name, shared)
   );

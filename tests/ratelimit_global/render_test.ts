@@ -1,6 +1,6 @@
 /**
  * Render cases of `spec.global` (apigw): the same case format and judge as the conformance
- * cases of ../shared/conformance/ratelimit, through the real `apigw render`.
+ * cases of tests/fixtures/conformance/ratelimit, through the real `apigw render`.
  */
 import assert from "node:assert/strict";
 import { judgeRender, readRenderCase, runRender } from "../conformance/render_case.ts";
