@@ -18,7 +18,7 @@ import {
   operatorUsername,
   validatingWebhookConfiguration,
 } from "../api/webhook_configurations.ts";
-import { APIGW_VERSION } from "./version.ts";
+import { APIGW_VERSION, DEFAULT_IMAGE } from "./version.ts";
 import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
 import { readInputs } from "./input.ts";
 import { compilePolicyIndex, type PolicyIndex } from "../core/authz/policy_index.ts";
@@ -34,7 +34,7 @@ const OPTIONS = {
   image: {
     type: "string",
     help: "Image of the operator (its entrypoint is the apigw binary)",
-    default: `apigw:${APIGW_VERSION}`,
+    default: DEFAULT_IMAGE,
     parse: (raw: string): Result<string, string> =>
       raw === "" ? { ok: false, error: "must not be empty" } : { ok: true, value: raw },
   },

@@ -5,6 +5,8 @@ import { type Command, EXIT_OK } from "./command.ts";
 import { commandOptions, REPORT_OUTPUT_OPTION } from "./options.ts";
 
 export const APIGW_VERSION: string = denoJson.version;
+/** The image `deno task image:build` makes and `apigw manifests` references by default. */
+export const DEFAULT_IMAGE = `apigw:${APIGW_VERSION}`;
 
 const OPTIONS = {
   help: HELP_OPTION,
