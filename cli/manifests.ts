@@ -156,7 +156,6 @@ export function operatorManifests(options: ManifestOptions): Record<string, unkn
       kind: "PriorityClass",
       metadata: { name: PRIORITY_CLASS, labels: labels("operator") },
       value: 2100000,
-      globalDefault: false,
       description: "Scheduling priority of the API Gateway module's pods",
     },
     ...rbacObjects(NAMESPACE),
