@@ -13,6 +13,7 @@ import { hostFailures } from "./_v1beta1_host.ts";
 import { istioJwtConsistencyFailures } from "./_v1beta1_handlers.ts";
 import { apigwMutatorFailures, mutatorFailures } from "./_v1beta1_mutators.ts";
 import { type JwtMode, strategyFailures } from "./_v1beta1_strategies.ts";
+import { allowOriginsFailures, v1beta1PathFailures } from "./regexes.ts";
 
 /** Every failure of an APIRule v1beta1 object; parts that fail the schema are skipped. */
 export function validateAPIRuleV1beta1(apirule: unknown, facts: ValidationFacts): Checked {
@@ -38,6 +39,9 @@ export function validateAPIRuleV1beta1(apirule: unknown, facts: ValidationFacts)
     rules === undefined
       ? passed()
       : ruleFailures(rules, { namespace: key.namespace, specService, mode: mode.mode }, facts),
+    isRecord(spec.corsPolicy) && usableUnder(problems)("spec.corsPolicy")
+      ? failed(...allowOriginsFailures(".spec.corsPolicy", spec.corsPolicy.allowOrigins))
+      : passed(),
   );
 }
 
@@ -95,6 +99,7 @@ export function ruleFailures(
     const missingService = rule.service === undefined && context.specService === undefined;
     const jwtSecured = rule.accessStrategies.some((s) => s.handler === "jwt");
     return merge(
+      failed(...v1beta1PathFailures(`${r}.path`, rule.path)),
       failed(
         ...(missingService
           ? [{
