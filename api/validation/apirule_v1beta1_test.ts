@@ -510,3 +510,25 @@ Deno.test("describeV1beta1Failures() formats one, several and more than three fa
     );
   });
 });
+
+Deno.test("validateAPIRuleV1beta1() reads the paths of a v2 object's v1beta1 view as templates (issue 14)", () => {
+  const view = apiRule({}, [
+    { path: "/orders/{**}", methods: ["GET"], accessStrategies: [{ handler: "no_auth" }] },
+  ]);
+  const facts = cluster({ jwtHandler: "ory" });
+  assert.deepEqual(failures(view, facts), [[
+    ".spec.rules[0].path",
+    '"/orders/{**}" is not a valid RE2 regular expression: invalid nested repetition operator: `**`',
+  ]]);
+  const annotated = (original: string) => ({
+    ...(view as Record<string, unknown>),
+    metadata: {
+      name: "orders",
+      namespace: "demo",
+      annotations: { "gateway.kyma-project.io/original-version": original },
+    },
+  });
+  assert.deepEqual(failures(annotated("v2"), facts), []);
+  assert.deepEqual(failures(annotated("v2alpha1"), facts), []);
+  assert.equal(failures(annotated("v1beta1"), facts).length, 1);
+});
