@@ -9,6 +9,9 @@
 import { RE2JS } from "re2js";
 import type { Result } from "./result.ts";
 
+// Characters with a meaning in RE2 syntax; a pattern without any is a literal.
+const RE2_META = /[\\.+*?()|[\]{}^$]/;
+
 /** A compiled author regex; `matches` is a full match, as Envoy's `safe_regex`. */
 export interface SafeRegex {
   readonly source: string;
@@ -20,6 +23,10 @@ export interface SafeRegex {
  * `"<pattern>" is not a valid RE2 regular expression: <what RE2 says>`.
  */
 export function compileSafeRegex(pattern: string): Result<SafeRegex, string> {
+  // Most v1beta1 paths are plain (`/headers`): a full match of a literal is string equality.
+  if (!RE2_META.test(pattern)) {
+    return { ok: true, value: { source: pattern, matches: (input) => input === pattern } };
+  }
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(pattern);

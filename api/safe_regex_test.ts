@@ -68,3 +68,15 @@ Deno.test("a catastrophic pattern on hostile input is answered, in linear time (
 Deno.test("compileSafeRegex() refuses huge repetitions instead of building them", () => {
   assert.match(safeRegexProblem("((a{1000}){1000}){1000}") ?? "", /invalid repeat count/);
 });
+
+Deno.test("compileSafeRegex() matches a literal pattern by equality, metacharacters by RE2", () => {
+  assert.equal(matcher("/headers")("/headers"), true);
+  assert.equal(matcher("/headers")("/headers/"), false);
+  assert.equal(matcher("/a-b_c!")("/a-b_c!"), true);
+  assert.equal(matcher("/a.b")("/aXb"), true);
+  assert.equal(matcher("/a$")("/a"), true);
+  assert.equal(matcher("/a^")("/a^"), false);
+  assert.equal(matcher("/a|/b")("/b"), true);
+  assert.equal(matcher("/a\\-b")("/a-b"), true);
+  assert.equal(matcher("/a\\-b")("/a\\-b"), false);
+});
