@@ -4,6 +4,7 @@
  * is unknown it is taken from the dialect the jwt configs are written in, with a note.
  */
 import { APIRuleSpecV1beta1, RuleV1beta1, ServiceV1beta1 } from "../apirule/v1beta1.ts";
+import { ORIGINAL_VERSION_ANNOTATION } from "../conversion/annotations.ts";
 import { validateSchema } from "../schema/validate.ts";
 import type { ValidationFacts } from "./facts.ts";
 import { type Checked, failed, type Failure, merge, passed, skipped } from "./failure.ts";
@@ -13,6 +14,7 @@ import { hostFailures } from "./_v1beta1_host.ts";
 import { istioJwtConsistencyFailures } from "./_v1beta1_handlers.ts";
 import { apigwMutatorFailures, mutatorFailures } from "./_v1beta1_mutators.ts";
 import { type JwtMode, strategyFailures } from "./_v1beta1_strategies.ts";
+import { allowOriginsFailures, v1beta1PathFailures } from "./regexes.ts";
 
 /** Every failure of an APIRule v1beta1 object; parts that fail the schema are skipped. */
 export function validateAPIRuleV1beta1(apirule: unknown, facts: ValidationFacts): Checked {
@@ -38,6 +40,24 @@ export function validateAPIRuleV1beta1(apirule: unknown, facts: ValidationFacts)
     rules === undefined
       ? passed()
       : ruleFailures(rules, { namespace: key.namespace, specService, mode: mode.mode }, facts),
+    failed(...regexFailures(apirule, rules ?? [])),
+    isRecord(spec.corsPolicy) && usableUnder(problems)("spec.corsPolicy")
+      ? failed(...allowOriginsFailures(".spec.corsPolicy", spec.corsPolicy.allowOrigins))
+      : passed(),
+  );
+}
+
+/**
+ * Rule paths RE2 refuses (issue 14). In the v1beta1 view of an APIRule authored in v2 the paths
+ * are v2 templates (`/orders/{**}`), not regexes: conversion keeps them templates.
+ */
+function regexFailures(apirule: unknown, rules: readonly (RuleV1beta1 | undefined)[]): Failure[] {
+  const metadata = isRecord(apirule) && isRecord(apirule.metadata) ? apirule.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const original = annotations[ORIGINAL_VERSION_ANNOTATION];
+  if (original === "v2" || original === "v2alpha1") return [];
+  return rules.flatMap((rule, index) =>
+    rule === undefined ? [] : v1beta1PathFailures(`.spec.rules[${index}].path`, rule.path)
   );
 }
 

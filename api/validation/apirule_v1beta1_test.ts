@@ -402,6 +402,39 @@ const CASES: Case[] = [
       "multiple jwt configurations that differ for the same issuer",
     ]],
   },
+  {
+    name: "issue 14 fails on a path RE2 refuses, in either mode; a catastrophic one is fine",
+    rules: [
+      { path: "/a(?!b)", methods: ["GET"], accessStrategies: [{ handler: "allow" }] },
+      { path: "/(a)\\1", methods: ["GET"], accessStrategies: [{ handler: "allow" }] },
+      { path: "/api/(a+)+/x", methods: ["GET"], accessStrategies: [{ handler: "allow" }] },
+      { path: "/*", methods: ["GET"], accessStrategies: [{ handler: "allow" }] },
+    ],
+    mode: "istio",
+    failures: [
+      [
+        ".spec.rules[0].path",
+        '"/a(?!b)" is not a valid RE2 regular expression: ' +
+        "invalid or unsupported Perl syntax: `(?!`",
+      ],
+      [
+        ".spec.rules[1].path",
+        '"/(a)\\\\1" is not a valid RE2 regular expression: invalid escape sequence: `\\1`',
+      ],
+    ],
+  },
+  {
+    name: "issue 14 fails on a CORS allowOrigins regex RE2 refuses",
+    spec: {
+      corsPolicy: {
+        allowOrigins: [{ exact: "https://a" }, { regex: "https://(?<=x)" }, { regex: ".*" }],
+      },
+    },
+    failures: [[
+      ".spec.corsPolicy.allowOrigins[1].regex",
+      '"https://(?<=x)" is not a valid RE2 regular expression: invalid named capture: `(?<=x)`',
+    ]],
+  },
 ];
 
 Deno.test("validateAPIRuleV1beta1() runs the checks of §10 in both modes", async (t) => {
@@ -476,4 +509,26 @@ Deno.test("describeV1beta1Failures() formats one, several and more than three fa
       'Validation error: Attribute "": Unsupported JWT Handler: x',
     );
   });
+});
+
+Deno.test("validateAPIRuleV1beta1() reads the paths of a v2 object's v1beta1 view as templates (issue 14)", () => {
+  const view = apiRule({}, [
+    { path: "/orders/{**}", methods: ["GET"], accessStrategies: [{ handler: "no_auth" }] },
+  ]);
+  const facts = cluster({ jwtHandler: "ory" });
+  assert.deepEqual(failures(view, facts), [[
+    ".spec.rules[0].path",
+    '"/orders/{**}" is not a valid RE2 regular expression: invalid nested repetition operator: `**`',
+  ]]);
+  const annotated = (original: string) => ({
+    ...(view as Record<string, unknown>),
+    metadata: {
+      name: "orders",
+      namespace: "demo",
+      annotations: { "gateway.kyma-project.io/original-version": original },
+    },
+  });
+  assert.deepEqual(failures(annotated("v2"), facts), []);
+  assert.deepEqual(failures(annotated("v2alpha1"), facts), []);
+  assert.equal(failures(annotated("v1beta1"), facts).length, 1);
 });

@@ -10,6 +10,7 @@ import { type Checked, failed, type Failure, merge, passed } from "./failure.ts"
 import { discoverGateway } from "./gateway.ts";
 import { hostFailures } from "./hosts.ts";
 import { ruleFailures } from "./rules.ts";
+import { allowOriginsFailures } from "./regexes.ts";
 import { conforms, isRecord, isString, objectKey } from "./_guards.ts";
 import { usableAt, usableUnder } from "./_usable.ts";
 
@@ -56,6 +57,9 @@ export function validateAPIRuleV2(apirule: unknown, facts: ValidationFacts): Che
         gatewayRef: discovery.gatewayRef,
         gateway: discovery.gateway,
       }, facts)
+      : passed(),
+    isRecord(spec.corsPolicy) && usable("spec.corsPolicy")
+      ? failed(...allowOriginsFailures(".spec.corsPolicy", spec.corsPolicy.allowOrigins))
       : passed(),
   );
 }

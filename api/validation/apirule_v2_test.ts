@@ -58,6 +58,16 @@ Deno.test("validateAPIRuleV2() reports rules before hosts, every failure", () =>
   ]);
 });
 
+Deno.test("validateAPIRuleV2() reports a CORS allowOrigins regex RE2 refuses (issue 14)", () => {
+  const corsPolicy = {
+    allowOrigins: [{ regex: "https://(a+)+\\.example\\.com" }, { regex: "https://(x)\\1" }],
+  };
+  assert.deepEqual(failures(apiRuleV2({ corsPolicy })), [[
+    ".spec.corsPolicy.allowOrigins[1].regex",
+    '"https://(x)\\\\1" is not a valid RE2 regular expression: invalid escape sequence: `\\1`',
+  ]]);
+});
+
 Deno.test("validateAPIRuleV2() skips the parts that fail the schema", async (t) => {
   const cases: Array<
     { name: string; spec: Record<string, unknown>; expected: Array<[string, string]> }

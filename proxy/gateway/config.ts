@@ -225,7 +225,7 @@ function checkServices(
     if (bad !== undefined) return { object: label, field: `spec.rules[${i}].request`, reason: bad };
   }
   const cors = compileCors(spec.corsPolicy);
-  if (!cors.ok) return { object: label, field: "spec.corsPolicy", reason: cors.error };
+  if (!cors.ok) return { object: label, ...cors.error };
   return {
     key: `${namespace}/${metadata.name ?? ""}`,
     served: { spec, namespace, upstreams, cors: cors.value },

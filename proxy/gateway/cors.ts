@@ -7,6 +7,8 @@
 import type { CorsPolicy as APIRuleCors } from "../../api/apirule/v2.ts";
 import { CORS_RESPONSE_HEADERS, corsPolicyFor } from "../../core/apirule/virtual_service.ts";
 import type { Result } from "../../api/result.ts";
+import { compileSafeRegex } from "../../api/safe_regex.ts";
+import { allowOriginsFailures } from "../../api/validation/regexes.ts";
 
 export interface Cors {
   allowsOrigin(origin: string): boolean;
@@ -22,8 +24,17 @@ export const STRIPPED_RESPONSE_HEADERS: readonly string[] = CORS_RESPONSE_HEADER
   h.toLowerCase()
 );
 
-/** The CORS of an APIRule, undefined when it has no effective policy (quirk Q1). */
-export function compileCors(policy: APIRuleCors | undefined): Result<Cors | undefined, string> {
+/**
+ * The CORS of an APIRule, undefined when it has no effective policy (quirk Q1). An `allowOrigins`
+ * regex RE2 refuses is an error naming its field below `spec.corsPolicy`.
+ */
+export function compileCors(
+  policy: APIRuleCors | undefined,
+): Result<Cors | undefined, { field: string; reason: string }> {
+  const [refused] = allowOriginsFailures("spec.corsPolicy", policy?.allowOrigins);
+  if (refused !== undefined) {
+    return { ok: false, error: { field: refused.attributePath, reason: refused.message } };
+  }
   const rendered = corsPolicyFor(policy);
   if (rendered === undefined) return { ok: true, value: undefined };
   const matchers: ((origin: string) => boolean)[] = [];
@@ -35,14 +46,10 @@ export function compileCors(policy: APIRuleCors | undefined): Result<Cors | unde
       const prefix = match.prefix;
       matchers.push((origin) => origin.startsWith(prefix));
     } else if ("regex" in match && match.regex !== undefined) {
-      let regex: RegExp;
-      try {
-        // Envoy's safe_regex matches the whole value.
-        regex = new RegExp(`^(?:${match.regex})$`);
-      } catch (error) {
-        return { ok: false, error: `allowOrigins regex ${JSON.stringify(match.regex)}: ${error}` };
-      }
-      matchers.push((origin) => regex.test(origin));
+      // Envoy's safe_regex: RE2, the whole value, linear time (issue 14).
+      const regex = compileSafeRegex(match.regex);
+      if (!regex.ok) return { ok: false, error: { field: "spec.corsPolicy", reason: regex.error } };
+      matchers.push((origin) => regex.value.matches(origin));
     }
   }
   return {

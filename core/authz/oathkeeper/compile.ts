@@ -8,6 +8,8 @@ import { APIRuleSpecV1beta1, type RuleV1beta1 } from "../../../api/apirule/v1bet
 import type { APIRuleSpecV1beta1 as SpecV1beta1 } from "../../../api/apirule/v1beta1.ts";
 import { parseWith } from "../../../api/parse.ts";
 import { formatProblem } from "../../../api/schema/problem.ts";
+import { compileSafeRegex } from "../../../api/safe_regex.ts";
+import { allowOriginsFailures, v1beta1PathFailures } from "../../../api/validation/regexes.ts";
 import type { CompiledRule } from "../rule.ts";
 import { compileMutator, type Mutator } from "./mutators.ts";
 import { type AccessStrategy, compileStrategy, type HandlerDefaults } from "./strategies.ts";
@@ -51,7 +53,12 @@ export function compileAPIRuleV1beta1(
       error: `host "${spec.value.host}" has no domain and no default domain is configured`,
     };
   }
-  const problems: string[] = [];
+  const problems = [
+    ...spec.value.rules.flatMap((rule, index) =>
+      v1beta1PathFailures(`spec.rules[${index}].path`, rule.path)
+    ),
+    ...allowOriginsFailures("spec.corsPolicy", spec.value.corsPolicy?.allowOrigins),
+  ].map((f) => `${f.attributePath}: ${f.message}`);
   const rules = spec.value.rules.map((rule, index): CompiledRule => {
     const where = `spec.rules[${index}]`;
     const strategies = rule.accessStrategies.flatMap((s, j): AccessStrategy[] => {
@@ -80,19 +87,15 @@ export function compileAPIRuleV1beta1(
 
 /**
  * The matcher of a v1beta1 rule path, as the `jwtHandler: apigw` VirtualService routes it: `/*`
- * is a prefix match on `/` (as in istio mode), anything else the path as an anchored regex
- * (Envoy's full match).
+ * is a prefix match on `/` (as in istio mode), anything else the path as an RE2 regex with
+ * Envoy's full match, in linear time (issue 14).
  */
 export function v1beta1PathMatcher(rule: Pick<RuleV1beta1, "path">): (path: string) => boolean {
   if (rule.path === "/*") return (candidate) => candidate.startsWith("/");
-  let regex: RegExp;
-  try {
-    regex = new RegExp(`^(?:${rule.path})$`);
-  } catch {
-    // Not a regex JavaScript reads; Envoy would refuse the route too, so nothing matches.
-    return () => false;
-  }
-  return (candidate) => regex.test(candidate);
+  const regex = compileSafeRegex(rule.path);
+  // A pattern RE2 refuses is reported by compileAPIRuleV1beta1; Envoy would refuse the route.
+  if (!regex.ok) return () => false;
+  return (candidate) => regex.value.matches(candidate);
 }
 
 function specOf(
