@@ -100,6 +100,12 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
         ) {
           reason = "cors_preflight";
           response = preflightResponse(route.cors, corsOrigin);
+          if (options.debugHeader) {
+            response.headers.set(
+              DEBUG_HEADER,
+              `allow; step=cors; reason=${reason}; rule=${route.rule.id}`,
+            );
+          }
         } else {
           // Only routes whose workload has global limits pay for the limiter's view.
           const limiter = config.globalLimits.byAddress.has(route.rule.id)

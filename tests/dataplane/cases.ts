@@ -4,11 +4,11 @@
  * (the embedded gateway), and later through a gRPC ext_authz front end. Data only: runners live
  * in the tests that use it.
  *
- * Where a front end legitimately answers differently, the row says so in `modes` with the reason:
- * - local rate limits are Envoy's `local_ratelimit` filter in the mesh (never sent to ext_authz),
- *   so `apigw authz` allows what `apigw serve` limits;
- * - a request no rule matches is `rate_limit_only` in `apigw authz` when the checking workload has
- *   global limits (the sidecar still routes it), and has no route in `apigw serve` (404).
+ * Where a front end legitimately answers differently, the row says so in `modes`, with why:
+ * local rate limits and CORS preflights are Envoy filters in the mesh (never an ext_authz
+ * question), a request no rule matches is `rate_limit_only` for a workload with global limits in
+ * `apigw authz` but has no route in `apigw serve`, route errors (an unreachable upstream) exist
+ * only where apigw forwards, and Oathkeeper-only v1beta1 rules are served by `apigw authz` only.
  */
 
 /** What a front end answers: the status and the stable reason of the deciding step. */
@@ -72,6 +72,8 @@ export interface Peers {
   otherJwksUri: string;
   /** Port of the upstream (an ExternalName Service to 127.0.0.1, and the APIRules' port). */
   upstreamPort: number;
+  /** A loopback port nothing listens on: the upstream of a route that cannot be reached. */
+  closedPort: number;
   /** The address checks come from in `apigw authz` mode: the workload Pod's. */
   podIP: string;
 }
@@ -79,6 +81,7 @@ export interface Peers {
 export const ORDERS = "orders.local.kyma.dev";
 export const LEGACY = "legacy.local.kyma.dev";
 export const OATHKEEPER = "oathkeeper.local.kyma.dev";
+export const DOWN = "down.local.kyma.dev";
 /** The extAuth authorizer both front ends are started as (`--provider-name`). */
 export const PROVIDER = "apigw-authz";
 
@@ -116,6 +119,28 @@ export function objects(peers: Peers): unknown[] {
     },
     {
       apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "down", namespace: "shop", labels: { app: "down" } },
+      spec: {
+        type: "ExternalName",
+        externalName: "127.0.0.1",
+        selector: { app: "orders" },
+        ports: [{ port: peers.closedPort }],
+      },
+    },
+    {
+      apiVersion: "gateway.kyma-project.io/v2",
+      kind: "APIRule",
+      metadata: { name: "down", namespace: "shop" },
+      spec: {
+        gateway: "kyma-system/kyma-gateway",
+        hosts: [DOWN],
+        service: { name: "down", namespace: "shop", port: peers.closedPort },
+        rules: [{ path: "/{**}", methods: ["GET"], noAuth: true }],
+      },
+    },
+    {
+      apiVersion: "v1",
       kind: "Pod",
       metadata: {
         name: "orders-0",
@@ -134,11 +159,16 @@ export function objects(peers: Peers): unknown[] {
         gateway: "kyma-system/kyma-gateway",
         hosts: [ORDERS],
         service: { name: "orders", namespace: "shop", port: peers.upstreamPort },
+        corsPolicy: { allowOrigins: [{ exact: "https://app.test" }], allowMethods: ["GET"] },
         rules: [
           { path: "/public/{**}", methods: ["GET"], noAuth: true },
           { path: "/local-limited", methods: ["GET"], noAuth: true },
           { path: "/global-limited", methods: ["GET"], noAuth: true },
-          { path: "/read", methods: ["GET"], jwt: jwt([{ requiredScopes: ["orders:read"] }]) },
+          {
+            path: "/read",
+            methods: ["GET", "OPTIONS"],
+            jwt: jwt([{ requiredScopes: ["orders:read"] }]),
+          },
           { path: "/audience", methods: ["GET"], jwt: jwt([{ audiences: ["orders-api"] }]) },
           {
             path: "/custom",
@@ -261,6 +291,30 @@ export const CASES: readonly Case[] = [
         "(the sidecar routes the request); apigw serve has no route for it",
     },
   },
+  {
+    name: "CORS preflight of a jwt path",
+    host: ORDERS,
+    method: "OPTIONS",
+    target: "/read",
+    headers: [["origin", "https://app.test"], ["access-control-request-method", "GET"]],
+    expect: { status: 200, reason: "cors_preflight" },
+    modes: {
+      authz: { status: 401, reason: "missing_token" },
+      why: "in the mesh Envoy's CORS filter answers a preflight from an allowed origin before " +
+        "ext_authz is asked; apigw serve answers it itself, as that filter does",
+    },
+  },
+  {
+    name: "upstream unreachable",
+    host: DOWN,
+    target: "/a",
+    expect: { status: 200, reason: "no_auth" },
+    modes: {
+      serve: { status: 502, reason: "upstream_unavailable" },
+      why: "apigw authz only decides; reaching the upstream is Envoy's (503 from the sidecar), " +
+        "apigw serve forwards and says why it could not",
+    },
+  },
   // v2 jwt: authentication.
   {
     name: "jwt without a token",
@@ -370,6 +424,28 @@ export const CASES: readonly Case[] = [
     name: "header + access.token (PHP's access_token)",
     host: ORDERS,
     target: "/read?access.token={{write}}",
+    headers: [bearer("read")],
+    expect: { status: 401, reason: "ambiguous_token" },
+  },
+  ...["+access_token", "access%255Ftoken", "x=1;access_token", "access%5Btoken"].map((
+    key,
+  ): Case => ({
+    name: `header + ${key} (a lenient upstream's access_token)`,
+    host: ORDERS,
+    target: `/read?${key}={{write}}`,
+    headers: [bearer("read")],
+    expect: { status: 401, reason: "ambiguous_token" },
+  })),
+  {
+    name: "Access_Token alone is no token (Envoy matches the decoded name exactly)",
+    host: ORDERS,
+    target: "/read?Access_Token={{read}}",
+    expect: { status: 401, reason: "missing_token" },
+  },
+  {
+    name: "header + an undecodable access_token",
+    host: ORDERS,
+    target: "/read?access_token=%E2%82",
     headers: [bearer("read")],
     expect: { status: 401, reason: "ambiguous_token" },
   },
