@@ -38,13 +38,14 @@ export async function configFolder(objects: unknown[]): Promise<AsyncDisposable 
  * sends (dataplane.md §1.2): the original method, `path_prefix` + the original target, the
  * original `Host` and headers, no body (`content-length: 0`).
  */
-export async function startAuthzFrontEnd(dir: string): Promise<FrontEnd> {
+export async function startAuthzFrontEnd(dir: string, args: string[] = []): Promise<FrontEnd> {
   const child = await spawn("authz", "Serving ext_authz", [
     "--config",
     dir,
     "--path-prefix",
     "/ext-authz",
     "--debug-header",
+    ...args,
   ]);
   return {
     logs: child.logs,
@@ -55,13 +56,14 @@ export async function startAuthzFrontEnd(dir: string): Promise<FrontEnd> {
 }
 
 /** `apigw serve --config dir`: each case is the client's request to the gateway. */
-export async function startServeFrontEnd(dir: string): Promise<FrontEnd> {
+export async function startServeFrontEnd(dir: string, args: string[] = []): Promise<FrontEnd> {
   const child = await spawn("serve", "Serving gateway", [
     "--config",
     dir,
     "--debug-header",
     "--state-dir",
     `${dir}/.state`,
+    ...args,
   ]);
   return {
     logs: child.logs,
@@ -150,7 +152,7 @@ async function spawn(command: string, ready: string, args: string[]): Promise<Ch
 function fill(text: string, tokens: Readonly<Record<string, string>>): string {
   return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const token = tokens[name];
-    if (token === undefined) throw new RangeError(`The case table names no token "${name}"`);
+    if (token === undefined) throw new RangeError(`The case table names no value "${name}"`);
     return token;
   });
 }

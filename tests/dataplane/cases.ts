@@ -26,8 +26,9 @@ export interface Case {
   /** The request target as sent: path and raw query, not normalised. */
   target: string;
   /**
-   * Header lines in order (a name may repeat). `{{name}}` in a value is replaced by the token
-   * `TOKENS[name]` the runner signs.
+   * Header lines in order (a name may repeat). `{{name}}` in a value (or the target) is
+   * replaced by the token `TOKENS[name]` the runner signs, or by a fresh value per run for a
+   * name in `RUN_KEYS` (so buckets in a shared Redis start full).
    */
   headers?: readonly (readonly [string, string])[];
   expect: Expect;
@@ -53,6 +54,9 @@ export interface TokenSpec {
   /** Signed by the second issuer (`Peers.otherIssuer`). */
   other?: boolean;
 }
+
+/** Rate limit keys the runner draws afresh for each front end run. */
+export const RUN_KEYS = ["keyA", "keyB"] as const;
 
 export const TOKENS: Readonly<Record<string, TokenSpec>> = {
   read: { claims: { sub: "alice", scope: "orders:read" }, expiresIn: 600 },
@@ -610,14 +614,14 @@ export const CASES: readonly Case[] = [
     name: `global bucket, key a, request ${i}`,
     host: ORDERS,
     target: "/global-limited",
-    headers: [["x-api-key", "a"]],
+    headers: [["x-api-key", "{{keyA}}"]],
     expect: i <= 2 ? { status: 200, reason: "no_auth" } : { status: 429, reason: "rate_limited" },
   })),
   {
     name: "global bucket, key b has its own tokens",
     host: ORDERS,
     target: "/global-limited",
-    headers: [["x-api-key", "b"]],
+    headers: [["x-api-key", "{{keyB}}"]],
     expect: { status: 200, reason: "no_auth" },
   },
 ];

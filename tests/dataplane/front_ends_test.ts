@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startIdp, type TestIdp } from "../authz/idp.ts";
-import { CASES, expected, type FrontEnd as Mode, objects, TOKENS } from "./cases.ts";
+import { CASES, expected, type FrontEnd as Mode, objects, RUN_KEYS, TOKENS } from "./cases.ts";
 import {
   configFolder,
   type FrontEnd,
@@ -40,10 +40,12 @@ async function runTable(
   frontEnd: FrontEnd,
   tokens: Record<string, string>,
 ): Promise<void> {
+  const values = { ...tokens };
+  for (const key of RUN_KEYS) values[key] = crypto.randomUUID();
   for (const c of CASES) {
     const want = expected(c, mode);
     const ok = await t.step(c.name, async () => {
-      const got = await frontEnd.send(c, tokens);
+      const got = await frontEnd.send(c, values);
       assert.deepEqual(
         { status: got.status, reason: got.reason },
         want,
@@ -59,7 +61,8 @@ async function runTable(
   }
 }
 
-Deno.test("one case table: apigw authz and apigw serve decide alike (issue 14)", async (t) => {
+/** Runs the table through both front ends over one set of objects, with `args` for both. */
+async function bothFrontEnds(t: Deno.TestContext, args: string[]): Promise<void> {
   await using idp = await startIdp();
   await using other = await startIdp();
   await using upstream = startUpstream();
@@ -73,10 +76,22 @@ Deno.test("one case table: apigw authz and apigw serve decide alike (issue 14)",
     podIP: "127.0.0.1",
   }));
   const tokens = await signTokens(idp, other);
-  await using authz = await startAuthzFrontEnd(folder.dir);
-  await using serve = await startServeFrontEnd(folder.dir);
+  await using authz = await startAuthzFrontEnd(folder.dir, args);
+  await using serve = await startServeFrontEnd(folder.dir, args);
   await t.step("apigw authz (HTTP ext_authz)", (t) => runTable(t, "authz", authz, tokens));
   await t.step("apigw serve", (t) => runTable(t, "serve", serve, tokens));
+}
+
+Deno.test("one case table: apigw authz and apigw serve decide alike (issue 14)", async (t) => {
+  await bothFrontEnds(t, []);
+});
+
+const REDIS_URL = Deno.env.get("APIGW_TEST_REDIS_URL");
+
+Deno.test({
+  name: "one case table: alike with global limits in Redis (deno task test)",
+  ignore: REDIS_URL === undefined,
+  fn: (t) => bothFrontEnds(t, ["--redis-url", REDIS_URL!]),
 });
 
 Deno.test("the case table names why a front end differs, and differs only there", () => {
