@@ -44,12 +44,13 @@ export function extractToken(
   locations: readonly TokenLocation[],
 ): Extracted {
   const places: { reading: Reading; locations: readonly TokenLocation[] }[] = [];
-  for (const [name, group] of groupByPlace(locations)) {
-    if (group[0]!.kind === "param") {
-      places.push({ reading: readParam(request.query, name), locations: group });
-    } else {
-      places.push(readHeader(request.headers.get(name), group));
-    }
+  for (const group of groupByPlace(locations)) {
+    const first = group[0]!;
+    places.push(
+      first.kind === "param"
+        ? { reading: readParam(request.query, first.name), locations: group }
+        : readHeader(request.headers.get(first.name), group),
+    );
   }
   const total = places.reduce((sum, p) => sum + p.reading.count, 0);
   if (total === 0) return { kind: "none" };
@@ -148,7 +149,7 @@ export function readParam(query: string, name: string): Reading {
 }
 
 /** Header locations grouped by header name, parameters by parameter name, first-seen order. */
-function groupByPlace(locations: readonly TokenLocation[]): Map<string, TokenLocation[]> {
+function groupByPlace(locations: readonly TokenLocation[]): TokenLocation[][] {
   const groups = new Map<string, TokenLocation[]>();
   for (const location of locations) {
     const key = `${location.kind === "header" ? "h" : "q"}:${location.name}`;
@@ -156,7 +157,7 @@ function groupByPlace(locations: readonly TokenLocation[]): Map<string, TokenLoc
     if (group === undefined) groups.set(key, [location]);
     else group.push(location);
   }
-  return new Map([...groups.values()].map((g) => [g[0]!.name, g]));
+  return [...groups.values()];
 }
 
 /** `application/x-www-form-urlencoded` decoding as Envoy does it: bad escapes stay literal. */

@@ -227,6 +227,27 @@ Deno.test("extractToken() finds exactly one token (DP-JWT-1, DP-AUTHZ-4, §8 #10
       want: "found:a.b.c",
     },
     {
+      name: "a header and a parameter of one name are two places",
+      headers: { jwt: "a.b.c" },
+      query: "jwt=a.b.c",
+      auths: [{
+        issuer: "m",
+        jwksUri: "x",
+        locations: [{ kind: "header", name: "jwt", prefix: "" }, { kind: "param", name: "jwt" }],
+      }],
+      want: "ambiguous_token",
+    },
+    {
+      name: "a parameter named like a header location is read from the query",
+      query: "jwt=a.b.c",
+      auths: [{
+        issuer: "m",
+        jwksUri: "x",
+        locations: [{ kind: "header", name: "jwt", prefix: "" }, { kind: "param", name: "jwt" }],
+      }],
+      want: "found:a.b.c",
+    },
+    {
       name: "one Authorization header read by two locations is one token",
       headers: { authorization: "Bearer a.b.c" },
       auths: [DEFAULT, SAME_HEADER],
