@@ -67,12 +67,15 @@ export function extractToken(
   };
 }
 
-/** Tells whether one of `locations` (where a token was found) is one of `authentication`'s. */
+/**
+ * Tells whether `location`, or one of `locations` (where a token was found), is one of
+ * `authentication`'s.
+ */
 export function hasLocation(
   authentication: Authentication,
-  locations: readonly TokenLocation[],
+  locations: TokenLocation | readonly TokenLocation[],
 ): boolean {
-  const keys = new Set(locations.map(locationKey));
+  const keys = new Set(("kind" in locations ? [locations] : locations).map(locationKey));
   return authentication.locations.some((l) => keys.has(locationKey(l)));
 }
 
