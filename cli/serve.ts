@@ -140,7 +140,10 @@ const OPTIONS = {
     default: "on",
     parse: oneOf(["on", "off"] as const),
   },
-  "debug-header": { type: "boolean", help: "Add x-apigw-decision (step, reason, rule) to denies" },
+  "debug-header": {
+    type: "boolean",
+    help: "Add x-apigw-decision (step, reason, rule) to denies and allowed answers",
+  },
   "redis-url": {
     type: "string",
     help: "Redis shared by every gateway for RateLimit spec.global (in-memory buckets without it)",

@@ -92,7 +92,7 @@ Deno.test("createApp() fails comma-joined Authorization headers (DP-AUTHZ-4)", a
       headers: { authorization: `Bearer ${token}, Bearer ${token}` },
     });
     assert.equal(response.status, 401);
-    assert.equal((await response.json()).reason, "malformed_token");
+    assert.equal((await response.json()).reason, "ambiguous_token");
   });
 });
 

@@ -159,7 +159,7 @@ function authenticateJwt(
   if (extracted.kind === "invalid") return invalidToken(realm, extracted.reason);
   const candidates = jwt.authentications.length === 1
     ? jwt.authentications
-    : jwt.authentications.filter((a) => hasLocation(a, extracted.location));
+    : jwt.authentications.filter((a) => hasLocation(a, extracted.locations));
   const cached = deps.verifier.cached(extracted.token, candidates);
   if (cached !== undefined) return identityOf(cached, realm);
   return deps.verifier.verify(extracted.token, candidates, deadline).then((verified) =>

@@ -11,7 +11,7 @@ import type { CanonicalOptions } from "../../core/authz/canonical.ts";
 import { decide, type PipelineOptions, type RateLimitStep } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine } from "../oathkeeper/engine.ts";
-import { toResponse } from "../responses.ts";
+import { DEBUG_HEADER, debugValue, toResponse } from "../responses.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
 import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
@@ -24,7 +24,7 @@ export interface GatewayOptions {
   canonical: CanonicalOptions;
   pipeline: PipelineOptions;
   limits: RequestLimits;
-  /** Adds `x-apigw-decision` to denies. */
+  /** Adds `x-apigw-decision` to denies, and to allowed answers (set on the upstream's response). */
   debugHeader: boolean;
   /** One JSON line per request. */
   accessLog: boolean;
@@ -100,6 +100,12 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
         ) {
           reason = "cors_preflight";
           response = preflightResponse(route.cors, corsOrigin);
+          if (options.debugHeader) {
+            response.headers.set(
+              DEBUG_HEADER,
+              `allow; step=cors; reason=${reason}; rule=${route.rule.id}`,
+            );
+          }
         } else {
           // Only routes whose workload has global limits pay for the limiter's view.
           const limiter = config.globalLimits.byAddress.has(route.rule.id)
@@ -139,6 +145,8 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
             for (const [name, value] of Object.entries(outcome.decision.responseHeaders ?? {})) {
               response.headers.set(name, value);
             }
+            // The allow reason (no_auth, jwt_valid, …) is otherwise only in the decision.
+            if (options.debugHeader) response.headers.set(DEBUG_HEADER, debugValue(outcome));
           }
         }
         if (corsOrigin !== undefined && route.cors !== undefined && reason !== "cors_preflight") {

@@ -91,9 +91,11 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
   }
 
   function oryJwt(strategy: OryJwt, input: CheckInput, deadline?: Deadline): Step | Promise<Step> {
-    const token = oryToken(strategy.tokenFrom, input);
+    const read = oryToken(strategy.tokenFrom, input);
+    if (read.kind === "ambiguous") return invalidToken("ambiguous_token");
     // Oathkeeper: no token, or one that is not a JWS compact form, is someone else's.
-    if (token === undefined || token.split(".").length !== 3) return "not_responsible";
+    if (read.kind === "none" || read.token.split(".").length !== 3) return "not_responsible";
+    const token = read.token;
     const finish = (verified: Awaited<ReturnType<OryJwtVerifier["verify"]>>): Step => {
       if (!verified.ok) {
         return verified.status === 503
@@ -125,7 +127,7 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
     );
     if (extracted.kind === "none") return "not_responsible";
     if (extracted.kind === "invalid") return invalidToken(extracted.reason);
-    const candidates = jwt.authentications.filter((a) => hasLocation(a, extracted.location));
+    const candidates = jwt.authentications.filter((a) => hasLocation(a, extracted.locations));
     const finish = (verified: Awaited<ReturnType<TokenVerifier["verify"]>>): Step => {
       if (!verified.ok) {
         if (verified.reason === "deadline_exceeded") {
@@ -152,9 +154,10 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
     input: CheckInput,
     deadline?: Deadline,
   ): Step | Promise<Step> {
-    const raw = oryToken(strategy.tokenFrom, input);
-    if (raw === undefined || !raw.startsWith(strategy.prefix)) return "not_responsible";
-    const token = raw;
+    const read = oryToken(strategy.tokenFrom, input);
+    if (read.kind === "ambiguous") return invalidToken("ambiguous_token");
+    if (read.kind === "none" || !read.token.startsWith(strategy.prefix)) return "not_responsible";
+    const token = read.token;
     if (token.length > 8 * 1024) return invalidToken("token_too_large");
     const finish = (answer: Introspected): Step => {
       switch (answer.kind) {

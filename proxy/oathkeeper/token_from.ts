@@ -4,29 +4,75 @@
  * cookies as pairs.
  */
 import type { OryTokenFrom } from "../../core/authz/oathkeeper/strategies.ts";
-import type { HeaderReader } from "../../core/authz/token.ts";
+import { type HeaderReader, readParam } from "../../core/authz/token.ts";
 
-/** The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). */
+/** What a handler's `token_from` yields: nothing, its one token, or more than one. */
+export type OryToken = { kind: "none" } | { kind: "found"; token: string } | { kind: "ambiguous" };
+
+/**
+ * The token an Oathkeeper handler reads (`token_from`, else `Authorization: Bearer`). Oathkeeper
+ * takes the first of repeated values; apigw refuses a second token instead (DP-JWT-1, issue 14
+ * attack class 5): a repeated header (comma-joined), a repeated or lenient-spelled query
+ * parameter (keys decoded first), a repeated cookie, and, since RFC 6750 §2 allows one method
+ * per request, a bearer header next to an `access_token` parameter or a query token next to a
+ * bearer header.
+ */
 export function oryToken(
   from: OryTokenFrom,
   input: { headers: HeaderReader; request: { query: string } },
-): string | undefined {
+): OryToken {
+  const own = ownToken(from, input);
+  if (own.kind !== "found") return own;
+  const readsAuthorization = from.kind === "bearer" ||
+    (from.kind === "header" && from.name === "authorization");
+  if (readsAuthorization && readParam(input.request.query, "access_token").count > 0) {
+    return { kind: "ambiguous" };
+  }
+  if (from.kind === "query" && bearerToken(input.headers.get("authorization")) !== undefined) {
+    return { kind: "ambiguous" };
+  }
+  return own;
+}
+
+function ownToken(
+  from: OryTokenFrom,
+  input: { headers: HeaderReader; request: { query: string } },
+): OryToken {
   switch (from.kind) {
     case "bearer":
-      return bearerToken(input.headers.get("authorization"));
-    case "header": {
+      return headerValue(input.headers.get("authorization"), bearerToken);
+    case "header":
       // Oathkeeper: `Authorization` keeps the Bearer parsing; other headers carry the bare token.
-      if (from.name === "authorization") return bearerToken(input.headers.get("authorization"));
-      const value = input.headers.get(from.name);
-      return value === null || value === "" ? undefined : value;
-    }
+      return headerValue(
+        input.headers.get(from.name),
+        from.name === "authorization" ? bearerToken : (v) => v === "" ? undefined : v,
+      );
     case "query": {
-      const value = new URLSearchParams(input.request.query).get(from.name);
-      return value === null || value === "" ? undefined : value;
+      const read = readParam(input.request.query, from.name);
+      if (read.count > 1) return { kind: "ambiguous" };
+      return read.single.kind === "token" ? found(read.single.token) : { kind: "none" };
     }
-    case "cookie":
-      return parseCookies(input.headers.get("cookie")).find(([n]) => n === from.name)?.[1];
+    case "cookie": {
+      const values = parseCookies(input.headers.get("cookie")).filter(([n]) => n === from.name);
+      if (values.length > 1) return { kind: "ambiguous" };
+      return values[0] === undefined ? { kind: "none" } : found(values[0][1]);
+    }
   }
+}
+
+/** A header's token; a repeated header arrives comma-joined and carries more than one. */
+function headerValue(
+  value: string | null,
+  token: (value: string) => string | undefined,
+): OryToken {
+  if (value === null) return { kind: "none" };
+  if (value.split(",").filter((m) => m.trim() !== "").length > 1) return { kind: "ambiguous" };
+  const read = token(value);
+  return read === undefined ? { kind: "none" } : found(read);
+}
+
+function found(token: string): OryToken {
+  return token === "" ? { kind: "none" } : { kind: "found", token };
 }
 
 function bearerToken(value: string | null): string | undefined {

@@ -145,7 +145,7 @@ Deno.test("apigw authz on the wire answers raw check requests (DP-CANON-1, DP-AU
       request:
         `GET /admin HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\n${host}\r\n`,
       status: 401,
-      reason: "malformed_token",
+      reason: "ambiguous_token",
     },
     {
       name: "§8-25 non-UTF-8 bytes in the token",
