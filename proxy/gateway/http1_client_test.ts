@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
-import { createHttp1Client } from "./http1_client.ts";
+import { createHttp1Client, type Http1Request } from "./http1_client.ts";
 
 /** A TCP server answering each request head with the next scripted raw response. */
 async function scripted(
   answers: ((request: string) => string | null)[],
-  fn: (port: number, heads: string[]) => Promise<void>,
+  fn: (port: number, heads: string[], accepted: () => number) => Promise<void>,
 ): Promise<void> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const heads: string[] = [];
   const conns = new Set<Deno.Conn>();
+  let accepted = 0;
   const serving = (async () => {
     for await (const conn of listener) {
+      accepted++;
       conns.add(conn);
       (async () => {
         const buffer = new Uint8Array(65536);
@@ -44,7 +46,7 @@ async function scripted(
     }
   })();
   try {
-    await fn(listener.addr.port, heads);
+    await fn(listener.addr.port, heads, () => accepted);
   } finally {
     listener.close();
     for (const conn of conns) {
@@ -170,6 +172,128 @@ Deno.test("createHttp1Client() rejects broken framing and aborts on the signal",
         await assert.rejects(pending);
       });
     });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() parses response framing strictly", async (t) => {
+  const client = createHttp1Client();
+  try {
+    await scripted([
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2, 2\r\n\r\nok",
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\ncontent-length: +2\r\n\r\nok",
+      () => "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2x\r\nok\r\n0\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\nx-a: 1\r\n folded\r\ncontent-length: 0\r\n\r\n",
+      () => "HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\n\r\n",
+      () => "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nlast",
+    ], async (port, _heads, accepted) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      await t.step("identical lengths merge", async () => {
+        assert.equal(await (await client.request(upstream, GET())).text(), "ok");
+      });
+      const cases: [string, RegExp][] = [
+        ["Content-Length with Transfer-Encoding", /both Transfer-Encoding and Content-Length/],
+        ["a coding other than chunked", /unsupported Transfer-Encoding/],
+        ["a signed length", /invalid Content-Length/],
+      ];
+      for (const [name, error] of cases) {
+        await t.step(name, async () => {
+          await assert.rejects(client.request(upstream, GET()), error);
+        });
+      }
+      for (const name of ["a chunk size with junk", "chunk data without its CRLF"]) {
+        await t.step(name, async () => {
+          const response = await client.request(upstream, GET());
+          await assert.rejects(response.text(), /chunk/);
+        });
+      }
+      await t.step("obs-fold and an unasked 101", async () => {
+        await assert.rejects(client.request(upstream, GET()), /invalid header line/);
+        await assert.rejects(client.request(upstream, GET()), /switched protocols/);
+      });
+      await t.step("no broken response left its connection in the pool", async () => {
+        const before = accepted();
+        assert.equal(await (await client.request(upstream, GET())).text(), "last");
+        assert.equal(accepted(), before + 1);
+      });
+    });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() writes no header value it did not validate", async () => {
+  const client = createHttp1Client();
+  try {
+    await scripted([], async (port, heads, accepted) => {
+      const upstream = { hostname: "127.0.0.1", port };
+      const bad: Partial<Http1Request>[] = [
+        { headers: new Headers({ "x-a": "a\x01b" }) },
+        { headers: new Headers({ "x-a": "a\x7fb" }) },
+        { target: "/a b" },
+        { target: "http://other/" },
+        { method: "GE T" },
+        { method: "POST", body: ReadableStream.from([new Uint8Array(1)]), contentLength: NaN },
+        { method: "POST", body: ReadableStream.from([new Uint8Array(1)]), contentLength: -1 },
+      ];
+      for (const change of bad) {
+        await assert.rejects(client.request(upstream, { ...GET(), ...change }), TypeError);
+      }
+      assert.equal(accepted(), 0);
+      assert.deepEqual(heads, []);
+    });
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("createHttp1Client() pools for the upstream's keep-alive timeout minus 1 s", async (t) => {
+  let now = 0;
+  const client = createHttp1Client({ now: () => now, defaultIdleMs: 4_000 });
+  const ok = (extra = "") => () => `HTTP/1.1 200 OK\r\n${extra}content-length: 2\r\n\r\nok`;
+  try {
+    await scripted(
+      [
+        ok(),
+        ok(),
+        ok(),
+        ok("keep-alive: timeout=3\r\n"),
+        ok(),
+        ok(),
+        ok("keep-alive: timeout=1\r\n"),
+        ok(),
+      ],
+      async (port, _heads, accepted) => {
+        const upstream = { hostname: "127.0.0.1", port };
+        const send = async () => await (await client.request(upstream, GET())).text();
+        await t.step("default idle time without Keep-Alive", async () => {
+          await send();
+          now += 3_999;
+          await send();
+          assert.equal(accepted(), 1, "reused within the default idle time");
+          now += 4_000;
+          await send();
+          assert.equal(accepted(), 2, "evicted once the default idle time passed");
+        });
+        await t.step("Keep-Alive: timeout=3 evicts it after 2 s", async () => {
+          await send(); // answers with timeout=3
+          now += 2_001;
+          await send();
+          assert.equal(accepted(), 3);
+          await send(); // a fresh answer without the header: default idle time
+          assert.equal(accepted(), 3);
+        });
+        await t.step("Keep-Alive: timeout=1 is never pooled", async () => {
+          await send(); // answers with timeout=1 on the pooled connection
+          await send();
+          assert.equal(accepted(), 4);
+        });
+      },
+    );
   } finally {
     client.close();
   }
