@@ -95,7 +95,8 @@ export function responseHeaders(upstream: Headers): Headers {
 
 /**
  * `responseHeaders` in place, for answers of apigw's HTTP/1.1 client: it has already consumed
- * the framing and connection headers, so only the rest is left to remove.
+ * the framing and connection headers and dropped the fields `Connection` nominated, so only the
+ * rest is left to remove.
  */
 export function stripResponseHeaders(headers: Headers): void {
   for (const name of HOP_BY_HOP) headers.delete(name);
