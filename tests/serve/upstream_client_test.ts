@@ -20,54 +20,62 @@ function files(upstream: RawUpstream): Record<string, string> {
 const send = (port: number, head: string, body = "") =>
   rawRequest(port, `${head}\r\nConnection: close\r\n\r\n${body}`);
 
-Deno.test("apigw serve: request framing reaches the upstream valid or not at all", async (t) => {
-  await using upstream = startRawUpstream();
-  await using gateway = await startGateway(files(upstream), { args: ["--max-body-bytes", "8"] });
-  const post = "POST /framed HTTP/1.1\r\nHost: api.test";
+for (const client of ["http1", "fetch"]) {
+  Deno.test(`apigw serve: request framing reaches the upstream valid or not at all (${client})`, async (t) => {
+    await using upstream = startRawUpstream();
+    await using gateway = await startGateway(files(upstream), {
+      args: ["--max-body-bytes", "8", "--upstream-client", client],
+    });
+    const post = "POST /framed HTTP/1.1\r\nHost: api.test";
 
-  await t.step("identical Content-Length values merge into one", async () => {
-    const { status, text } = await send(
-      gateway.port,
-      `${post}\r\nContent-Length: 5\r\nContent-Length: 5`,
-      "hello",
-    );
-    assert.equal(status, 200, text);
-    assert.equal(upstream.requests.length, 1);
-    const [request] = upstream.requests;
-    assert.equal(request!.body, "hello");
-    assert.match(request!.head, /^content-length: 5$/im);
-    assert.equal(request!.head.match(/^content-length:/gim)?.length, 1);
-    assert.doesNotMatch(upstream.received.join(""), /NaN/);
-  });
+    await t.step("identical Content-Length values merge into one", async () => {
+      const { status, text } = await send(
+        gateway.port,
+        `${post}\r\nContent-Length: 5\r\nContent-Length: 5`,
+        "hello",
+      );
+      assert.equal(status, 200, text);
+      assert.equal(upstream.requests.length, 1);
+      const [request] = upstream.requests;
+      assert.equal(request!.body, "hello");
+      // One framing header: the HTTP/1.1 client keeps the length, fetch streams it chunked.
+      const framing = request!.head.match(/^(?:content-length|transfer-encoding):.*$/gim);
+      assert.deepEqual(
+        framing?.map((line) => line.toLowerCase()),
+        [client === "http1" ? "content-length: 5" : "transfer-encoding: chunked"],
+      );
+      assert.doesNotMatch(upstream.received.join(""), /NaN/);
+    });
 
-  await t.step("merged lengths still meet the body cap", async () => {
-    const { status } = await send(
-      gateway.port,
-      `${post}\r\nContent-Length: 9\r\nContent-Length: 9`,
-      "123456789",
-    );
-    assert.equal(status, 413);
-  });
+    await t.step("merged lengths still meet the body cap", async () => {
+      const { status } = await send(
+        gateway.port,
+        `${post}\r\nContent-Length: 9\r\nContent-Length: 9`,
+        "123456789",
+      );
+      assert.equal(status, 413);
+    });
 
-  await t.step("differing lengths, CL with TE and unknown codings are refused", async () => {
-    const cases = [
-      [`${post}\r\nContent-Length: 5\r\nContent-Length: 4`, "hello"],
-      [`${post}\r\nContent-Length: 5, 4`, "hello"],
-      [`${post}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked`, "5\r\nhello\r\n0\r\n\r\n"],
-      [`${post}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5`, "5\r\nhello\r\n0\r\n\r\n"],
-      [`${post}\r\nTransfer-Encoding: gzip, chunked`, "5\r\nhello\r\n0\r\n\r\n"],
-      [`${post}\r\nContent-Length: -5`, "hello"],
-    ] as const;
-    for (const [head, body] of cases) {
-      const { status } = await send(gateway.port, head, body);
-      assert.equal(status, 400, head);
-    }
-  });
+    await t.step("differing lengths, CL with TE and unknown codings are refused", async () => {
+      const cases = [
+        [`${post}\r\nContent-Length: 5\r\nContent-Length: 4`, "hello"],
+        [`${post}\r\nContent-Length: 5, 4`, "hello"],
+        [`${post}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked`, "5\r\nhello\r\n0\r\n\r\n"],
+        [`${post}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5`, "5\r\nhello\r\n0\r\n\r\n"],
+        [`${post}\r\nTransfer-Encoding: gzip, chunked`, "5\r\nhello\r\n0\r\n\r\n"],
+        [`${post}\r\nContent-Length: -5`, "hello"],
+      ] as const;
+      for (const [head, body] of cases) {
+        const { status } = await send(gateway.port, head, body);
+        assert.equal(status, 400, head);
+      }
+    });
 
-  await t.step("only the one valid request reached the upstream", () => {
-    assert.equal(upstream.requests.length, 1);
+    await t.step("only the one valid request reached the upstream", () => {
+      assert.equal(upstream.requests.length, 1);
+    });
   });
-});
+}
 
 Deno.test("apigw serve: idle connections the upstream closed are never reused", async (t) => {
   await using upstream = startRawUpstream({ idleCloseMs: 2_000 });
