@@ -31,6 +31,8 @@ export interface Http1Request {
 
 export interface Http1Client {
   request(upstream: { hostname: string; port: number }, request: Http1Request): Promise<Response>;
+  /** Pooled idle connections to `upstream`. */
+  idle(upstream: { hostname: string; port: number }): number;
   close(): void;
 }
 
@@ -97,6 +99,9 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
           throw error;
         }
       }
+    },
+    idle(upstream) {
+      return pool.idleCount(`${upstream.hostname}:${upstream.port}`);
     },
     close() {
       pool.close();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { poll } from "../../tests/poll.ts";
 import { createHttp1Client, type Http1Request } from "./http1_client.ts";
 
 /** A TCP server answering each request head with the next scripted raw response. */
@@ -296,5 +297,37 @@ Deno.test("createHttp1Client() pools for the upstream's keep-alive timeout minus
     );
   } finally {
     client.close();
+  }
+});
+
+Deno.test("createHttp1Client() drops an idle connection the upstream closed or wrote on", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const upstream = { hostname: "127.0.0.1", port: listener.addr.port };
+  const client = createHttp1Client();
+  const ok = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+  const evil = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nevil");
+  const buffer = new Uint8Array(4096);
+  try {
+    for (const after of ["close", "unasked bytes"] as const) {
+      const pending = client.request(upstream, GET());
+      const conn = await listener.accept();
+      await conn.read(buffer);
+      await conn.write(ok);
+      assert.equal(await (await pending).text(), "ok");
+      assert.equal(client.idle(upstream), 1);
+      if (after === "close") conn.close();
+      else await conn.write(evil);
+      await poll(() => client.idle(upstream) === 0 ? true : undefined, { what: after });
+      if (after !== "close") conn.close();
+    }
+    const pending = client.request(upstream, GET());
+    const conn = await listener.accept();
+    await conn.read(buffer);
+    await conn.write(ok);
+    assert.equal(await (await pending).text(), "ok", "answered on a new connection");
+    conn.close();
+  } finally {
+    client.close();
+    listener.close();
   }
 });

@@ -41,6 +41,11 @@ export class Socket {
     return this.#closed;
   }
 
+  /** Read bytes nobody consumed yet: the connection's state is unknown then. */
+  get buffered(): boolean {
+    return this.#left.length > 0;
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     try {
       let offset = 0;
@@ -151,7 +156,9 @@ export class Pool {
   /** Pools `socket` for `idleMs` (the upstream's keep-alive timeout minus the margin). */
   release(key: string, socket: Socket, idleMs: number): void {
     const list = this.#idle.get(key) ?? [];
-    if (socket.closed || idleMs <= 0 || list.length >= MAX_IDLE_PER_UPSTREAM) {
+    if (
+      socket.closed || socket.buffered || idleMs <= 0 || list.length >= MAX_IDLE_PER_UPSTREAM
+    ) {
       return this.discard(socket);
     }
     socket.idleUntil = this.#now() + idleMs;
