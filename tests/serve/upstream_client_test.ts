@@ -190,3 +190,33 @@ Deno.test("apigw serve: hop-by-hop headers are stripped both ways", async () => 
   assert.match(request!.head, /^x-sent: yes$/im);
   assert.doesNotMatch(request!.head, /x-down-hop|^keep-alive:|^te:|proxy-connection/im);
 });
+
+Deno.test("apigw serve: a hostile upstream's response framing cannot desync the pool", async () => {
+  const answers: Record<string, string> = {
+    "/dup-length": "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n\r\nok",
+    "/length-and-chunked":
+      "HTTP/1.1 200 OK\r\ncontent-length: 30\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nevil",
+    "/extra-bytes": "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok" +
+      "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nevil",
+    "/bad-chunk": "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2x\r\nok\r\n0\r\n\r\n",
+  };
+  await using upstream = startRawUpstream({
+    answer: (request, seen) => answers[request.target] ?? echo(request, seen),
+  });
+  await using gateway = await startGateway(files(upstream));
+  const get = async (path: string) => {
+    const response = await gateway.fetch(`http://api.test${path}`);
+    return { status: response.status, text: await response.text().catch(() => "(broken)") };
+  };
+  assert.deepEqual(await get("/dup-length"), { status: 200, text: "ok" });
+  assert.equal((await get("/length-and-chunked")).status, 502);
+  assert.deepEqual(await get("/extra-bytes"), { status: 200, text: "ok" });
+  const broken = await get("/bad-chunk");
+  assert.notEqual(broken.text, "ok");
+  for (const path of ["/next/1", "/next/2", "/next/3"]) {
+    const { status, text } = await get(path);
+    assert.equal(status, 200);
+    assert.equal(JSON.parse(text).target, path, "no answer meant for another request");
+  }
+});
