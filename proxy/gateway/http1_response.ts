@@ -23,7 +23,8 @@ const READ_SIZE = 16 * 1024;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t \x21-\x7e\x80-\xff]*$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d) ([\t \x21-\x7e\x80-\xff]*)$/;
+/** RFC 9112 §4: the reason phrase may be empty or, seen in the wild, absent with its space. */
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t \x21-\x7e\x80-\xff]*))?$/;
 
 const decoder = new TextDecoder("latin1");
 
@@ -104,9 +105,7 @@ export async function readResponse(
 /** Parses a response head (status line and header lines, without the final CRLF CRLF). */
 export function parseHead(text: string): Head {
   const lines = text.split("\r\n");
-  const statusLine = STATUS_LINE.exec(lines[0] ?? "") ?? /^HTTP\/1\.([01]) (\d\d\d)$/.exec(
-    lines[0] ?? "",
-  );
+  const statusLine = STATUS_LINE.exec(lines[0] ?? "");
   if (statusLine === null) throw new TypeError("Upstream sent an invalid status line");
   const http10 = statusLine[1] === "0";
   const headers = new Headers();
