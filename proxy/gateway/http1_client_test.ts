@@ -331,3 +331,55 @@ Deno.test("createHttp1Client() drops an idle connection the upstream closed or w
     listener.close();
   }
 });
+
+Deno.test("createHttp1Client() replays a POST whose write failed, on a new connection", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const upstream = { hostname: "127.0.0.1", port: listener.addr.port };
+  const client = createHttp1Client();
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const answer = (text: string) =>
+    encode(`HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
+  try {
+    const first = client.request(upstream, GET());
+    const a = await listener.accept();
+    await a.read(new Uint8Array(4096));
+    await a.write(answer("warm"));
+    assert.equal(await (await first).text(), "warm");
+
+    // The upstream reads a few bytes of the POST on the pooled connection and closes it with
+    // the rest unread (a reset); the body's second chunk is only produced after that.
+    const { promise: reset, resolve: wasReset } = Promise.withResolvers<void>();
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        pulls++;
+        if (pulls === 1) controller.enqueue(encode("first "));
+        else if (pulls === 2) {
+          await reset;
+          controller.enqueue(encode("second"));
+        } else controller.close();
+      },
+    });
+    const post = client.request(upstream, { ...GET(), method: "POST", body });
+    await a.read(new Uint8Array(8));
+    a.close();
+    wasReset();
+    const b = await listener.accept();
+    let received = "";
+    const buffer = new Uint8Array(4096);
+    while (!received.endsWith("0\r\n\r\n")) {
+      const n = await b.read(buffer);
+      if (n === null) break;
+      received += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    await b.write(answer("replayed"));
+    const response = await post;
+    assert.equal(await response.text(), "replayed");
+    assert.match(received, /^POST \/a\?b=1 HTTP\/1\.1\r\n/);
+    assert.match(received, /\r\n\r\n6\r\nfirst \r\n6\r\nsecond\r\n0\r\n\r\n$/);
+    b.close();
+  } finally {
+    client.close();
+    listener.close();
+  }
+});
