@@ -12,7 +12,13 @@
  */
 import { type HeadParts, ReplayableBody, requestHead } from "./http1_request.ts";
 import { readResponse } from "./http1_response.ts";
-import { ConnectionFailed, DEFAULT_IDLE_MS, IDLE_MARGIN_MS, Pool } from "./http1_socket.ts";
+import {
+  ConnectionFailed,
+  DEFAULT_IDLE_MS,
+  IDLE_MARGIN_MS,
+  Pool,
+  type Socket,
+} from "./http1_socket.ts";
 
 export { REPLAY_CAP_BYTES } from "./http1_request.ts";
 export { DEFAULT_IDLE_MS, IDLE_MARGIN_MS } from "./http1_socket.ts";
@@ -63,7 +69,13 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
       const body = request.body === null ? null : new ReplayableBody(request.body);
       for (let retried = false;;) {
         const pooled = retried ? undefined : pool.take(key);
-        const socket = pooled ?? await pool.connect(upstream);
+        let socket: Socket;
+        try {
+          socket = pooled ?? await pool.connect(upstream, request.signal);
+        } catch (error) {
+          body?.cancel(error);
+          throw error;
+        }
         const onAbort = () => pool.discard(socket);
         request.signal.addEventListener("abort", onAbort, { once: true });
         const settle = () => request.signal.removeEventListener("abort", onAbort);

@@ -128,8 +128,25 @@ export class Pool {
     this.#now = options.now ?? Date.now;
   }
 
-  async connect(upstream: { hostname: string; port: number }): Promise<Socket> {
-    const conn = await Deno.connect({ hostname: upstream.hostname, port: upstream.port });
+  /** A new connection; `signal` gives up while connecting only (the route timeout). */
+  async connect(
+    upstream: { hostname: string; port: number },
+    signal?: AbortSignal,
+  ): Promise<Socket> {
+    const connecting = new AbortController();
+    const onAbort = () => connecting.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let conn: Deno.TcpConn;
+    try {
+      signal?.throwIfAborted();
+      conn = await Deno.connect({
+        hostname: upstream.hostname,
+        port: upstream.port,
+        signal: connecting.signal,
+      });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
     conn.setNoDelay(true);
     const socket = new Socket(conn);
     this.#open.add(socket);
