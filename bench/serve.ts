@@ -5,8 +5,13 @@
  * front of the same upstream (a second nginx answering a small 200).
  *
  *   deno run -A bench/serve.ts [--duration 10] [--connections 32] [--threads 1] [--only …]
+ *     [--runs 1]
  *
- * Every target is checked once for a 200 through it before it is measured.
+ * Every target is checked once for a 200 through it before it is measured. With `--runs N` each
+ * target is measured N times (apigw's HTTP/1.1 client and fetch client runs alternate) and the
+ * median of each is printed, with the HTTP/1.1 client's gain over the fetch client:
+ *
+ *   deno run -A bench/serve.ts --only apigw,apigw-fetch --runs 3
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -22,11 +27,17 @@ const args = parseArgs({
     connections: { type: "string", default: "32" },
     threads: { type: "string", default: "1" },
     only: { type: "string" },
+    runs: { type: "string", default: "1" },
   },
 }).values;
 const HOST = "api.bench.local";
 const BODY = "x".repeat(256);
 const children: Deno.ChildProcess[] = [];
+const RUNS = Math.max(1, Number(args.runs) || 1);
+/** Requests/s of every run, per target name. */
+const rates = new Map<string, number[]>();
+const APIGW = "apigw serve, noAuth rule";
+const APIGW_FETCH = "apigw serve, noAuth rule, fetch client";
 
 async function main(): Promise<void> {
   await ensureNginxInstalled(console.error);
@@ -49,14 +60,18 @@ async function main(): Promise<void> {
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }`
       );
       nginxes.push(proxy);
-      results.push(await measure("nginx proxy_pass (1 worker)", proxy.url));
+      for (let run = 0; run < RUNS; run++) {
+        results.push(await measure("nginx proxy_pass (1 worker)", proxy.url));
+      }
     }
     if (wanted("bare")) {
       const port = await startChild(
         ["run", "-A", `${ROOT}bench/serve_bare.ts`, upstream.url],
         (event) => event.port,
       );
-      results.push(await measure("bare Deno fetch proxy", `http://127.0.0.1:${port}`));
+      for (let run = 0; run < RUNS; run++) {
+        results.push(await measure("bare Deno fetch proxy", `http://127.0.0.1:${port}`));
+      }
     }
     if (wanted("apigw") || wanted("apigw-jwt") || wanted("apigw-fetch")) {
       const key = await loadDevKey(`${dir}/state`);
@@ -68,12 +83,14 @@ async function main(): Promise<void> {
         await Deno.writeTextFile(`${dir}/config.yaml`, configYaml(upstream.port, jwks.addr.port));
         const port = await startApigw(dir, []);
         const url = `http://127.0.0.1:${port}`;
-        if (wanted("apigw")) results.push(await measure("apigw serve, noAuth rule", url));
-        if (wanted("apigw-fetch")) {
-          const other = await startApigw(dir, ["--upstream-client", "fetch"]);
-          results.push(
-            await measure("apigw serve, noAuth rule, fetch client", `http://127.0.0.1:${other}`),
-          );
+        const other = wanted("apigw-fetch")
+          ? await startApigw(dir, ["--upstream-client", "fetch"])
+          : undefined;
+        for (let run = 0; run < RUNS; run++) {
+          if (wanted("apigw")) results.push(await measure(APIGW, url));
+          if (other !== undefined) {
+            results.push(await measure(APIGW_FETCH, `http://127.0.0.1:${other}`));
+          }
         }
         if (wanted("apigw-jwt")) {
           const token = await key.sign({ sub: "bench", scope: "read" }, {
@@ -100,6 +117,26 @@ async function main(): Promise<void> {
   }
   console.log("| target | requests/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
   for (const row of results) console.log(row);
+  if (RUNS > 1) {
+    console.log(`\n| target | median requests/s of ${RUNS} runs |\n| --- | ---: |`);
+    for (const [name, list] of rates) console.log(`| ${name} | ${Math.round(median(list))} |`);
+  }
+  const http1 = rates.get(APIGW);
+  const viaFetch = rates.get(APIGW_FETCH);
+  if (http1 !== undefined && viaFetch !== undefined) {
+    const gain = (median(http1) / median(viaFetch) - 1) * 100;
+    console.log(
+      `\nHTTP/1.1 client vs fetch client (median of ${RUNS}): ${gain >= 0 ? "+" : ""}${
+        gain.toFixed(1)
+      } % (issue 14 keeps the client only at ≥ +10 %)`,
+    );
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function configYaml(upstreamPort: number, jwksPort: number): string {
@@ -167,6 +204,7 @@ async function measure(name: string, base: string, token?: string): Promise<stri
       failed ? `, socket errors ${failed}` : ""
     } (${statuses.join(", ")})`,
   );
+  rates.set(name, [...rates.get(name) ?? [], rate]);
   return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
 }
 

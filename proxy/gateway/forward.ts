@@ -6,6 +6,7 @@
  */
 import type { Route } from "./config.ts";
 import { STRIPPED_RESPONSE_HEADERS } from "./cors.ts";
+import { declaredBodyLength } from "./request.ts";
 
 /** RFC 9110 §7.6.1 plus the legacy ones (§8 #27). */
 const HOP_BY_HOP = new Set([
@@ -53,8 +54,12 @@ export function upstreamHeaders(
       HOP_BY_HOP.has(name) || OWNED.has(name) || name.startsWith("x-envoy-") ||
       (named !== undefined && named.has(name))
     ) continue;
+    if (name === "content-length") continue;
     headers.set(name, value);
   }
+  // Repeated identical lengths reach us joined ("5, 5"): forward the one number (§8 #27).
+  const length = declaredBodyLength(incoming);
+  if (length.ok && length.value !== undefined) headers.set("content-length", `${length.value}`);
   const { peer } = extra;
   const forwardedFor = incoming.get("x-forwarded-for");
   headers.set(
@@ -90,7 +95,8 @@ export function responseHeaders(upstream: Headers): Headers {
 
 /**
  * `responseHeaders` in place, for answers of apigw's HTTP/1.1 client: it has already consumed
- * the framing and connection headers, so only the rest is left to remove.
+ * the framing and connection headers and dropped the fields `Connection` nominated, so only the
+ * rest is left to remove.
  */
 export function stripResponseHeaders(headers: Headers): void {
   for (const name of HOP_BY_HOP) headers.delete(name);

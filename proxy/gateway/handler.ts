@@ -17,7 +17,7 @@ import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
 import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { type Limiter, limitHeaders } from "./rate_limit.ts";
-import { readRequest, type RequestLimits } from "./request.ts";
+import { declaredBodyLength, readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
 
 export interface GatewayOptions {
@@ -238,8 +238,11 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
 }
 
 function declaredLength(request: Request, body: unknown): { contentLength?: number } {
-  const length = request.headers.get("content-length");
-  return body !== null && length !== null ? { contentLength: Number(length) } : {};
+  // readRequest refused invalid framing; repeated identical lengths merge to one number.
+  const length = declaredBodyLength(request.headers);
+  return body !== null && length.ok && length.value !== undefined
+    ? { contentLength: length.value }
+    : {};
 }
 
 // Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.

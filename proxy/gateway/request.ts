@@ -29,7 +29,42 @@ export interface GatewayRequest {
 
 export type Read =
   | { ok: true; value: GatewayRequest }
-  | { ok: false; error: Rejection | { status: 413; reason: "body_too_large"; detail: string } };
+  | {
+    ok: false;
+    error:
+      | Rejection
+      | { status: 413; reason: "body_too_large"; detail: string }
+      | { status: 400; reason: "invalid_framing"; detail: string };
+  };
+
+/**
+ * The request body's declared length per RFC 9112 §6.3, or why its framing is refused: every
+ * `Content-Length` value (Deno joins repeated fields with ", ") must be the same decimal number,
+ * and `Transfer-Encoding` may only be `chunked`, never together with `Content-Length`. Deno's
+ * listener already refuses differing lengths and CL with TE; this holds whatever sits in front.
+ */
+export function declaredBodyLength(
+  headers: Headers,
+): { ok: true; value: number | undefined } | { ok: false; error: string } {
+  const length = headers.get("content-length");
+  const coding = headers.get("transfer-encoding");
+  if (coding !== null) {
+    if (length !== null) return { ok: false, error: "Content-Length with Transfer-Encoding" };
+    if (coding.trim().toLowerCase() !== "chunked") {
+      return { ok: false, error: "Transfer-Encoding other than chunked" };
+    }
+  }
+  if (length === null) return { ok: true, value: undefined };
+  let value: number | undefined;
+  for (const part of length.split(",")) {
+    const digits = part.trim();
+    if (!/^\d{1,15}$/.test(digits) || (value !== undefined && value !== Number(digits))) {
+      return { ok: false, error: "Invalid or differing Content-Length values" };
+    }
+    value = Number(digits);
+  }
+  return { ok: true, value };
+}
 
 /** Reads `request`; `url` is Deno's `Request.url` (scheme, authority, raw target). */
 export function readRequest(
@@ -45,8 +80,14 @@ export function readRequest(
       return reject(431, "header_too_large", "Request headers exceed the size cap");
     }
   }
-  const length = headers.get("content-length");
-  if (length !== null && Number(length) > limits.maxBodyBytes) {
+  const length = declaredBodyLength(headers);
+  if (!length.ok) {
+    return {
+      ok: false,
+      error: { status: 400, reason: "invalid_framing", detail: `Request framing: ${length.error}` },
+    };
+  }
+  if (length.value !== undefined && length.value > limits.maxBodyBytes) {
     return {
       ok: false,
       error: { status: 413, reason: "body_too_large", detail: "Body too large" },
