@@ -201,8 +201,11 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
   const dir = options.config ?? QUICKSTART_DIR;
   const demo = options["demo-upstream"] ??
     (options.config === undefined ? must(listenAddress(QUICKSTART_UPSTREAM)) : undefined);
-  // Read and parsed in a worker, within the size caps.
-  const reader = createConfigReader(configCaps(options), { log });
+  // Read, parsed and compiled in a worker, within the size caps.
+  const reader = createConfigReader(configCaps(options), {
+    log,
+    gateway: { providerName: options["provider-name"] },
+  });
   // Bad config stops startup; later bad reloads keep the last good config.
   const first = await reader.read(dir);
   if (!first.ok) {

@@ -7,6 +7,9 @@
 import type { Logger } from "../lib/log.ts";
 import type { CappedSnapshot, ConfigCaps, Refusal } from "./config_files.ts";
 import type { Snapshot } from "./rule_source.ts";
+import { fromPlain, type PlainGateway } from "./gateway/compiled_transfer.ts";
+
+type WorkerSnapshot = CappedSnapshot | { ok: true; objects: unknown[]; compiled: PlainGateway };
 
 export interface ConfigReader {
   /** The folder as one snapshot, read and parsed off this thread. */
@@ -19,11 +22,18 @@ export interface ConfigReader {
 
 const REASONS: readonly Refusal["reason"][] = ["file_size", "folder_size"];
 
-/** A reader whose worker starts on the first read. */
-export function createConfigReader(caps: ConfigCaps, deps: { log: Logger }): ConfigReader {
+/**
+ * A reader whose worker starts on the first read. With `gateway`, the worker also compiles the
+ * embedded gateway's config and the snapshot carries it (`compiled`): the serving thread then
+ * only rebuilds its few functions (`compiled_transfer.ts`) and swaps it in.
+ */
+export function createConfigReader(
+  caps: ConfigCaps,
+  deps: { log: Logger; gateway?: { providerName: string } },
+): ConfigReader {
   let worker: Worker | undefined;
   let nextId = 0;
-  const pending = new Map<number, (snapshot: CappedSnapshot) => void>();
+  const pending = new Map<number, (snapshot: WorkerSnapshot) => void>();
   const refused = new Map<Refusal["reason"], number>(REASONS.map((r) => [r, 0]));
 
   function failAll(error: string) {
@@ -35,7 +45,7 @@ export function createConfigReader(caps: ConfigCaps, deps: { log: Logger }): Con
     const started = new Worker(new URL("./config_worker.ts", import.meta.url), {
       type: "module",
     });
-    started.onmessage = (event: MessageEvent<{ id: number; snapshot: CappedSnapshot }>) => {
+    started.onmessage = (event: MessageEvent<{ id: number; snapshot: WorkerSnapshot }>) => {
       const resolve = pending.get(event.data.id);
       pending.delete(event.data.id);
       resolve?.(event.data.snapshot);
@@ -54,11 +64,16 @@ export function createConfigReader(caps: ConfigCaps, deps: { log: Logger }): Con
     async read(dir) {
       worker ??= start();
       const id = nextId++;
-      const snapshot = await new Promise<CappedSnapshot>((resolve) => {
+      const snapshot = await new Promise<WorkerSnapshot>((resolve) => {
         pending.set(id, resolve);
-        worker!.postMessage({ id, dir, caps });
+        worker!.postMessage({ id, dir, caps, providerName: deps.gateway?.providerName });
       });
-      if (!snapshot.ok && snapshot.refused !== undefined) {
+      if (snapshot.ok) {
+        return "compiled" in snapshot
+          ? { ok: true, objects: [], compiled: fromPlain(snapshot.compiled) }
+          : { ok: true, objects: snapshot.objects };
+      }
+      if (snapshot.refused !== undefined) {
         const { reason, file, bytes, cap } = snapshot.refused;
         refused.set(reason, (refused.get(reason) ?? 0) + 1);
         deps.log.error("Refused config by size; keeping the last good one", {
@@ -68,9 +83,7 @@ export function createConfigReader(caps: ConfigCaps, deps: { log: Logger }): Con
           cap,
         });
       }
-      return snapshot.ok
-        ? { ok: true, objects: snapshot.objects }
-        : { ok: false, error: snapshot.error };
+      return { ok: false, error: snapshot.error };
     },
     renderMetrics() {
       return [

@@ -4,8 +4,15 @@
  * source (`cluster_source.ts`) for Kubernetes.
  */
 import { parseAllDocuments } from "yaml";
+import type { CompiledGateway } from "./gateway/config.ts";
 
-export type Snapshot = { ok: true; objects: readonly unknown[] } | { ok: false; error: string };
+/**
+ * A folder or cluster snapshot. `compiled`: the embedded gateway's config, compiled off the
+ * serving thread by the config worker; `objects` is then empty.
+ */
+export type Snapshot =
+  | { ok: true; objects: readonly unknown[]; compiled?: CompiledGateway }
+  | { ok: false; error: string };
 
 /** The narrow interface `apigw authz` runs rules from. */
 export interface RuleSource {

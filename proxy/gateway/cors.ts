@@ -7,9 +7,12 @@
 import type { CorsPolicy as APIRuleCors } from "../../api/apirule/v2.ts";
 import { CORS_RESPONSE_HEADERS, corsPolicyFor } from "../../core/apirule/virtual_service.ts";
 import type { Result } from "../../api/result.ts";
+import type { StringMatch } from "../../core/istio/types.ts";
 
 export interface Cors {
   allowsOrigin(origin: string): boolean;
+  /** The rendered `allowOrigins` `allowsOrigin` matches, so it can be rebuilt from data. */
+  allowOrigins: readonly StringMatch[];
   allowMethods?: string;
   allowHeaders?: string;
   exposeHeaders?: string;
@@ -26,8 +29,29 @@ export const STRIPPED_RESPONSE_HEADERS: readonly string[] = CORS_RESPONSE_HEADER
 export function compileCors(policy: APIRuleCors | undefined): Result<Cors | undefined, string> {
   const rendered = corsPolicyFor(policy);
   if (rendered === undefined) return { ok: true, value: undefined };
+  const allowOrigins = rendered.allowOrigins ?? [];
+  const allowsOrigin = originMatcher(allowOrigins);
+  if (!allowsOrigin.ok) return allowsOrigin;
+  return {
+    ok: true,
+    value: {
+      allowsOrigin: allowsOrigin.value,
+      allowOrigins,
+      ...joined("allowMethods", rendered.allowMethods),
+      ...joined("allowHeaders", rendered.allowHeaders),
+      ...joined("exposeHeaders", rendered.exposeHeaders),
+      allowCredentials: rendered.allowCredentials === true,
+      ...(rendered.maxAge !== undefined ? { maxAge: rendered.maxAge.replace(/s$/, "") } : {}),
+    },
+  };
+}
+
+/** Whether an origin matches one of `allowOrigins` (exact, prefix or whole-value regex). */
+export function originMatcher(
+  allowOrigins: readonly StringMatch[],
+): Result<(origin: string) => boolean, string> {
   const matchers: ((origin: string) => boolean)[] = [];
-  for (const match of rendered.allowOrigins ?? []) {
+  for (const match of allowOrigins) {
     if ("exact" in match && match.exact !== undefined) {
       const exact = match.exact;
       matchers.push((origin) => origin === exact);
@@ -45,17 +69,7 @@ export function compileCors(policy: APIRuleCors | undefined): Result<Cors | unde
       matchers.push((origin) => regex.test(origin));
     }
   }
-  return {
-    ok: true,
-    value: {
-      allowsOrigin: (origin) => matchers.some((m) => m(origin)),
-      ...joined("allowMethods", rendered.allowMethods),
-      ...joined("allowHeaders", rendered.allowHeaders),
-      ...joined("exposeHeaders", rendered.exposeHeaders),
-      allowCredentials: rendered.allowCredentials === true,
-      ...(rendered.maxAge !== undefined ? { maxAge: rendered.maxAge.replace(/s$/, "") } : {}),
-    },
-  };
+  return { ok: true, value: (origin) => matchers.some((m) => m(origin)) };
 }
 
 /** Tells whether `request` is a CORS preflight (OPTIONS with Origin and a requested method). */
