@@ -1,8 +1,8 @@
 /**
- * Reads config folders in a Worker (`config_worker.ts`), so a large or slow folder never stalls
- * requests: the serving thread only receives the parsed objects and compiles them into the index
- * it swaps in. Snapshots refused by a size cap are logged (file, bytes, cap) and counted for
- * `/metrics`.
+ * Reads config folders in a Worker (`config_worker.ts`), so a large or slow folder does not
+ * stall requests: the serving thread receives the parsed objects (or, for the embedded gateway,
+ * its compiled config) instead of reading and parsing them itself. Snapshots refused by a size
+ * cap are logged (file, bytes, cap) and counted for `/metrics`.
  */
 import type { Logger } from "../lib/log.ts";
 import type { CappedSnapshot, ConfigCaps, Refusal } from "./config_files.ts";
