@@ -26,7 +26,9 @@ import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeepe
 import { parse } from "yaml";
 import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
-import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
+import { folderSource, type RuleSource } from "../proxy/rule_source.ts";
+import { createConfigReader } from "../proxy/config_reader.ts";
+import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./limit_options.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
@@ -82,6 +84,8 @@ const OPTIONS = {
     env: "APIGW_AUTHZ_CONFIG",
     parse: text,
   },
+  "config-max-file-bytes": CONFIG_MAX_FILE_OPTION,
+  "config-max-folder-bytes": CONFIG_MAX_FOLDER_OPTION,
   // Loopback unless told otherwise: the check port must only be reachable from Envoy (§8 #26).
   listen: listenSpec("Address of the ext_authz listener", "APIGW_AUTHZ_LISTEN", "127.0.0.1:8080"),
   "management-listen": listenSpec(
@@ -231,6 +235,7 @@ export const authzCommand: Command = {
     }
     const oathkeeper = await oathkeeperSettings(options);
     if (!oathkeeper.ok) {
+      source.value.close?.();
       io.stderr(`apigw authz: ${oathkeeper.error}\n`);
       return EXIT_FINDINGS;
     }
@@ -240,18 +245,26 @@ export const authzCommand: Command = {
 
 type AuthzOptions = Options<typeof OPTIONS>;
 
+type FolderOrCluster = RuleSource & { close?: () => void; metrics?: () => string };
+
 /** How long startup waits for a first Redis connection before serving without it. */
 
 async function ruleSource(
   options: AuthzOptions,
   env: (name: string) => string | undefined,
   log: Logger,
-): Promise<Result<RuleSource & { close?: () => void }, string>> {
+): Promise<Result<FolderOrCluster, string>> {
   if (options.config !== undefined) {
+    // Read and parsed in a worker, within the size caps.
+    const reader = createConfigReader(configCaps(options), { log });
     // Bad config stops startup; later bad reloads keep the last good index.
-    const first = await readFolder(options.config);
-    if (!first.ok) return first;
-    return { ok: true, value: folderSource(options.config) };
+    const first = await reader.read(options.config);
+    if (!first.ok) {
+      reader.close();
+      return first;
+    }
+    const source = folderSource(options.config, { read: reader.read });
+    return { ok: true, value: { ...source, close: reader.close, metrics: reader.renderMetrics } };
   }
   const connection = await loadConnection(options.kubeconfig, env);
   if (!connection.ok) return connection;
@@ -300,7 +313,7 @@ async function oathkeeperSettings(
 async function serve(
   options: AuthzOptions,
   oathkeeper: OathkeeperSettings,
-  source: RuleSource & { close?: () => void },
+  source: FolderOrCluster,
   log: Logger,
   signal: AbortSignal,
 ): Promise<number> {
@@ -363,7 +376,7 @@ async function serve(
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
-      render: () => metrics.render() + limiting.renderMetrics(),
+      render: () => metrics.render() + limiting.renderMetrics() + (source.metrics?.() ?? ""),
     },
     jwks: () => engine.signer.jwks(),
   });

@@ -22,7 +22,9 @@ import { createEngine } from "../proxy/oathkeeper/wiring.ts";
 import { createVerifier } from "../proxy/jwt/verifier.ts";
 import { createManagementApp } from "../proxy/management.ts";
 import { createMetrics } from "../proxy/metrics.ts";
-import { folderSource, readFolder } from "../proxy/rule_source.ts";
+import { folderSource, type Snapshot } from "../proxy/rule_source.ts";
+import { createConfigReader } from "../proxy/config_reader.ts";
+import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./limit_options.ts";
 import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { createEcho } from "../proxy/gateway/echo.ts";
 import { createGateway } from "../proxy/gateway/handler.ts";
@@ -67,6 +69,8 @@ const OPTIONS = {
     env: "APIGW_SERVE_CONFIG",
     parse: text,
   },
+  "config-max-file-bytes": CONFIG_MAX_FILE_OPTION,
+  "config-max-folder-bytes": CONFIG_MAX_FOLDER_OPTION,
   listen: listen("Address of the gateway listener", "APIGW_SERVE_LISTEN", "127.0.0.1:8080"),
   "management-listen": listen(
     "Address of /healthz, /readyz and /metrics (kept off the gateway listener)",
@@ -200,10 +204,16 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
   const dir = options.config ?? QUICKSTART_DIR;
   const demo = options["demo-upstream"] ??
     (options.config === undefined ? must(listenAddress(QUICKSTART_UPSTREAM)) : undefined);
+  // Read, parsed and compiled in a worker, within the size caps.
+  const reader = createConfigReader(configCaps(options), {
+    log,
+    gateway: { providerName: options["provider-name"] },
+  });
   // Bad config stops startup; later bad reloads keep the last good config.
-  const first = await readFolder(dir);
+  const first = await reader.read(dir);
   if (!first.ok) {
     log.error("Failed to read the config folder", { config: dir, reason: first.error });
+    reader.close();
     return EXIT_FINDINGS;
   }
   let tls: { cert: string; key: string } | undefined;
@@ -220,6 +230,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     }
   } catch (error) {
     log.error("Failed to read a certificate file", { error });
+    reader.close();
     return EXIT_FINDINGS;
   }
   const authzMetrics = createMetrics();
@@ -329,7 +340,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     const management = createManagementApp({
       ready: store.ready,
       metrics: {
-        render: () => metrics.render() + globalLimiter.renderMetrics(),
+        render: () => metrics.render() + globalLimiter.renderMetrics() + reader.renderMetrics(),
       },
     });
     const admin = Deno.serve(
@@ -337,7 +348,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       management.fetch,
     );
     servers.push(admin);
-    sourceDone = watch(dir, store.load, stop.signal, log);
+    sourceDone = watch(dir, { load: store.load, read: reader.read }, stop.signal, log);
     log.info("Serving gateway", {
       listen: `${scheme}://${gateway.addr.hostname}:${gateway.addr.port}`,
       management: `http://${admin.addr.hostname}:${admin.addr.port}`,
@@ -353,6 +364,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     await globalLimiter.close();
     client?.close();
     http1.close();
+    reader.close();
     return EXIT_FINDINGS;
   }
   await Promise.all([...servers.map((s) => s.finished), sourceDone]);
@@ -361,6 +373,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
   await globalLimiter.close();
   client?.close();
   http1.close();
+  reader.close();
   log.info("Stopped gateway");
   return EXIT_OK;
 }
@@ -368,13 +381,16 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
 /** Reloads on change; a folder that cannot be watched (a compiled binary's) serves as loaded. */
 async function watch(
   dir: string,
-  load: (snapshot: Awaited<ReturnType<typeof readFolder>>) => boolean,
+  { load, read }: {
+    load: (snapshot: Snapshot) => boolean;
+    read: (dir: string) => Promise<Snapshot>;
+  },
   signal: AbortSignal,
   log: Logger,
 ): Promise<void> {
   let initial = true;
   try {
-    await folderSource(dir).run((snapshot) => {
+    await folderSource(dir, { read }).run((snapshot) => {
       // The source re-reads the folder once at start: the startup load already served it.
       if (initial) initial = false;
       else load(snapshot);

@@ -4,8 +4,15 @@
  * source (`cluster_source.ts`) for Kubernetes.
  */
 import { parseAllDocuments } from "yaml";
+import type { CompiledGateway } from "./gateway/config.ts";
 
-export type Snapshot = { ok: true; objects: readonly unknown[] } | { ok: false; error: string };
+/**
+ * A folder or cluster snapshot. `compiled`: the embedded gateway's config, compiled off the
+ * serving thread by the config worker; `objects` is then empty.
+ */
+export type Snapshot =
+  | { ok: true; objects: readonly unknown[]; compiled?: CompiledGateway }
+  | { ok: false; error: string };
 
 /** The narrow interface `apigw authz` runs rules from. */
 export interface RuleSource {
@@ -34,15 +41,19 @@ export async function readFolder(dir: string): Promise<Snapshot> {
 }
 
 /** A folder source: one snapshot at start, then one after each burst of file changes. */
-export function folderSource(dir: string, options: { debounceMs?: number } = {}): RuleSource {
+export function folderSource(
+  dir: string,
+  options: { debounceMs?: number; read?: (dir: string) => Promise<Snapshot> } = {},
+): RuleSource {
   const debounceMs = options.debounceMs ?? 100;
+  const read = options.read ?? readFolder;
   return {
     async run(onSnapshot, signal) {
       if (signal.aborted) return;
       const watcher = Deno.watchFs(dir, { recursive: true });
       const stop = () => watcher.close();
       signal.addEventListener("abort", stop, { once: true });
-      onSnapshot(await readFolder(dir));
+      onSnapshot(await read(dir));
       let timer: ReturnType<typeof setTimeout> | undefined;
       let reading = Promise.resolve();
       try {
@@ -51,7 +62,7 @@ export function folderSource(dir: string, options: { debounceMs?: number } = {})
           clearTimeout(timer);
           timer = setTimeout(() => {
             reading = reading.then(async () => {
-              if (!signal.aborted) onSnapshot(await readFolder(dir));
+              if (!signal.aborted) onSnapshot(await read(dir));
             });
           }, debounceMs);
         }
@@ -64,7 +75,8 @@ export function folderSource(dir: string, options: { debounceMs?: number } = {})
   };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every `*.yaml`, `*.yml` and `*.json` file of `dir`, recursively (dot folders skipped). */
+export async function listFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     const path = `${dir.replace(/\/$/, "")}/${entry.name}`;

@@ -315,7 +315,8 @@ function selects(
   return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);
 }
 
-function singleRuleIndex(rule: CompiledRule): PolicyIndex {
+/** The index `decide()` runs on once routing matched `rule`: it answers only that rule. */
+export function singleRuleIndex(rule: CompiledRule): PolicyIndex {
   return { match: () => rule, hosts: new Map(), ruleCount: 1, jwksUris: [] };
 }
 

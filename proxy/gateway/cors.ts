@@ -9,9 +9,12 @@ import { CORS_RESPONSE_HEADERS, corsPolicyFor } from "../../core/apirule/virtual
 import type { Result } from "../../api/result.ts";
 import { compileSafeRegex } from "../../api/safe_regex.ts";
 import { allowOriginsFailures } from "../../api/validation/regexes.ts";
+import type { StringMatch } from "../../core/istio/types.ts";
 
 export interface Cors {
   allowsOrigin(origin: string): boolean;
+  /** The rendered `allowOrigins` `allowsOrigin` matches, so it can be rebuilt from data. */
+  allowOrigins: readonly StringMatch[];
   allowMethods?: string;
   allowHeaders?: string;
   exposeHeaders?: string;
@@ -37,8 +40,29 @@ export function compileCors(
   }
   const rendered = corsPolicyFor(policy);
   if (rendered === undefined) return { ok: true, value: undefined };
+  const allowOrigins = rendered.allowOrigins ?? [];
+  const allowsOrigin = originMatcher(allowOrigins);
+  if (!allowsOrigin.ok) return allowsOrigin;
+  return {
+    ok: true,
+    value: {
+      allowsOrigin: allowsOrigin.value,
+      allowOrigins,
+      ...joined("allowMethods", rendered.allowMethods),
+      ...joined("allowHeaders", rendered.allowHeaders),
+      ...joined("exposeHeaders", rendered.exposeHeaders),
+      allowCredentials: rendered.allowCredentials === true,
+      ...(rendered.maxAge !== undefined ? { maxAge: rendered.maxAge.replace(/s$/, "") } : {}),
+    },
+  };
+}
+
+/** Whether an origin matches one of `allowOrigins` (exact, prefix or whole-value regex). */
+export function originMatcher(
+  allowOrigins: readonly StringMatch[],
+): Result<(origin: string) => boolean, { field: string; reason: string }> {
   const matchers: ((origin: string) => boolean)[] = [];
-  for (const match of rendered.allowOrigins ?? []) {
+  for (const match of allowOrigins) {
     if ("exact" in match && match.exact !== undefined) {
       const exact = match.exact;
       matchers.push((origin) => origin === exact);
@@ -52,17 +76,7 @@ export function compileCors(
       matchers.push((origin) => regex.value.matches(origin));
     }
   }
-  return {
-    ok: true,
-    value: {
-      allowsOrigin: (origin) => matchers.some((m) => m(origin)),
-      ...joined("allowMethods", rendered.allowMethods),
-      ...joined("allowHeaders", rendered.allowHeaders),
-      ...joined("exposeHeaders", rendered.exposeHeaders),
-      allowCredentials: rendered.allowCredentials === true,
-      ...(rendered.maxAge !== undefined ? { maxAge: rendered.maxAge.replace(/s$/, "") } : {}),
-    },
-  };
+  return { ok: true, value: (origin) => matchers.some((m) => m(origin)) };
 }
 
 /** Tells whether `request` is a CORS preflight (OPTIONS with Origin and a requested method). */

@@ -49,7 +49,9 @@ export function createGatewayStore(deps: GatewayStoreDeps): GatewayStore {
         deps.onReload?.("rejected", config.routes.size, 0);
         return false;
       }
-      const compiled = compileGateway(snapshot.objects, { providerName: deps.providerName });
+      // Compiled by the config worker when it could; else here.
+      const compiled = snapshot.compiled ??
+        compileGateway(snapshot.objects, { providerName: deps.providerName });
       const keys = new Set(compiled.problems.map(problemKey));
       const fresh = known === undefined
         ? []
