@@ -1,6 +1,6 @@
 /**
  * Builds the gRPC peers of the tests from the Go module proxy at the versions pinned in
- * `tool/go.mod`: the Go test client `rlsclient` (go-control-plane's generated types),
+ * `tool/go.mod` and `ratelimit/go.mod`: the Go test client `rlsclient` (go-control-plane's generated types),
  * envoyproxy/ratelimit's `service_cmd` (the differential test) and `grpcurl`. They go into one
  * version-keyed folder, `${XDG_CACHE_HOME:-~/.cache}/apigw-grpc/<hash>/`, and share the one Go
  * build cache. Idempotent; the first build takes a few minutes.
@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 const TOOL_DIR = fileURLToPath(new URL("./tool", import.meta.url));
+/** envoyproxy/ratelimit's own module: its otelgrpc pin conflicts with grpcurl's dependencies. */
+const RATELIMIT_DIR = fileURLToPath(new URL("./ratelimit", import.meta.url));
 const BUILD_ENV = { CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" };
 
 /** Where each peer is, once built. */
@@ -20,10 +22,10 @@ export interface GrpcPeers {
   readonly grpcurl: string;
 }
 
-const PACKAGES: Record<keyof GrpcPeers, string> = {
-  rlsclient: "./rlsclient",
-  ratelimit: "github.com/envoyproxy/ratelimit/src/service_cmd",
-  grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl",
+const PACKAGES: Record<keyof GrpcPeers, { dir: string; pkg: string }> = {
+  rlsclient: { dir: TOOL_DIR, pkg: "./rlsclient" },
+  ratelimit: { dir: RATELIMIT_DIR, pkg: "github.com/envoyproxy/ratelimit/src/service_cmd" },
+  grpcurl: { dir: TOOL_DIR, pkg: "github.com/fullstorydev/grpcurl/cmd/grpcurl" },
 };
 
 /** The peers' paths when all are built, else undefined. */
@@ -44,7 +46,7 @@ export async function ensureGrpcPeers(log: (line: string) => void): Promise<Grpc
   const dir = await cacheDir();
   const peers = pathsIn(dir);
   await Deno.mkdir(dir, { recursive: true });
-  for (const [name, pkg] of Object.entries(PACKAGES)) {
+  for (const [name, { dir: module, pkg }] of Object.entries(PACKAGES)) {
     const output = `${dir}/${name}`;
     try {
       await Deno.stat(output);
@@ -52,7 +54,7 @@ export async function ensureGrpcPeers(log: (line: string) => void): Promise<Grpc
     } catch { /* not built yet */ }
     log(`Building ${name} (${pkg}) into ${dir}…`);
     const result = await new Deno.Command("nice", {
-      args: ["-n", "10", "go", "-C", TOOL_DIR, "build", "-trimpath", "-o", `${output}.tmp`, pkg],
+      args: ["-n", "10", "go", "-C", module, "build", "-trimpath", "-o", `${output}.tmp`, pkg],
       env: BUILD_ENV,
       stdin: "null",
     }).output();
@@ -79,6 +81,8 @@ async function cacheDir(): Promise<string> {
   const hash = createHash("sha256")
     .update(await Deno.readFile(`${TOOL_DIR}/go.mod`))
     .update(await Deno.readFile(`${TOOL_DIR}/go.sum`))
+    .update(await Deno.readFile(`${RATELIMIT_DIR}/go.mod`))
+    .update(await Deno.readFile(`${RATELIMIT_DIR}/go.sum`))
     .update(await Deno.readFile(`${TOOL_DIR}/rlsclient/main.go`))
     .update(JSON.stringify([PACKAGES, BUILD_ENV]))
     .digest("hex")

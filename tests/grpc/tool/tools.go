@@ -1,10 +1,7 @@
 //go:build tools
 
-// The peers the gRPC tests run, pinned by this module's go.mod: envoyproxy/ratelimit's service
-// (the differential test) and grpcurl (health and smoke calls with the committed protoset).
+// grpcurl, pinned by this module's go.mod: the tests' health and smoke calls with the
+// committed protoset. (envoyproxy/ratelimit has a module of its own, ../ratelimit.)
 package tools
 
-import (
-	_ "github.com/envoyproxy/ratelimit/src/service_cmd"
-	_ "github.com/fullstorydev/grpcurl/cmd/grpcurl"
-)
+import _ "github.com/fullstorydev/grpcurl/cmd/grpcurl"
