@@ -5,6 +5,7 @@
  * Counters live in the harness Redis when there is one (APIGW_TEST_REDIS_URL), else in memory.
  */
 import assert from "node:assert/strict";
+import { freePort } from "../cluster/_ports.ts";
 import { poll } from "../poll.ts";
 import { cachedGrpcPeers } from "./build.ts";
 import { awayFromMinuteEdge, goClient, PROTOSET, runPeer, startRls } from "./_peers.ts";
@@ -166,5 +167,29 @@ Deno.test({
     });
     const [kept] = await goClient(peers!.rlsclient, rls.address, [call([[["user", unique()]]])]);
     assert.equal(kept?.response?.statuses?.[0]?.limitRemaining, 6);
+  },
+});
+
+Deno.test({
+  name: "with Redis down the failure mode answers: UNAVAILABLE by default, or allow/deny",
+  ignore,
+  async fn(t) {
+    await using config = await configDir();
+    // Nothing listens there: every Redis command fails at once.
+    const down = ["--redis-url", `redis://127.0.0.1:${freePort()}`, "--redis-timeout-ms", "200"];
+    for (
+      const [mode, expected] of [
+        [[], "Unavailable"],
+        [["--rls-failure-mode", "allow"], "OK"],
+        [["--rls-failure-mode", "deny"], "OVER_LIMIT"],
+      ] as const
+    ) {
+      await t.step(expected, async () => {
+        await using rls = await startRls(config.dir, [...down, ...mode]);
+        const [result] = await goClient(peers!.rlsclient, rls.address, [call([[["user", "u"]]])]);
+        assert.equal(result?.code ?? result?.response?.overallCode, expected);
+        assert.ok(rls.running());
+      });
+    }
   },
 });
