@@ -15,8 +15,15 @@ export interface RlsProcess extends AsyncDisposable {
   running(): boolean;
 }
 
-/** Starts `apigw authz --rls-listen 127.0.0.1:0 --rls-config dir …args` and waits until it serves. */
-export async function startRls(configDir: string, args: string[] = []): Promise<RlsProcess> {
+/**
+ * Starts `apigw authz --rls-listen 127.0.0.1:0 --rls-config DIR …args` (a `{ args }` source:
+ * those arguments instead of `--rls-config`) and waits until it serves.
+ */
+export async function startRls(
+  config: string | { args: string[] },
+  args: string[] = [],
+): Promise<RlsProcess> {
+  const source = typeof config === "string" ? ["--rls-config", config] : config.args;
   const rules = await Deno.makeTempDir({ prefix: "apigw-rls-rules-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -32,8 +39,7 @@ export async function startRls(configDir: string, args: string[] = []): Promise<
       "127.0.0.1:0",
       "--rls-listen",
       "127.0.0.1:0",
-      "--rls-config",
-      configDir,
+      ...source,
       ...args,
     ],
     cwd: REPO,
