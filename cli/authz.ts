@@ -396,10 +396,11 @@ async function serve(
       maxHeaderBytes: 16 * 1024,
     },
   };
+  let renderRlsMetrics = () => "";
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
-      render: () => metrics.render() + limiting.renderMetrics(),
+      render: () => metrics.render() + limiting.renderMetrics() + renderRlsMetrics(),
     },
     jwks: () => engine.signer.jwks(),
   });
@@ -456,6 +457,7 @@ async function serve(
     source.close?.();
     return EXIT_FINDINGS;
   }
+  if (rls.value !== undefined) renderRlsMetrics = rls.value.renderMetrics;
   log.info("Serving ext_authz", {
     ...(rls.value !== undefined ? { rls: rls.value.listen } : {}),
     listen: `${checks.addr.hostname}:${checks.addr.port}`,

@@ -75,6 +75,7 @@ export async function startRlsFromFlags(
     ok: true,
     value: {
       listen: started.value.listen,
+      renderMetrics: started.value.renderMetrics,
       async close() {
         await started.value.close();
         close();

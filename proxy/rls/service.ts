@@ -9,6 +9,7 @@
 import type { BucketStore, WindowHit } from "../ratelimit/store.ts";
 import { type RlsConfig, type RlsLimit, UNIT_SECONDS } from "./config.ts";
 import { limitFor, type RequestDescriptor } from "./match.ts";
+import type { RlsMetrics } from "./metrics.ts";
 
 export interface RlsRequest {
   readonly domain: string;
@@ -52,6 +53,7 @@ export interface RlsServiceOptions {
   /** Wall-clock milliseconds: windows are aligned to the epoch, as envoyproxy/ratelimit's. */
   now?: () => number;
   onStoreError?: (error: unknown) => void;
+  metrics?: RlsMetrics;
 }
 
 const MAX_UINT32 = 4_294_967_295;
@@ -67,18 +69,16 @@ export function createRlsService(
 ): (request: RlsRequest) => Promise<RlsOutcome> {
   const now = options.now ?? Date.now;
   return async function shouldRateLimit(request) {
-    if (request.domain === "") {
-      return { ok: false, code: "invalid", message: "rate limit domain must not be empty" };
-    }
-    if (request.descriptors.length === 0) {
-      return {
-        ok: false,
-        code: "invalid",
-        message: "rate limit descriptor list must not be empty",
-      };
+    if (request.domain === "" || request.descriptors.length === 0) {
+      options.metrics?.failed("invalid");
+      const message = request.domain === ""
+        ? "rate limit domain must not be empty"
+        : "rate limit descriptor list must not be empty";
+      return { ok: false, code: "invalid", message };
     }
     const config = options.config();
     if (config === undefined) {
+      options.metrics?.failed("no_config");
       return { ok: false, code: "unavailable", message: "no rate limit configuration loaded" };
     }
     const limits = limitsToCheck(config, request);
@@ -102,12 +102,18 @@ export function createRlsService(
       counts = await options.store.addHits(hits);
     } catch (error) {
       options.onStoreError?.(error);
+      options.metrics?.failed("store");
       if (options.failureMode === "error") {
         return { ok: false, code: "unavailable", message: "rate limit store unavailable" };
       }
       return { ok: true, response: failed(request, options.failureMode) };
     }
     const after = new Map(counted.map((index, n) => [index, counts[n]!]));
+    if (options.metrics !== undefined) {
+      for (const [index, count] of after) {
+        observe(options.metrics, request, index, limits[index]!, count);
+      }
+    }
     const statuses = limits.map((limit, i): RlsStatus => {
       if (limit === undefined) return { code: "OK", limitRemaining: 0 };
       if (limit.unlimited) return { code: "OK", limitRemaining: MAX_UINT32 };
@@ -126,6 +132,23 @@ function limitsToCheck(config: RlsConfig, request: RlsRequest): (RlsLimit | unde
       ? undefined
       : limit
   );
+}
+
+function observe(
+  metrics: RlsMetrics,
+  request: RlsRequest,
+  index: number,
+  limit: RlsLimit,
+  count: number,
+): void {
+  const key = limit.detailedMetric
+    ? `${request.domain}.${
+      request.descriptors[index]!.entries.map((e) => `${e.key}_${e.value}`).join(".")
+    }`
+    : limit.fullKey;
+  const over = count > limit.requestsPerUnit;
+  const result = !over ? "within_limit" : limit.shadowMode ? "shadow_mode" : "over_limit";
+  metrics.hits(key, result, hitsOf(request, index));
 }
 
 function hitsOf(request: RlsRequest, index: number): number {

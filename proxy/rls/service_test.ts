@@ -3,6 +3,7 @@ import { createMemoryStore } from "../ratelimit/memory_store.ts";
 import { createRedisStore } from "../ratelimit/redis_store.ts";
 import { parseRlsConfig, type RlsConfig } from "./config.ts";
 import { limitFor } from "./match.ts";
+import { createRlsMetrics } from "./metrics.ts";
 import { createRlsService, type RlsRequest } from "./service.ts";
 
 const CONFIG = `
@@ -283,4 +284,50 @@ Deno.test("createRlsService() applies the failure mode when Redis is down", asyn
   } finally {
     await store.close();
   }
+});
+
+Deno.test("createRlsService() counts hits per limit key; detailed_metric keys by request", async () => {
+  const parsed = parseRlsConfig([{
+    name: "m.yaml",
+    text: `domain: m
+descriptors:
+  - key: plain
+    rate_limit: { unit: minute, requests_per_unit: 1 }
+  - key: detailed
+    detailed_metric: true
+    rate_limit: { unit: minute, requests_per_unit: 5 }
+  - key: shadow
+    shadow_mode: true
+    rate_limit: { unit: minute, requests_per_unit: 0 }
+`,
+  }]);
+  assert.ok(parsed.ok);
+  const metrics = createRlsMetrics();
+  const call = createRlsService({
+    config: () => parsed.value,
+    store: createMemoryStore({ maxKeys: 100 }),
+    responseHeaders: false,
+    failureMode: "error",
+    metrics,
+  });
+  const req = (key: string, value: string, hitsAddend = 0): RlsRequest => ({
+    domain: "m",
+    descriptors: [d([key, value])],
+    hitsAddend,
+  });
+  await call(req("plain", "a"));
+  await call(req("plain", "a", 3));
+  await call(req("detailed", "x", 2));
+  await call(req("shadow", "s"));
+  await call({ domain: "", descriptors: [], hitsAddend: 0 });
+  const text = metrics.render();
+  for (
+    const line of [
+      'apigw_rls_hits_total{key="m.plain",result="within_limit"} 1',
+      'apigw_rls_hits_total{key="m.plain",result="over_limit"} 3',
+      'apigw_rls_hits_total{key="m.detailed_x",result="within_limit"} 2',
+      'apigw_rls_hits_total{key="m.shadow",result="shadow_mode"} 1',
+      'apigw_rls_failed_total{reason="invalid"} 1',
+    ]
+  ) assert.ok(text.includes(`${line}\n`), `${line} in\n${text}`);
 });

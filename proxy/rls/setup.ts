@@ -10,6 +10,7 @@ import { createMemoryStore } from "../ratelimit/memory_store.ts";
 import { createRedisStore } from "../ratelimit/redis_store.ts";
 import type { BucketStore } from "../ratelimit/store.ts";
 import { parseRlsConfig, type RlsConfig } from "./config.ts";
+import { createRlsMetrics } from "./metrics.ts";
 import { createRlsService, type RlsFailureMode } from "./service.ts";
 import type { FileSet, RlsSource } from "./source.ts";
 
@@ -27,6 +28,8 @@ export interface RlsOptions {
 
 export interface RunningRls {
   readonly listen: string;
+  /** The service's metrics in the Prometheus text format. */
+  renderMetrics(): string;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
     return { ok: false, error: `Invalid rate limit configuration:\n${problem}` };
   }
   const store = await openStore(options, log);
+  const metrics = createRlsMetrics();
   let server;
   try {
     server = await startGrpcServer({
@@ -75,6 +79,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
         store,
         responseHeaders: options.responseHeaders,
         failureMode: options.failureMode,
+        metrics,
         onStoreError: (error) =>
           log.warn("Failed to count rate limit hits", { error: String(error) }),
       }),
@@ -92,6 +97,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
     ok: true,
     value: {
       listen: `${host}:${server.port}`,
+      renderMetrics: () => metrics.render(),
       async close() {
         stop.abort();
         await server.close();

@@ -10,6 +10,8 @@ export const PROTOSET = new URL("../../proxy/grpc/envoy.protoset", import.meta.u
 export interface RlsProcess extends AsyncDisposable {
   /** `host:port` of the gRPC listener. */
   address: string;
+  /** The management listener's `/metrics` text. */
+  metrics(): Promise<string>;
   logs: Record<string, unknown>[];
   /** Whether the process still runs. */
   running(): boolean;
@@ -82,6 +84,7 @@ export async function startRls(
     }, { timeoutMs: 60_000, what: "apigw authz --rls-listen to listen", intervalMs: 50 });
     return {
       address: String(serving.rls),
+      metrics: () => fetch(`http://${serving.management}/metrics`).then((r) => r.text()),
       logs,
       running: () => !exited,
       [Symbol.asyncDispose]: stop,

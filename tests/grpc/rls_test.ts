@@ -82,6 +82,14 @@ Deno.test({
       ),
       ["x-ratelimit-limit=3", "x-ratelimit-remaining=0", "x-ratelimit-reset=*"],
     );
+    const metrics = await rls.metrics();
+    for (
+      const line of [
+        'apigw_rls_hits_total{key="rls-test.user",result="within_limit"} 2',
+        'apigw_rls_hits_total{key="rls-test.user",result="over_limit"} 2',
+        'apigw_rls_hits_total{key="rls-test.path_/api/*",result="within_limit"} 1',
+      ]
+    ) assert.ok(metrics.includes(`${line}\n`), `${line} in\n${metrics}`);
   },
 });
 
