@@ -115,6 +115,21 @@ function sequence(run: string): unknown[] {
     req([[report]]),
     req([[["banned", run]]]),
     req([[["unknown", run]], [tenant, ["plan", "gold"]]], 3),
+    // A descriptor's own limit (Envoy's override) and its own hits_addend.
+    ...[1, 2].map(() => ({
+      domain: "diff",
+      descriptors: [{
+        entries: [{ key: "override", value: run }],
+        limit: { requestsPerUnit: 1, unit: "MINUTE" },
+      }],
+    })),
+    ...[1, 2].map(() => ({
+      domain: "diff",
+      descriptors: [
+        { entries: [{ key: "tenant", value: `t2-${run}` }], hitsAddend: "2" },
+        { entries: [{ key: "report", value: `r2-${run}` }] },
+      ],
+    })),
   ];
 }
 
@@ -228,7 +243,13 @@ Deno.test({
       for (const [i, expected] of theirs.entries()) {
         assert.deepEqual(comparable(ours[i]!), comparable(expected), `request ${i + 1}`);
       }
-      // The sequence reaches both codes, so equality is not two services agreeing on "OK".
+      // Every call is answered (no errors) and the sequence reaches both codes, so equality is
+      // not two services agreeing on a failure or on "OK".
+      assert.deepEqual(theirs.filter((r) => r.response === undefined), []);
+      assert.deepEqual(
+        theirs.slice(-4).map((r) => r.response?.overallCode),
+        ["OK", "OVER_LIMIT", "OK", "OVER_LIMIT"],
+      );
       const codes = new Set(theirs.map((r) => r.response?.overallCode));
       assert.deepEqual([...codes].sort(), ["OK", "OVER_LIMIT"]);
     } finally {
