@@ -201,3 +201,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a bad rate limit config stops apigw authz at startup, naming every problem", async () => {
+  await using config = await configDir(
+    "domain: rls-test\ndescriptors:\n  - key: a\n    rate_limit: { unit: fortnight }\n  - value: v\n",
+  );
+  const rules = await Deno.makeTempDir({ prefix: "apigw-rls-rules-" });
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "main.ts",
+        "authz",
+        "--config",
+        rules,
+        "--listen",
+        "127.0.0.1:0",
+        "--management-listen",
+        "127.0.0.1:0",
+        "--rls-listen",
+        "127.0.0.1:0",
+        "--rls-config",
+        config.dir,
+      ],
+      cwd: new URL("../../", import.meta.url),
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 1, stderr);
+    assert.match(stderr, /rls-test\.a: invalid rate limit unit \\"fortnight\\"/);
+    assert.match(stderr, /descriptor has empty key/);
+  } finally {
+    await Deno.remove(rules, { recursive: true });
+  }
+});
