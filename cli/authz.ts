@@ -35,6 +35,7 @@ import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
 import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 import { createLimitStore } from "../proxy/ratelimit/mod.ts";
+import { configMapRef, startRlsFromFlags } from "./authz_rls.ts";
 
 /** `host:port`, port 0 meaning any free port. */
 export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
@@ -190,6 +191,36 @@ const OPTIONS = {
     default: "1000",
     parse: nonNegativeInt,
   },
+  "rls-listen": {
+    type: "string",
+    help:
+      "Address of the gRPC listener of envoy.service.ratelimit.v3.RateLimitService (and grpc.health.v1); off without it",
+    env: "APIGW_AUTHZ_RLS_LISTEN",
+    parse: listenAddress,
+  },
+  "rls-config": {
+    type: "string",
+    help: "Folder of envoyproxy/ratelimit config files (one domain each), reloaded on change",
+    env: "APIGW_AUTHZ_RLS_CONFIG",
+    parse: text,
+  },
+  "rls-configmap": {
+    type: "string",
+    help: "NAMESPACE/NAME of a ConfigMap whose *.yaml keys are the rate limit config, watched",
+    env: "APIGW_AUTHZ_RLS_CONFIGMAP",
+    parse: configMapRef,
+  },
+  "rls-response-headers": {
+    type: "boolean",
+    help: "Add x-ratelimit-limit, -remaining and -reset to rate limit responses",
+  },
+  "rls-failure-mode": {
+    type: "string",
+    help:
+      "Answer when Redis fails: error (UNAVAILABLE, Envoy's failure_mode_deny decides), allow or deny",
+    default: "error",
+    parse: oneOf(["error", "allow", "deny"] as const),
+  },
   "log-level": LOG_LEVEL_OPTION,
 } as const;
 
@@ -213,6 +244,10 @@ export const authzCommand: Command = {
     "RateLimits with spec.global are enforced for checks from the Pods they select (by the check's",
     "peer address): one token per allowed check, from Redis with --redis-url (shared by every",
     "replica), else from per-process buckets; 429 with Retry-After and RateLimit fields when empty.",
+    "",
+    "With --rls-listen it also serves Envoy's global rate limit service over gRPC",
+    "(envoy.service.ratelimit.v3.RateLimitService, grpc.health.v1) from envoyproxy/ratelimit config",
+    "files in --rls-config DIR or ConfigMap --rls-configmap NS/NAME, counting in the same Redis.",
     "",
     "Example: apigw authz --config ./rules --listen 127.0.0.1:8080 --path-prefix /ext-authz",
   ].join("\n"),
@@ -239,7 +274,7 @@ export const authzCommand: Command = {
       io.stderr(`apigw authz: ${oathkeeper.error}\n`);
       return EXIT_FINDINGS;
     }
-    return await serve(options, oathkeeper.value, source.value, log, io.signal);
+    return await serve(options, oathkeeper.value, source.value, log, io.signal, io.env);
   },
 };
 
@@ -316,6 +351,7 @@ async function serve(
   source: FolderOrCluster,
   log: Logger,
   signal: AbortSignal,
+  env: (name: string) => string | undefined,
 ): Promise<number> {
   const metrics = createMetrics();
   const jwks = createJwksManager({ observer: metrics, log });
@@ -373,10 +409,13 @@ async function serve(
       maxHeaderBytes: 16 * 1024,
     },
   };
+  let renderRlsMetrics = () => "";
   const management = createManagementApp({
     ready: store.ready,
     metrics: {
-      render: () => metrics.render() + limiting.renderMetrics() + (source.metrics?.() ?? ""),
+      render: () =>
+        metrics.render() + limiting.renderMetrics() + (source.metrics?.() ?? "") +
+        renderRlsMetrics(),
     },
     jwks: () => engine.signer.jwks(),
   });
@@ -409,7 +448,33 @@ async function serve(
     source.close?.();
     return EXIT_FINDINGS;
   }
+  const rls = await startRlsFromFlags(
+    {
+      listen: options["rls-listen"],
+      configDir: options["rls-config"],
+      configMap: options["rls-configmap"],
+      kubeconfig: options.kubeconfig,
+      redisUrl: options["redis-url"],
+      redisTimeoutMs: options["redis-timeout-ms"],
+      localKeys: options["ratelimit-local-keys"],
+      responseHeaders: options["rls-response-headers"],
+      failureMode: options["rls-failure-mode"],
+    },
+    env,
+    log,
+  );
+  if (!rls.ok) {
+    log.error("Failed to start the rate limit service", { error: rls.error });
+    stop.abort();
+    await Promise.all([checks.finished, admin.finished, sourceDone]);
+    await jwks.close();
+    await limiting.close();
+    source.close?.();
+    return EXIT_FINDINGS;
+  }
+  if (rls.value !== undefined) renderRlsMetrics = rls.value.renderMetrics;
   log.info("Serving ext_authz", {
+    ...(rls.value !== undefined ? { rls: rls.value.listen } : {}),
     listen: `${checks.addr.hostname}:${checks.addr.port}`,
     management: `${admin.addr.hostname}:${admin.addr.port}`,
     pathPrefix: options["path-prefix"],
@@ -417,6 +482,7 @@ async function serve(
     rateLimitStore: options["redis-url"] === undefined ? "memory" : "redis",
   });
   await Promise.all([checks.finished, admin.finished, sourceDone]);
+  await rls.value?.close();
   signal.removeEventListener("abort", onAbort);
   await jwks.close();
   await limiting.close();

@@ -56,6 +56,15 @@ const OPTIONS = {
         ? { ok: true, value: Number(raw) }
         : { ok: false, error: `"${raw}" is not a non-negative integer` },
   },
+  "rls-configmap": {
+    type: "string",
+    help:
+      "Serve the gRPC rate limit service from apigw authz with the envoyproxy/ratelimit config in this ConfigMap (authz namespace)",
+    parse: (raw: string): Result<string, string> =>
+      /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, error: `"${raw}" is not a ConfigMap name` },
+  },
   "extension-provider": {
     type: "boolean",
     help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
@@ -71,6 +80,8 @@ export interface ManifestOptions {
   replicas: number;
   /** Replicas of `apigw authz`; 0 or absent leaves its objects out. */
   authzReplicas?: number;
+  /** ConfigMap of the authz service's gRPC rate limit service; absent leaves it off. */
+  rlsConfigMap?: string | undefined;
   version?: string;
 }
 
@@ -127,6 +138,7 @@ export const manifestsCommand: Command = {
       image: options.image,
       replicas: options.replicas,
       authzReplicas: options["authz-replicas"],
+      rlsConfigMap: options["rls-configmap"],
     });
     io.stdout(options.output === "json" ? toJsonList(objects) : toYaml(objects));
     return EXIT_OK;
@@ -185,6 +197,7 @@ export function operatorManifests(options: ManifestOptions): Record<string, unkn
         image: options.image,
         namespace: NAMESPACE,
         replicas: options.authzReplicas,
+        ...(options.rlsConfigMap !== undefined ? { rlsConfigMap: options.rlsConfigMap } : {}),
       })
       : []),
   ];

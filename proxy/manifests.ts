@@ -6,6 +6,7 @@
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { GlobalLimit } from "../core/ratelimit/global.ts";
 import type { CompiledRule } from "../core/authz/rule.ts";
+import { RLS_PORT, rlsArgs, rlsRbac } from "./rls/manifests.ts";
 
 export interface AuthzManifestOptions {
   image: string;
@@ -22,6 +23,8 @@ export interface AuthzManifestOptions {
    * back to the client address).
    */
   globalLimits?: readonly GlobalLimit[];
+  /** Serve the gRPC rate limit service with the config of this ConfigMap (same namespace). */
+  rlsConfigMap?: string;
 }
 
 const PORT = 8080;
@@ -41,6 +44,9 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
   const namespace = options.namespace ?? "kyma-system";
   const name = options.name ?? "apigw-authz";
   const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "apigw" };
+  const rls = options.rlsConfigMap === undefined
+    ? undefined
+    : { namespace, name, labels, configMap: options.rlsConfigMap };
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
     {
@@ -74,6 +80,7 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
       subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
+    ...(rls !== undefined ? rlsRbac(rls) : []),
     deployment(options, { name, namespace, labels }),
     {
       apiVersion: "v1",
@@ -90,6 +97,9 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
             targetPort: "management",
             appProtocol: "http",
           },
+          ...(rls !== undefined
+            ? [{ name: "grpc-rls", port: RLS_PORT, targetPort: "rls", appProtocol: "grpc" }]
+            : []),
         ],
       },
     },
@@ -132,10 +142,16 @@ function deployment(
               `0.0.0.0:${MANAGEMENT_PORT}`,
               "--provider-name",
               options.providerName ?? "apigw-authz",
+              ...(options.rlsConfigMap !== undefined
+                ? rlsArgs({ ...meta, configMap: options.rlsConfigMap })
+                : []),
             ],
             ports: [
               { name: "authz", containerPort: PORT },
               { name: "management", containerPort: MANAGEMENT_PORT },
+              ...(options.rlsConfigMap !== undefined
+                ? [{ name: "rls", containerPort: RLS_PORT }]
+                : []),
             ],
             livenessProbe: probe("/healthz"),
             readinessProbe: probe("/readyz"),

@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { ensureBinaries } from "./cluster/build.ts";
 import { ensureHydra } from "./hydra/build.ts";
+import { ensureGrpcPeers } from "./grpc/build.ts";
 import { serveControl } from "./cluster/control_server.ts";
 import { type ControlPlane, startControlPlane } from "./cluster/controlplane.ts";
 import { installCrds, readCrds } from "./cluster/crds.ts";
@@ -42,6 +43,10 @@ async function main(args: readonly string[]): Promise<Summary> {
     // cold. A failed build leaves the test skipped, saying why, rather than stopping the run.
     await ensureHydra(console.log).catch((error) =>
       console.log(`Hydra is not available, tests/authz/hydra_test.ts will skip: ${error}`)
+    );
+    // The gRPC peers of tests/grpc/ (Go client, envoyproxy/ratelimit, grpcurl): same rule.
+    await ensureGrpcPeers(console.log).catch((error) =>
+      console.log(`gRPC peers are not available, tests/grpc/ will skip: ${error}`)
     );
     return ensureBinaries(console.log);
   });

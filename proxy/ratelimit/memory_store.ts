@@ -8,7 +8,7 @@ import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import { countWindow, type WindowState } from "../../core/ratelimit/fixed_window.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import { type BucketState, type Take, takeToken } from "../../core/ratelimit/token_bucket.ts";
-import type { BucketStore } from "./store.ts";
+import type { BucketStore, WindowHit } from "./store.ts";
 
 export interface MemoryStoreOptions {
   maxKeys: number;
@@ -20,6 +20,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions): BucketStore {
   const now = options.now ?? (() => performance.now());
   const states = new Map<string, BucketState | WindowState>();
+  const counters = new Map<string, { count: number; expiresAt: number }>();
   return {
     remote: false,
     take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Take {
@@ -47,7 +48,23 @@ export function createMemoryStore(options: MemoryStoreOptions): BucketStore {
       }
       return step.take;
     },
-    size: () => states.size,
+    addHits(hits: readonly WindowHit[]): number[] {
+      const at = Date.now();
+      return hits.map(({ key, hits, windowSeconds }) => {
+        const previous = counters.get(key);
+        counters.delete(key);
+        const count = (previous !== undefined && previous.expiresAt > at ? previous.count : 0) +
+          hits;
+        counters.set(key, { count, expiresAt: at + windowSeconds * 1000 });
+        while (counters.size > options.maxKeys) {
+          const oldest = counters.keys().next().value;
+          if (oldest === undefined) break;
+          counters.delete(oldest);
+        }
+        return count;
+      });
+    },
+    size: () => states.size + counters.size,
     close: () => Promise.resolve(),
   };
 }

@@ -9,7 +9,7 @@ import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
-import type { BucketStore } from "./store.ts";
+import type { BucketStore, WindowHit } from "./store.ts";
 
 /**
  * `core/ratelimit/token_bucket.ts` in Lua, for every key of the call (a batch of concurrent
@@ -66,6 +66,16 @@ end
 return out
 `;
 
+/** `INCRBY` then `EXPIRE` per key (envoyproxy/ratelimit's pipeline), in one atomic script run. */
+export const ADD_HITS_LUA = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('INCRBY', key, ARGV[i * 2 - 1])
+  redis.call('EXPIRE', key, ARGV[i * 2])
+end
+return out
+`;
+
 export interface RedisStoreOptions {
   url: string;
   /** Budget of one Redis command (§6.6); past it the bucket's failure mode applies. */
@@ -107,6 +117,8 @@ export function createRedisStore(
   // The key count varies per batch, so it is the command's first argument.
   redis.defineCommand("apigwTakeTokens", { lua: TOKEN_BUCKET_LUA });
   const takeTokens = bound(redis, "apigwTakeTokens");
+  redis.defineCommand("apigwAddHits", { lua: ADD_HITS_LUA });
+  const addHits = bound(redis, "apigwAddHits");
   let pending: Pending[] = [];
   let inFlight = 0;
   const windows = new Map<string, RateLimiterRedis>();
@@ -134,6 +146,17 @@ export function createRedisStore(
         pending.push({ key: `${prefix}:tb:${key}`, bucket, resolve, reject });
         if (inFlight < MAX_IN_FLIGHT) flush();
       });
+    },
+    async addHits(hits: readonly WindowHit[]): Promise<number[]> {
+      if (hits.length === 0) return [];
+      const argv: (string | number)[] = [hits.length];
+      for (const hit of hits) argv.push(`${prefix}:rls:${hit.key}`);
+      for (const hit of hits) argv.push(hit.hits, hit.windowSeconds);
+      const reply = await addHits(...argv);
+      if (!Array.isArray(reply) || reply.length !== hits.length) {
+        throw new TypeError(`Unexpected counter reply ${JSON.stringify(reply)}`);
+      }
+      return reply.map(Number);
     },
     size: () => windows.size,
     async close() {

@@ -15,7 +15,19 @@ export interface BucketStore {
     bucket: GlobalTokenBucket,
     algorithm: GlobalAlgorithm,
   ): Take | Promise<Take>;
+  /**
+   * Adds `hits` to each fixed-window counter and answers the counts after the addition, in
+   * order (envoyproxy/ratelimit's `INCRBY` + `EXPIRE`; the window is in the key).
+   */
+  addHits(hits: readonly WindowHit[]): readonly number[] | Promise<readonly number[]>;
   /** Keys currently held in process memory (bounded). */
   size(): number;
   close(): Promise<void>;
+}
+
+/** One counter of a wall-clock window: `key` names the window, kept `windowSeconds` at least. */
+export interface WindowHit {
+  readonly key: string;
+  readonly hits: number;
+  readonly windowSeconds: number;
 }

@@ -1,0 +1,166 @@
+/**
+ * What the gRPC tests share: `apigw authz --rls-listen` as a child process, and the built peers
+ * (Go client, grpcurl, envoyproxy/ratelimit) run as processes.
+ */
+import { poll } from "../poll.ts";
+
+const REPO = new URL("../../", import.meta.url);
+export const PROTOSET = new URL("../../proxy/grpc/envoy.protoset", import.meta.url).pathname;
+
+export interface RlsProcess extends AsyncDisposable {
+  /** `host:port` of the gRPC listener. */
+  address: string;
+  /** The management listener's `/metrics` text. */
+  metrics(): Promise<string>;
+  logs: Record<string, unknown>[];
+  /** Whether the process still runs. */
+  running(): boolean;
+}
+
+/**
+ * Starts `apigw authz --rls-listen 127.0.0.1:0 --rls-config DIR …args` (a `{ args }` source:
+ * those arguments instead of `--rls-config`) and waits until it serves.
+ */
+export async function startRls(
+  config: string | { args: string[] },
+  args: string[] = [],
+): Promise<RlsProcess> {
+  const source = typeof config === "string" ? ["--rls-config", config] : config.args;
+  const rules = await Deno.makeTempDir({ prefix: "apigw-rls-rules-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "authz",
+      "--config",
+      rules,
+      "--listen",
+      "127.0.0.1:0",
+      "--management-listen",
+      "127.0.0.1:0",
+      "--rls-listen",
+      "127.0.0.1:0",
+      ...source,
+      ...args,
+    ],
+    cwd: REPO,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const logs: Record<string, unknown>[] = [];
+  const reading = (async () => {
+    let buffer = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          logs.push({ msg: line });
+        }
+      }
+    }
+  })();
+  const stop = async () => {
+    if (!exited) child.kill("SIGTERM");
+    await status;
+    await reading;
+    await Deno.remove(rules, { recursive: true });
+  };
+  try {
+    const serving = await poll(() => {
+      if (exited) throw new Error("apigw authz exited");
+      return logs.find((l) => l.msg === "Serving ext_authz");
+    }, { timeoutMs: 60_000, what: "apigw authz --rls-listen to listen", intervalMs: 50 });
+    return {
+      address: String(serving.rls),
+      metrics: () => fetch(`http://${serving.management}/metrics`).then((r) => r.text()),
+      logs,
+      running: () => !exited,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw new Error(`apigw authz did not start: ${JSON.stringify(logs.slice(-5))}`, {
+      cause: error,
+    });
+  }
+}
+
+/** One answer of the Go client: the response as protojson, or a gRPC error. */
+export interface ClientResult {
+  response?: {
+    overallCode?: string;
+    statuses?: {
+      code?: string;
+      currentLimit?: { requestsPerUnit?: number; unit?: string; name?: string };
+      limitRemaining?: number;
+      durationUntilReset?: string;
+    }[];
+    responseHeadersToAdd?: { key: string; value: string }[];
+  };
+  code?: string;
+  message?: string;
+}
+
+/** Sends `requests` (protojson values) in order with the Go client; one result each. */
+export async function goClient(
+  binary: string,
+  address: string,
+  requests: readonly unknown[],
+): Promise<ClientResult[]> {
+  const child = new Deno.Command(binary, {
+    args: [address],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(requests.map((r) => JSON.stringify(r)).join("\n")));
+  await writer.close();
+  const output = await child.output();
+  if (!output.success) {
+    throw new Error(`rlsclient failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return new TextDecoder().decode(output.stdout).trim().split("\n").filter((l) => l !== "")
+    .map((line) => JSON.parse(line));
+}
+
+/** Runs a peer binary to its end; its stdout, or a thrown error with its stderr. */
+export async function runPeer(binary: string, args: string[]): Promise<{
+  success: boolean;
+  stdout: string;
+  stderr: string;
+}> {
+  const output = await new Deno.Command(binary, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  return {
+    success: output.success,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+/** Waits until the wall clock is ≥ `marginS` s from both edges of its minute (fixed windows). */
+export async function awayFromMinuteEdge(marginS = 5): Promise<void> {
+  const intoMinute = (Date.now() / 1000) % 60;
+  if (intoMinute < marginS || intoMinute > 60 - marginS) {
+    const waitMs = ((60 - intoMinute + marginS) % 60) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
