@@ -42,9 +42,14 @@ export interface Proof {
 /** The domain short hosts take in the proof (both versions resolve them alike). */
 export const PROOF_DOMAIN = "local.kyma.dev";
 
-/** Decides every probe of `migrated` with both versions and lists the differences. */
-export async function proveMigration(migrated: Migrated): Promise<Proof> {
-  const probes = probesFor(migrated);
+/**
+ * Decides every probe (by default, those of core/migrate/probes.ts) with both versions and lists
+ * the differences.
+ */
+export async function proveMigration(
+  migrated: Migrated,
+  probes: readonly Probe[] = probesFor(migrated),
+): Promise<Proof> {
   const issuers = await keysFor(probes);
   const host = migrated.v1beta1Spec.host.includes(".")
     ? migrated.v1beta1Spec.host.toLowerCase()
