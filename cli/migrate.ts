@@ -194,6 +194,7 @@ function report(migrated: Migrated, proof: Proof, accepted: boolean): string {
       `differences (${proof.differences.length - unintended.length} intended, ` +
       `${unintended.length} not intended)`,
   );
+  for (const problem of proof.problems) lines.push(`    cannot decide with ${problem}`);
   for (const d of proof.differences) lines.push(`    ${describeDifference(d)}`);
   for (const { rule, defaults } of migrated.handlerDefaults) {
     lines.push(`  rules[${rule}] moved to extAuth; the provider's --handler-defaults:`);

@@ -11,7 +11,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { canonicalRequest, DEFAULT_CANONICAL_OPTIONS } from "../core/authz/canonical.ts";
 import type { Decision } from "../core/authz/decision.ts";
-import { compilePolicyIndex, type PolicyIndex } from "../core/authz/policy_index.ts";
+import { type CompiledIndex, compilePolicyIndex } from "../core/authz/policy_index.ts";
 import type { Migrated, RequestTag } from "../core/migrate/rewrite.ts";
 import { type Probe, probesFor, type ProbeToken } from "../core/migrate/probes.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
@@ -37,6 +37,8 @@ export interface Difference {
 export interface Proof {
   compared: number;
   differences: Difference[];
+  /** Why a version could not be (fully) compiled, e.g. a handler needing its defaults. */
+  problems: string[];
 }
 
 /** The domain short hosts take in the proof (both versions resolve them alike). */
@@ -57,6 +59,10 @@ export async function proveMigration(
   const gateways = gatewaysFor(migrated);
   const v1 = indexOf([...gateways, v1beta1Object(migrated)]);
   const v2 = indexOf([...gateways, migrated.v2]);
+  const problems = [
+    ...v1.problems.map((p) => `v1beta1: ${p.message}`),
+    ...v2.problems.map((p) => `v2: ${p.message}`),
+  ];
   const jwks = createJwksManager({ fetch: issuers.fetch, timeoutMs: 2_000 });
   try {
     const verifier = createVerifier({ jwks, cache: createTokenCache(10_000) });
@@ -79,13 +85,13 @@ export async function proveMigration(
       const input = { request: canonical.value, headers };
       const deadline = { at: performance.now() + 5_000 };
       const before = await decide(input, {
-        index: v1,
+        index: v1.index,
         verifier,
         options: DEFAULT_PIPELINE_OPTIONS,
         accessStrategies: engine,
       }, deadline);
       const after = await decide(input, {
-        index: v2,
+        index: v2.index,
         verifier,
         options: DEFAULT_PIPELINE_OPTIONS,
       }, deadline);
@@ -103,7 +109,7 @@ export async function proveMigration(
         ...(why !== undefined ? { intended: why } : {}),
       });
     }
-    return { compared: probes.length, differences };
+    return { compared: probes.length, differences, problems };
   } finally {
     await jwks.close();
   }
@@ -134,8 +140,8 @@ function describe(decision: Decision): string {
   return decision.allow ? `allow (${decision.reason})` : `${decision.status} ${decision.reason}`;
 }
 
-function indexOf(objects: unknown[]): PolicyIndex {
-  return compilePolicyIndex(objects, { providerName: "apigw-authz" }).index;
+function indexOf(objects: unknown[]): CompiledIndex {
+  return compilePolicyIndex(objects, { providerName: "apigw-authz" });
 }
 
 function v1beta1Object(migrated: Migrated): Record<string, unknown> {
