@@ -138,9 +138,13 @@ export const migrateCommand: Command = {
     }
     for (const workload of sharedWorkloads(migratedInputs(sources), objects.value)) {
       io.stderr(
-        `Workload ${workload.service} is exposed by ${workload.apiRules.length} APIRules ` +
-          `(${workload.apiRules.join(", ")}); once one is v2, Istio denies the others' ` +
-          "traffic unless a temporary AuthorizationPolicy allows it:\n",
+        workload.shared
+          ? `Workload ${workload.service} is exposed by ${workload.apiRules.length} APIRules ` +
+            `(${workload.apiRules.join(", ")}); once one is v2, Istio denies the others' ` +
+            "traffic unless a temporary AuthorizationPolicy allows it:\n"
+          : `Workload ${workload.service} (APIRule ${workload.apiRules[0]}): the operator ` +
+            "creates the v2 AuthorizationPolicies one by one and the first denies what the " +
+            "others will allow until they exist; a temporary AuthorizationPolicy closes the gap:\n",
       );
       for (const step of workload.steps) io.stderr(`  ${step}\n`);
       for (const note of workload.notes) io.stderr(`  note: ${note}\n`);

@@ -59,7 +59,10 @@ Deno.test("migrateCommand rewrites every example of upstream's migration guides"
           out.stderr,
           /1\. Apply the temporary AuthorizationPolicy default\/allow-migration/,
         );
-        assert.match(out.stderr, /3\. When all are v2: kubectl delete authorizationpolicy/);
+        assert.match(
+          out.stderr,
+          /3\. When all are v2 and Ready: kubectl delete authorizationpolicy/,
+        );
       }
     });
   }

@@ -1,9 +1,12 @@
 /**
- * Several v1beta1 APIRules on one workload (kyma-project/api-gateway#1281): once the first of
- * them is applied as v2, its ALLOW AuthorizationPolicies make Istio deny everything else on the
- * workload, including the traffic the remaining v1beta1 APIRules send (through Oathkeeper, or
- * straight from the ingress gateway for allow/no_auth). Upstream's guide bridges this with a
- * temporary AuthorizationPolicy applied first and deleted last; this module builds it.
+ * The temporary AuthorizationPolicy of a workload's switch to v2. Once one ALLOW policy selects a
+ * workload, Istio denies every request no ALLOW policy admits. That bites twice: with several
+ * v1beta1 APIRules on one workload (kyma-project/api-gateway#1281), the first applied as v2
+ * shuts out the traffic the others still send (through Oathkeeper, or straight from the ingress
+ * gateway for allow/no_auth); and even for one APIRule, the operator creates its policies one by
+ * one, so until the last exists the first denies what the others will allow
+ * (tests/operator/migrate_live_test.ts observes it). Upstream's guide bridges the first case with
+ * a temporary policy applied first and deleted last; this module builds it for every workload.
  */
 import type { APIRuleSpecV1beta1 } from "../../api/apirule/v1beta1.ts";
 import { defaultDomainOf } from "../authz/oathkeeper/default_domain.ts";
@@ -16,6 +19,8 @@ export const TEMPORARY_POLICY_NAME = "allow-migration";
 export interface SharedWorkload {
   /** `namespace/name` of the Service the APIRules expose. */
   service: string;
+  /** Whether several APIRules expose it (upstream's guide case). */
+  shared: boolean;
   apiRules: string[];
   /** The temporary policy, or undefined when the Service's selector is not known. */
   policy?: Record<string, unknown>;
@@ -31,7 +36,7 @@ export interface WorkloadInput {
   spec: APIRuleSpecV1beta1;
 }
 
-/** The workloads exposed by more than one of `apiRules`, each with its temporary policy. */
+/** Every workload `apiRules` expose, each with its temporary policy and the order of steps. */
 export function sharedWorkloads(
   apiRules: readonly WorkloadInput[],
   objects: readonly unknown[],
@@ -47,7 +52,6 @@ export function sharedWorkloads(
   const domain = defaultDomainOf(objects);
   const shared: SharedWorkload[] = [];
   for (const [service, rules] of [...byService].sort(([a], [b]) => a < b ? -1 : 1)) {
-    if (rules.length < 2) continue;
     const [namespace, name] = service.split("/") as [string, string];
     const notes: string[] = [];
     const selector = selectorOf(objects, namespace, name);
@@ -96,14 +100,19 @@ export function sharedWorkloads(
     const names = rules.map((r) => `${r.namespace}/${r.name}`);
     shared.push({
       service,
+      shared: rules.length > 1,
       apiRules: names,
       ...(policy !== undefined ? { policy } : {}),
       notes,
       steps: [
         `1. Apply the temporary AuthorizationPolicy ${namespace}/${TEMPORARY_POLICY_NAME} ` +
         "before any of these APIRules is applied as v2",
-        `2. Apply the v2 APIRules ${names.join(", ")} (in any order)`,
-        `3. When all are v2: kubectl delete authorizationpolicy ${TEMPORARY_POLICY_NAME} -n ${namespace}`,
+        `2. Apply the v2 APIRule${
+          names.length > 1 ? `s ${names.join(", ")} (in any order)` : ` ${names[0]}`
+        }`,
+        `3. When ${
+          names.length > 1 ? "all are" : "it is"
+        } v2 and Ready: kubectl delete authorizationpolicy ${TEMPORARY_POLICY_NAME} -n ${namespace}`,
       ],
     });
   }
