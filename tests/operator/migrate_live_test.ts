@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { poll, testCluster, uniqueName } from "../cluster/mod.ts";
 import { migrateAPIRule } from "../../core/migrate/rewrite.ts";
+import { migrateCommand } from "../../cli/migrate.ts";
 import { probePaths } from "../../core/migrate/probes.ts";
 import {
   OATHKEEPER_PRINCIPAL,
@@ -151,6 +152,20 @@ async function switchToV2(
   await operator.waitIdle();
   const before = await read();
   const allowedBefore = allowedIn(before);
+  if (options.temporaryPolicy) {
+    // What `apigw migrate --cluster` reads from the stored object is what -f reads from the file.
+    const cli = await migrateCli([
+      "--cluster",
+      "--kubeconfig",
+      cluster.kubeconfigPath,
+      "-o",
+      "json",
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout), migrated.value.v2);
+    assert.match(cli.stderr, new RegExp(`Workload ${ns}/httpbin \\(APIRule ${ns}/httpbin\\)`));
+    assert.match(cli.stderr, /name: allow-migration/);
+  }
   assert.ok(allowedBefore.size > 0, "the v1beta1 state allows nothing: the model is off");
 
   // Every state the cluster passes through: the watch events since the v1beta1 state, of all
@@ -207,6 +222,20 @@ async function switchToV2(
     if (denied.length > 0) gaps.push(`${summary(s)}: denies ${denied.join(", ")}`);
   }
   return { gaps, states: [...observed.values()].map(summary), both: both.length };
+}
+
+async function migrateCli(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await migrateCommand.run(args, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    env: () => undefined,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
 }
 
 /** The resourceVersion of a list: the etcd revision the v1beta1 state was read at. */
