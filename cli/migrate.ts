@@ -4,7 +4,8 @@
  * stdout and, on stderr, the steps, the differences and, for workloads several APIRules expose,
  * the temporary AuthorizationPolicy with the order of steps.
  */
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { HELP_OPTION, type Result, text } from "../config.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { createKubeClient } from "../kube/client.ts";
@@ -42,6 +43,12 @@ const OPTIONS = {
     type: "string",
     help: "Extension provider oauth2_introspection and cookie_session rules move to (extAuth)",
     default: "apigw-authz",
+    parse: text,
+  },
+  "handler-defaults": {
+    type: "string",
+    help: "Defaults of v1beta1 handler configs, as for `apigw authz --handler-defaults` " +
+      "(so the proof decides the v1beta1 side as apigw authz would)",
     parse: text,
   },
   "pure-istio": {
@@ -108,6 +115,21 @@ export const migrateCommand: Command = {
       io.stderr(`apigw migrate: ${objects.error}\n`);
       return EXIT_USAGE;
     }
+    let handlerDefaults: HandlerDefaults | undefined;
+    if (options["handler-defaults"] !== undefined) {
+      try {
+        handlerDefaults = handlerDefaultsOf(
+          parse(await Deno.readTextFile(options["handler-defaults"])),
+        );
+      } catch (error) {
+        io.stderr(`apigw migrate: Cannot read handler defaults: ${String(error)}\n`);
+        return EXIT_USAGE;
+      }
+      if (handlerDefaults === undefined) {
+        io.stderr("apigw migrate: Handler defaults must map authenticators/mutators\n");
+        return EXIT_USAGE;
+      }
+    }
     const sources = objects.value.filter(isV1beta1Source);
     if (sources.length === 0) {
       io.stderr("apigw migrate: No APIRule v1beta1 in the input\n");
@@ -129,7 +151,10 @@ export const migrateCommand: Command = {
         for (const reason of reasons) io.stderr(`  refused: ${reason}\n`);
         continue;
       }
-      const proof = await proveMigration(result.value);
+      const proof = await proveMigration(
+        result.value,
+        handlerDefaults !== undefined ? { handlerDefaults } : {},
+      );
       const unintended = proof.differences.filter((d) => d.intended === undefined);
       const accepted = unintended.length === 0 || options["accept-differences"];
       io.stderr(report(result.value, proof, accepted));

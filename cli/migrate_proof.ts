@@ -13,6 +13,7 @@ import { canonicalRequest, DEFAULT_CANONICAL_OPTIONS } from "../core/authz/canon
 import type { Decision } from "../core/authz/decision.ts";
 import { type CompiledIndex, compilePolicyIndex } from "../core/authz/policy_index.ts";
 import type { Migrated, RequestTag } from "../core/migrate/rewrite.ts";
+import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
 import { type Probe, probesFor, type ProbeToken } from "../core/migrate/probes.ts";
 import { createJwksManager } from "../proxy/jwt/jwks.ts";
 import { createTokenCache } from "../proxy/jwt/token_cache.ts";
@@ -50,15 +51,17 @@ export const PROOF_DOMAIN = "local.kyma.dev";
  */
 export async function proveMigration(
   migrated: Migrated,
-  probes: readonly Probe[] = probesFor(migrated),
+  options: { probes?: readonly Probe[]; handlerDefaults?: HandlerDefaults } = {},
 ): Promise<Proof> {
+  const probes = options.probes ?? probesFor(migrated);
+  const defaults = options.handlerDefaults;
   const issuers = await keysFor(probes);
   const host = migrated.v1beta1Spec.host.includes(".")
     ? migrated.v1beta1Spec.host.toLowerCase()
     : `${migrated.v1beta1Spec.host}.${PROOF_DOMAIN}`;
   const gateways = gatewaysFor(migrated);
-  const v1 = indexOf([...gateways, v1beta1Object(migrated)]);
-  const v2 = indexOf([...gateways, migrated.v2]);
+  const v1 = indexOf([...gateways, v1beta1Object(migrated)], defaults);
+  const v2 = indexOf([...gateways, migrated.v2], defaults);
   const problems = [
     ...v1.problems.map((p) => `v1beta1: ${p.message}`),
     ...v2.problems.map((p) => `v2: ${p.message}`),
@@ -140,8 +143,11 @@ function describe(decision: Decision): string {
   return decision.allow ? `allow (${decision.reason})` : `${decision.status} ${decision.reason}`;
 }
 
-function indexOf(objects: unknown[]): CompiledIndex {
-  return compilePolicyIndex(objects, { providerName: "apigw-authz" });
+function indexOf(objects: unknown[], handlerDefaults: HandlerDefaults | undefined): CompiledIndex {
+  return compilePolicyIndex(objects, {
+    providerName: "apigw-authz",
+    ...(handlerDefaults !== undefined ? { handlerDefaults } : {}),
+  });
 }
 
 function v1beta1Object(migrated: Migrated): Record<string, unknown> {

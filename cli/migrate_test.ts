@@ -158,6 +158,19 @@ Deno.test("migrateCommand holds back an extAuth rewrite the proof cannot vouch f
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /authorizers:\n\s+- apigw-authz/);
   });
+  await t.step("--handler-defaults lets the proof decide the v1beta1 side", async () => {
+    const out = await run(["-f", "$DIR/a.yaml", "--handler-defaults", "$DIR/d.yaml"], {
+      "a.yaml": INTROSPECTION.replace(
+        '{introspection_url: "https://idp.example.com/introspect"}',
+        "{required_scope: [read]}",
+      ),
+      "d.yaml": "authenticators:\n  oauth2_introspection:\n    config:\n" +
+        "      introspection_url: https://idp.example.com/introspect\n",
+    });
+    assert.equal(out.code, 1);
+    assert.doesNotMatch(out.stderr, /cannot decide with v1beta1/);
+    assert.match(out.stderr, /opened: GET \/ \(no token\): v1beta1 401 no_strategy_responsible/);
+  });
   await t.step("with --pure-istio: refused", async () => {
     const out = await run(["-f", "$DIR/a.yaml", "--pure-istio"], { "a.yaml": INTROSPECTION });
     assert.equal(out.code, 1);
@@ -171,6 +184,12 @@ Deno.test("migrateCommand exits 2 on usage errors", async (t) => {
     { name: "both inputs", args: ["-f", "x", "--cluster"], why: /either --file or --cluster/ },
     { name: "bad --issuer", args: ["-f", "x", "--issuer", "nonsense"], why: /JWKS_URL=ISSUER/ },
     { name: "bad -o", args: ["-f", "x", "-o", "xml"], why: /"xml" is not one of/ },
+    {
+      name: "bad --handler-defaults",
+      args: ["-f", "$DIR/a.yaml", "--handler-defaults", "$DIR/d.yaml"],
+      files: { "a.yaml": ALLOW, "d.yaml": "authenticators: [oops]\n" },
+      why: /Handler defaults must map authenticators\/mutators/,
+    },
     { name: "unreadable file", args: ["-f", "$DIR/missing.yaml"], why: /Cannot read/ },
     {
       name: "no v1beta1 APIRule",

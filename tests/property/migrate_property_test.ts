@@ -96,7 +96,7 @@ Deno.test("migrate: accepted rewrites decide random requests as v1beta1 did, or 
             ...(token !== undefined ? { token } : {}),
           };
         });
-        const proof = await proveMigration(migrated.value, probes);
+        const proof = await proveMigration(migrated.value, { probes });
         const unintended = proof.differences.filter((d) => d.intended === undefined);
         assert.deepEqual(unintended, [], JSON.stringify(migrated.value.v2.spec));
       },
