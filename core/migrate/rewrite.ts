@@ -6,6 +6,16 @@
  * accident.
  */
 import { APIRuleSpecV1beta1, type Handler, type RuleV1beta1 } from "../../api/apirule/v1beta1.ts";
+import type {
+  AuthRewrite,
+  IntendedDifference,
+  Migrated,
+  MigrateOptions,
+  Migration,
+  Step,
+} from "./types.ts";
+import { jwtOf } from "./jwt.ts";
+import { requestOf } from "./request.ts";
 import { parseWith } from "../../api/parse.ts";
 import { formatProblem } from "../../api/schema/problem.ts";
 import { v2GatewayName } from "../../api/conversion/gateway_name.ts";
@@ -16,77 +26,20 @@ import {
   V2ALPHA1_RULES_ANNOTATION,
 } from "../../api/conversion/annotations.ts";
 import { factsFromObjects, validateObject } from "../../api/validation/mod.ts";
-import { compileStrategy, type OryJwt } from "../authz/oathkeeper/strategies.ts";
 import { pathTemplate } from "./paths.ts";
 import type { Result } from "../result.ts";
 
-/** The rewrites of the upstream guides, as the report names them. */
-export type RewriteName =
-  | "metadata"
-  | "host"
-  | "gateway"
-  | "service"
-  | "timeout"
-  | "corsPolicy"
-  | "path"
-  | "noAuth"
-  | "jwt"
-  | "extAuth"
-  | "request";
-
-export interface Step {
-  /** `spec.rules[i]`, or absent for the APIRule as a whole. */
-  rule?: number;
-  rewrite: RewriteName;
-  detail: string;
-}
-
-/** What a generated request is, so an intended difference can name the requests it covers. */
-export type RequestTag =
-  /** A token of an issuer the v2 rule does not list. */
-  | "wrong-issuer"
-  /** A path that matched only through an unescaped regex `.`. */
-  | "narrowed-dot"
-  /** A request decided by an extension provider in v2 (never declared as intended). */
-  | "delegated";
-
-export interface IntendedDifference {
-  rule: number;
-  tag: RequestTag;
-  why: string;
-}
-
-export interface MigrateOptions {
-  /** `--issuer JWKS_URL=ISSUER`: the issuer of tokens signed by the keys at a JWKS URL. */
-  issuers: ReadonlyMap<string, string>;
-  /** The extension provider `oauth2_introspection`/`cookie_session` rules move to. */
-  providerName: string;
-  /** Refuse rewrites that need an external authorizer. */
-  pureIstio: boolean;
-}
-
-export interface Migrated {
-  namespace: string;
-  name: string;
-  /** The v1beta1 spec the rewrite read (the object's, or its `v1beta1-spec` annotation). */
-  v1beta1Spec: APIRuleSpecV1beta1;
-  v2: Record<string, unknown>;
-  steps: Step[];
-  intended: IntendedDifference[];
-  /**
-   * Handler configs of rules moved to `extAuth`, in `--handler-defaults` form, one per rule
-   * (Oathkeeper's global config holds one per handler, so rules that differ need their own).
-   */
-  handlerDefaults: { rule: number; defaults: Record<string, unknown> }[];
-}
-
-export interface Refused {
-  namespace: string;
-  name: string;
-  reasons: string[];
-}
-
-export type Migration = Result<Migrated, Refused>;
+export type {
+  AuthRewrite,
+  IntendedDifference,
+  Migrated,
+  MigrateOptions,
+  Migration,
+  Refused,
+  RequestTag,
+  RewriteName,
+  Step,
+} from "./types.ts";
 
 const V1BETA1 = "gateway.kyma-project.io/v1beta1";
 const STALE_ANNOTATIONS = [
@@ -231,13 +184,6 @@ export function migrateAPIRule(
   };
 }
 
-interface AuthRewrite {
-  fields: Record<string, unknown>;
-  steps: Step[];
-  intended: IntendedDifference[];
-  defaults?: Record<string, unknown>;
-}
-
 /** The v2 access fields of one rule's access strategies. */
 function authOf(
   rule: RuleV1beta1,
@@ -304,185 +250,6 @@ function authOf(
   }
 }
 
-function jwtOf(
-  handler: Handler,
-  index: number,
-  options: MigrateOptions,
-): Result<AuthRewrite, string[]> {
-  const compiled = compileStrategy("jwt", handler.config);
-  if (!compiled.ok) return { ok: false, error: [`accessStrategies[0].config: ${compiled.error}`] };
-  const strategy = compiled.value;
-  if (strategy.kind === "jwt_istio") {
-    return {
-      ok: true,
-      value: {
-        fields: { jwt: handler.config },
-        steps: [{
-          rule: index,
-          rewrite: "jwt",
-          detail: "jwt in the Istio dialect → jwt, authentications and authorizations as written",
-        }],
-        intended: [],
-      },
-    };
-  }
-  if (strategy.kind !== "jwt") {
-    return { ok: false, error: ["accessStrategies[0]: not a jwt strategy"] };
-  }
-  return oryJwtOf(strategy, index, options);
-}
-
-/** The Ory dialect: `jwks_urls` + `trusted_issuers` → `authentications` of issuer + jwksUri. */
-function oryJwtOf(
-  strategy: OryJwt,
-  index: number,
-  options: MigrateOptions,
-): Result<AuthRewrite, string[]> {
-  const where = "accessStrategies[0].config";
-  const problems: string[] = [];
-  const steps: Step[] = [];
-  const intended: IntendedDifference[] = [];
-  if (strategy.scopeStrategy !== "exact" && strategy.requiredScope.length > 0) {
-    problems.push(
-      `${where}.scope_strategy: "${strategy.scopeStrategy}" grants scopes other than the ` +
-        "required ones; v2 requiredScopes match exactly",
-    );
-  }
-  const trusted = strategy.trustedIssuers;
-  const authentications: Record<string, unknown>[] = [];
-  const location = tokenLocationOf(strategy.tokenFrom);
-  if (!location.ok) problems.push(`${where}.token_from: ${location.error}`);
-  let flagged = false;
-  for (const url of strategy.jwksUrls) {
-    const flag = options.issuers.get(url);
-    let issuers: readonly string[];
-    if (flag !== undefined) {
-      if (trusted.length > 0 && !trusted.includes(flag)) {
-        problems.push(
-          `${where}: --issuer ${url}=${flag} names an issuer that is not one of trusted_issuers ` +
-            `(${trusted.join(", ")})`,
-        );
-        continue;
-      }
-      issuers = [flag];
-      flagged = true;
-    } else if (trusted.length > 0 && strategy.jwksUrls.length === 1) {
-      issuers = trusted;
-    } else if (trusted.length > 0) {
-      problems.push(
-        `${where}: which of trusted_issuers (${trusted.join(", ")}) signs with the keys at ` +
-          `"${url}" is not in the rule; pass --issuer ${url}=ISSUER`,
-      );
-      continue;
-    } else {
-      problems.push(
-        `${where}: the rule trusts any issuer and v2 needs one per JWKS URL; pass ` +
-          `--issuer ${url}=ISSUER (the "issuer" of the OpenID configuration)`,
-      );
-      continue;
-    }
-    for (const issuer of issuers) {
-      authentications.push({
-        issuer,
-        jwksUri: url,
-        ...(location.ok ? location.value : {}),
-      });
-    }
-  }
-  if (problems.length > 0) return { ok: false, error: problems };
-  const authorization = {
-    ...(strategy.requiredScope.length > 0 ? { requiredScopes: [...strategy.requiredScope] } : {}),
-    ...(strategy.targetAudience.length > 0 ? { audiences: [...strategy.targetAudience] } : {}),
-  };
-  const issuerList = [...new Set(authentications.map((a) => String(a.issuer)))].join(", ");
-  steps.push({
-    rule: index,
-    rewrite: "jwt",
-    detail: `jwt (jwks_urls ${strategy.jwksUrls.join(", ")}) → jwt.authentications with issuer ` +
-      `${issuerList} (${flagged ? "from --issuer" : "from trusted_issuers"})`,
-  });
-  if (strategy.requiredScope.length > 0) {
-    steps.push({
-      rule: index,
-      rewrite: "jwt",
-      detail: `required_scope ${strategy.requiredScope.join(" ")} → authorizations.requiredScopes`,
-    });
-  }
-  if (strategy.targetAudience.length > 0) {
-    steps.push({
-      rule: index,
-      rewrite: "jwt",
-      detail: `target_audience ${strategy.targetAudience.join(" ")} → authorizations.audiences`,
-    });
-  }
-  if (location.ok) {
-    steps.push({ rule: index, rewrite: "jwt", detail: location.value.describe });
-  }
-  if (trusted.length === 0) {
-    intended.push({
-      rule: index,
-      tag: "wrong-issuer",
-      why:
-        `v1beta1 accepted a token of any issuer signed by the keys; v2 accepts only ${issuerList}`,
-    });
-  } else {
-    intended.push({
-      rule: index,
-      tag: "wrong-issuer",
-      why: "a token of an untrusted issuer is answered 401 (issuer not configured) instead " +
-        "of 403 (issuer not trusted)",
-    });
-  }
-  return {
-    ok: true,
-    value: {
-      fields: {
-        jwt: {
-          authentications: authentications.map(({ describe: _d, ...a }) => a),
-          ...(Object.keys(authorization).length > 0 ? { authorizations: [authorization] } : {}),
-        },
-      },
-      steps,
-      intended,
-    },
-  };
-}
-
-/** `token_from` as v2 `fromHeaders`/`fromParams`; the default is stated so nothing widens. */
-function tokenLocationOf(
-  from: OryJwt["tokenFrom"],
-): Result<Record<string, unknown> & { describe: string }, string> {
-  switch (from.kind) {
-    case "bearer":
-      return {
-        ok: true,
-        value: {
-          fromHeaders: [{ name: "Authorization", prefix: "Bearer " }],
-          describe: "token in Authorization: Bearer → fromHeaders Authorization with prefix " +
-            '"Bearer " (the v2 default would also read ?access_token=)',
-        },
-      };
-    case "header":
-      return from.name === "authorization" ? tokenLocationOf({ kind: "bearer" }) : {
-        ok: true,
-        value: {
-          fromHeaders: [{ name: from.name }],
-          describe: `token_from.header ${from.name} → fromHeaders ${from.name}`,
-        },
-      };
-    case "query":
-      return {
-        ok: true,
-        value: {
-          fromParams: [from.name],
-          describe: `token_from.query_parameter ${from.name} → fromParams ${from.name}`,
-        },
-      };
-    case "cookie":
-      return { ok: false, error: `cookie "${from.name}" has no v2 token location` };
-  }
-}
-
 function extAuthOf(
   handler: Handler,
   index: number,
@@ -513,66 +280,6 @@ function extAuthOf(
       intended: [],
       defaults: { authenticators: { [handler.handler]: { config } } },
     },
-  };
-}
-
-/** `header`/`cookie` mutators with static values → `request.headers`/`request.cookies`. */
-function requestOf(
-  mutators: readonly Handler[],
-  index: number,
-): Result<{ request?: Record<string, unknown>; steps: Step[] }, string[]> {
-  const headers: Record<string, string> = {};
-  const cookies: Record<string, string> = {};
-  const problems: string[] = [];
-  const steps: Step[] = [];
-  for (const [j, mutator] of mutators.entries()) {
-    const where = `mutators[${j}]`;
-    const config = isRecord(mutator.config) ? mutator.config : {};
-    switch (mutator.handler) {
-      case "noop":
-        steps.push({
-          rule: index,
-          rewrite: "request",
-          detail: "noop mutator dropped (sets nothing)",
-        });
-        break;
-      case "header":
-      case "cookie": {
-        const key = mutator.handler === "header" ? "headers" : "cookies";
-        const values = isRecord(config[key]) ? config[key] : {};
-        const target = mutator.handler === "header" ? headers : cookies;
-        for (const [name, value] of Object.entries(values)) {
-          if (typeof value !== "string") {
-            problems.push(`${where}.config.${key}.${name}: not a string`);
-          } else if (value.includes("{{")) {
-            problems.push(
-              `${where}.config.${key}.${name}: "${value}" is a template of the authenticated ` +
-                "session; v2 request values are static",
-            );
-          } else target[name] = value;
-        }
-        steps.push({
-          rule: index,
-          rewrite: "request",
-          detail: `${mutator.handler} mutator → request.${key} ${Object.keys(values).join(", ")}`,
-        });
-        break;
-      }
-      default:
-        problems.push(
-          `${where}: mutator "${mutator.handler}" has no v2 form (v2 sets only static ` +
-            "headers and cookies)",
-        );
-    }
-  }
-  if (problems.length > 0) return { ok: false, error: problems };
-  const request = {
-    ...(Object.keys(headers).length > 0 ? { headers } : {}),
-    ...(Object.keys(cookies).length > 0 ? { cookies } : {}),
-  };
-  return {
-    ok: true,
-    value: { ...(Object.keys(request).length > 0 ? { request } : {}), steps },
   };
 }
 
