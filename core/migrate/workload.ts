@@ -106,7 +106,9 @@ export function sharedWorkloads(
       notes,
       steps: [
         `1. Apply the temporary AuthorizationPolicy ${namespace}/${TEMPORARY_POLICY_NAME} ` +
-        "before any of these APIRules is applied as v2",
+        (names.length > 1
+          ? "before any of these APIRules is applied as v2"
+          : "before the APIRule is applied as v2"),
         `2. Apply the v2 APIRule${
           names.length > 1 ? `s ${names.join(", ")} (in any order)` : ` ${names[0]}`
         }`,
