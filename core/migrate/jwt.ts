@@ -124,6 +124,16 @@ function oryJwtOf(
   if (location.ok) {
     steps.push({ rule: index, rewrite: "jwt", detail: location.value.describe });
   }
+  const v2Algorithms = ["RS256", "ES256", "PS256", "EdDSA"];
+  if (v2Algorithms.some((a) => !strategy.allowedAlgorithms.includes(a))) {
+    // Not a request the proof can make: its tokens are RS256, which both accept.
+    steps.push({
+      rule: index,
+      rewrite: "jwt",
+      detail: `allowed_algorithms ${strategy.allowedAlgorithms.join(", ")} has no v2 form: v2 ` +
+        `accepts ${v2Algorithms.join(", ")} signatures by the issuer's keys`,
+    });
+  }
   if (trusted.length === 0) {
     intended.push({
       rule: index,

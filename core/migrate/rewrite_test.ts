@@ -329,3 +329,15 @@ Deno.test("migrateAPIRule() reads a stored object whose original version is v1be
   assert.ok(result.ok);
   assert.equal((result.value.v2.metadata as Record<string, unknown>).annotations, undefined);
 });
+
+Deno.test("migrateAPIRule() names the algorithms v2 accepts beyond a jwt rule's", () => {
+  const result = migrateAPIRule(
+    apiRule([rule([{ handler: "jwt", config: { jwks_urls: [JWKS], trusted_issuers: [ISSUER] } }])]),
+    OPTIONS,
+  );
+  assert.ok(result.ok);
+  assert.ok(
+    result.value.steps.some((s) => /allowed_algorithms RS256 has no v2 form/.test(s.detail)),
+    result.value.steps.map((s) => s.detail).join("\n"),
+  );
+});
