@@ -68,15 +68,28 @@ Deno.test("migrate live: with the temporary policy no request both versions allo
   try {
     await applyAll(cluster, [kymaGateway(DOMAIN)]);
     await t.step("without it, the operator's one-by-one policies leave a gap", async () => {
-      const run = await switchToV2(cluster, operator, { temporaryPolicy: false });
+      const run = await switchToV2(cluster, operator, {
+        temporaryPolicy: false,
+        names: ["httpbin"],
+      });
       assert.ok(run.gaps.length > 0, `no gap in ${run.states.length} states: the docs overstate`);
     });
     await t.step("with it (applied first, deleted last), every state allows them", async () => {
-      const run = await switchToV2(cluster, operator, { temporaryPolicy: true });
+      const run = await switchToV2(cluster, operator, {
+        temporaryPolicy: true,
+        names: ["httpbin"],
+      });
       assert.deepEqual(run.gaps, [], run.states.join("\n"));
       assert.ok(run.states.length > 3, run.states.join("\n"));
       console.log(`${run.states.length} states, ${run.both} requests allowed by both versions:`);
       for (const state of run.states) console.log(`  ${state}`);
+    });
+    await t.step("two APIRules on one workload, switched one after the other (#1281)", async () => {
+      const run = await switchToV2(cluster, operator, {
+        temporaryPolicy: true,
+        names: ["example1", "example2"],
+      });
+      assert.deepEqual(run.gaps, [], run.states.join("\n"));
     });
   } finally {
     await operator.stop();
@@ -84,26 +97,26 @@ Deno.test("migrate live: with the temporary policy no request both versions allo
 });
 
 /**
- * Applies upstream's noop/allow/no_auth example as v1beta1 in a namespace of its own, waits for
- * its reconcile, then (after the temporary policy `apigw migrate` prints, if asked) applies the
- * v2 APIRule `apigw migrate` writes, waits until it is Ready, deletes the temporary policy, and
- * evaluates every state in between.
+ * Applies upstream's noop/allow/no_auth example as v1beta1 APIRules `names` (one host each, one
+ * workload) in a namespace of its own and waits for their reconcile; then (after the temporary
+ * policy `apigw migrate` prints, if asked) applies the v2 APIRules `apigw migrate` writes one
+ * after the other, each until Ready, deletes the temporary policy, and evaluates every state in
+ * between.
  */
 async function switchToV2(
   cluster: Cluster,
   operator: OperatorProcess,
-  options: { temporaryPolicy: boolean },
+  options: { temporaryPolicy: boolean; names: string[] },
 ): Promise<{ gaps: string[]; states: string[]; both: number }> {
   const ns = uniqueName("migrate");
-  const host = `${ns}.${DOMAIN}`;
   const selector = { app: "httpbin" };
   const backend = service(ns, "httpbin", selector);
-  const v1beta1: Json = {
+  const v1beta1s: Json[] = options.names.map((name) => ({
     apiVersion: "gateway.kyma-project.io/v1beta1",
     kind: "APIRule",
-    metadata: { name: "httpbin", namespace: ns },
+    metadata: { name, namespace: ns },
     spec: {
-      host,
+      host: `${name}-${ns}.${DOMAIN}`,
       service: { name: "httpbin", namespace: ns, port: 8000 },
       gateway: "kyma-gateway.kyma-system",
       rules: [
@@ -112,20 +125,26 @@ async function switchToV2(
         { path: "/.*", methods: ["GET"], accessStrategies: [{ handler: "no_auth" }] },
       ],
     },
-  };
-  const migrated = migrateAPIRule(v1beta1, {
-    issuers: new Map(),
-    providerName: "apigw-authz",
-    pureIstio: false,
+  }));
+  const migrated = v1beta1s.map((v1beta1) => {
+    const result = migrateAPIRule(v1beta1, {
+      issuers: new Map(),
+      providerName: "apigw-authz",
+      pureIstio: false,
+    });
+    assert.ok(result.ok);
+    return result.value;
   });
-  assert.ok(migrated.ok);
-  const [workload] = sharedWorkloads(
-    [{ namespace: ns, name: "httpbin", spec: migrated.value.v1beta1Spec }],
+  const [workload, ...others] = sharedWorkloads(
+    migrated.map((m) => ({ namespace: ns, name: m.name, spec: m.v1beta1Spec })),
     [backend, kymaGateway(DOMAIN)],
   );
+  assert.equal(others.length, 0, "one workload");
   assert.ok(workload?.policy !== undefined, "migrate prints no temporary policy");
-  const requests = probePaths(migrated.value).flatMap(({ path }) =>
-    METHODS.map((method) => ({ host, method, path }))
+  const requests = migrated.flatMap((m) =>
+    probePaths(m).flatMap(({ path }) =>
+      METHODS.map((method) => ({ host: m.v1beta1Spec.host, method, path }))
+    )
   );
   const collections = {
     virtualServices: `${ISTIO_NETWORKING}/namespaces/${ns}/virtualservices`,
@@ -139,20 +158,24 @@ async function switchToV2(
   });
   const allowedIn = (state: State) =>
     new Set(
-      requests.filter((r) => allows(state, r, selector)).map((r) => `${r.method} ${r.path}`),
+      requests.filter((r) => allows(state, r, selector)).map((r) =>
+        `${r.method} ${r.host}${r.path}`
+      ),
     );
 
-  await applyAll(cluster, [backend, v1beta1]);
-  const v1path = `/apis/gateway.kyma-project.io/v1beta1/namespaces/${ns}/apirules/httpbin`;
-  await poll(async () => {
-    await markOathkeeperAvailable(cluster);
-    const code = at(await object(cluster, v1path), "status", "APIRuleStatus", "code");
-    return code === "OK" || undefined;
-  }, { ...WAIT, what: "the v1beta1 APIRule to be reconciled" });
+  await applyAll(cluster, [backend, ...v1beta1s]);
+  for (const name of options.names) {
+    const v1path = `/apis/gateway.kyma-project.io/v1beta1/namespaces/${ns}/apirules/${name}`;
+    await poll(async () => {
+      await markOathkeeperAvailable(cluster);
+      const code = at(await object(cluster, v1path), "status", "APIRuleStatus", "code");
+      return code === "OK" || undefined;
+    }, { ...WAIT, what: `the v1beta1 APIRule ${name} to be reconciled` });
+  }
   await operator.waitIdle();
   const before = await read();
   const allowedBefore = allowedIn(before);
-  if (options.temporaryPolicy) {
+  if (options.temporaryPolicy && migrated.length === 1) {
     // What `apigw migrate --cluster` reads from the stored object is what -f reads from the file.
     const cli = await migrateCli([
       "--cluster",
@@ -162,7 +185,7 @@ async function switchToV2(
       "json",
     ]);
     assert.equal(cli.code, 0, cli.stderr);
-    assert.deepEqual(JSON.parse(cli.stdout), migrated.value.v2);
+    assert.deepEqual(JSON.parse(cli.stdout), migrated[0]!.v2);
     assert.match(cli.stderr, new RegExp(`Workload ${ns}/httpbin \\(APIRule ${ns}/httpbin\\)`));
     assert.match(cli.stderr, /name: allow-migration/);
   }
@@ -172,19 +195,21 @@ async function switchToV2(
   // three kinds, replayed in etcd revision order (one etcd: revisions order all writes).
   const since = await revisionOf(cluster, collections.virtualServices);
   if (options.temporaryPolicy) await applyAll(cluster, [workload.policy]);
-  await applyAll(cluster, [migrated.value.v2]);
-  const v2path = `/apis/gateway.kyma-project.io/v2/namespaces/${ns}/apirules/httpbin`;
-  await poll(async () => {
-    const rule = await object(cluster, v2path);
-    const original = at(
-      rule,
-      "metadata",
-      "annotations",
-      "gateway.kyma-project.io/original-version",
-    );
-    return original === "v2" && at(rule, "status", "state") === "Ready" ? true : undefined;
-  }, { ...WAIT, what: "the v2 APIRule to be Ready" });
-  await operator.waitIdle();
+  for (const m of migrated) {
+    await applyAll(cluster, [m.v2]);
+    const v2path = `/apis/gateway.kyma-project.io/v2/namespaces/${ns}/apirules/${m.name}`;
+    await poll(async () => {
+      const rule = await object(cluster, v2path);
+      const original = at(
+        rule,
+        "metadata",
+        "annotations",
+        "gateway.kyma-project.io/original-version",
+      );
+      return original === "v2" && at(rule, "status", "state") === "Ready" ? true : undefined;
+    }, { ...WAIT, what: `the v2 APIRule ${m.name} to be Ready` });
+    await operator.waitIdle();
+  }
   if (options.temporaryPolicy) {
     const path = `${collections.policies}/${TEMPORARY_POLICY_NAME}`;
     const deleted = await cluster.request("DELETE", path);
