@@ -8,6 +8,7 @@ import { type Command, type CommandIO, EXIT_OK, EXIT_USAGE } from "./command.ts"
 import { validateCommand } from "./validate.ts";
 import { APIGW_VERSION, versionCommand } from "./version.ts";
 import { convertCommand } from "./convert.ts";
+import { migrateCommand } from "./migrate.ts";
 import { renderCommand } from "./render.ts";
 import { authzCommand } from "./authz.ts";
 import { explainCommand } from "./explain.ts";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   versionCommand,
   convertCommand,
+  migrateCommand,
   authzCommand,
   explainCommand,
   operatorCommand,
