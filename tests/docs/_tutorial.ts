@@ -8,15 +8,15 @@
  *   `# exit N` expects that exit code, otherwise 0.
  * - `<!-- test: output -->`: every non-empty line of the block appears in the output of the
  *   previous command block.
- * - `<!-- test: serve -->`: the first line starts `apigw serve` in the background (as in a second
- *   terminal); the other lines are requests.
+ * - `<!-- test: serve -->`: the first line starts `apigw serve` (or `apigw authz`) in the
+ *   background, as in a second terminal; the other lines are requests.
  * - `<!-- test: requests -->`: shell lines whose trailing `# 200 404 …` comment lists the HTTP
  *   statuses they print (`curl -i` status lines, or `-w '%{http_code}'` codes); with
  *   `<!-- test: requests, poll -->` each line is retried until it prints them (after a reload).
  * - `<!-- test: cluster -->`: shell lines (`kubectl`, `apigw`) against the test cluster.
  *
  * Commands run through `sh -c` in a temp folder with `apigw` (and `kubectl`, when given) first on
- * PATH. The ports 8080, 8081, 8443 and 9092 of the text are replaced with free ports, so tutorials
+ * PATH. The ports 8080, 8081, 8082, 8443 and 9092 of the text are replaced with free ports, so tutorials
  * run side by side.
  */
 import assert from "node:assert/strict";
@@ -25,7 +25,7 @@ import { freePort } from "../cluster/_ports.ts";
 import { poll } from "../poll.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DOCUMENTED_PORTS = [8080, 8081, 8443, 9092] as const;
+const DOCUMENTED_PORTS = [8080, 8081, 8082, 8443, 9092] as const;
 
 export type Step =
   | { kind: "file"; name: string; text: string; line: number }
@@ -258,10 +258,10 @@ export async function runRequest(
   });
 }
 
-/** Starts the documented `apigw serve` line and waits until its management port says ready. */
+/** Starts a documented `apigw serve` or `apigw authz` line; waits until its management port is ready. */
 export async function startServe(shell: Shell, line: string, where: string): Promise<string> {
   const { command } = splitComment(line);
-  assert.match(command, /^apigw serve /, `${where}: a serve block starts with apigw serve`);
+  assert.match(command, /^apigw (serve|authz)\b/, `${where}: a serve block starts apigw`);
   const management = freePort();
   const log = `${shell.dir}/.serve-${management}.log`;
   const child = shell.start(`${command} --management-listen 127.0.0.1:${management}`, log);
