@@ -13,6 +13,8 @@
  * - `<!-- test: requests -->`: shell lines whose trailing `# 200 404 …` comment lists the HTTP
  *   statuses they print (`curl -i` status lines, or `-w '%{http_code}'` codes); with
  *   `<!-- test: requests, poll -->` each line is retried until it prints them (after a reload).
+ * - `<!-- test: log -->`: every non-empty line appears, in time, in the log of the process the
+ *   last serve block started.
  * - `<!-- test: cluster -->`: shell lines (`kubectl`, `apigw`) against the test cluster.
  *
  * Commands run through `sh -c` in a temp folder with `apigw` (and `kubectl`, when given) first on
@@ -30,7 +32,7 @@ const DOCUMENTED_PORTS = [8080, 8081, 8082, 8443, 9092] as const;
 export type Step =
   | { kind: "file"; name: string; text: string; line: number }
   | {
-    kind: "offline" | "serve" | "requests" | "cluster" | "output";
+    kind: "offline" | "serve" | "requests" | "cluster" | "output" | "log";
     lines: string[];
     poll: boolean;
     line: number;
@@ -68,7 +70,7 @@ export function parseSteps(markdown: string): Step[] {
     }
     const [kind, ...flags] = value.split(/,\s*/);
     assert.ok(
-      ["offline", "serve", "requests", "cluster", "output"].includes(kind!),
+      ["offline", "serve", "requests", "cluster", "output", "log"].includes(kind!),
       `line ${start + 1}: unknown test marker ${value}`,
     );
     steps.push({
@@ -280,6 +282,20 @@ export async function startServe(shell: Shell, line: string, where: string): Pro
     throw new Error(`${error.message}\n${await read(log)}`);
   });
   return log;
+}
+
+/** Waits until each non-empty line of a log block shows up in the log at `path`. */
+export async function waitForLog(path: string, block: string[], where: string): Promise<void> {
+  for (const line of block) {
+    if (line.trim() === "") continue;
+    await poll(async () => (await read(path)).includes(line.trim()) || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${where}: the log to show ${JSON.stringify(line.trim())}`,
+    }).catch(async (error) => {
+      throw new Error(`${error.message}\n${await read(path)}`);
+    });
+  }
 }
 
 async function read(path: string): Promise<string> {

@@ -13,6 +13,7 @@ import {
   Shell,
   startServe,
   tutorialFiles,
+  waitForLog,
   withFreePorts,
 } from "./_tutorial.ts";
 
@@ -38,6 +39,7 @@ for (const path of tutorials) {
     const variables: Record<string, string> = {};
     // The output of the last offline block; an output block after a cluster block is not ours.
     let output: string | undefined;
+    let log: string | undefined;
     for (const step of steps) {
       const where = `${name}:${step.line}`;
       if (step.kind === "file") {
@@ -50,10 +52,13 @@ for (const path of tutorials) {
         }
       } else if (step.kind === "output") {
         if (output !== undefined) assertShown(output, step.lines, where);
+      } else if (step.kind === "log") {
+        assert.ok(log !== undefined, `${where}: a log block follows a serve block`);
+        await waitForLog(log, step.lines, where);
       } else if (step.kind === "cluster") {
         output = undefined;
       } else if (step.kind === "serve") {
-        await startServe(shell, step.lines[0]!, where);
+        log = await startServe(shell, step.lines[0]!, where);
         for (const line of step.lines.slice(1)) {
           await runRequest(shell, line, variables, { poll: false, where });
         }
