@@ -313,10 +313,13 @@ export function assertShown(output: string, block: string[], where: string): voi
   }
 }
 
-/** The tutorials: docs/tutorials/*.md, sorted. */
+/** The tutorials, docs/tutorials/*.md sorted, then the install guide (its offline steps). */
 export function tutorialFiles(): string[] {
-  return [...Deno.readDirSync(`${ROOT}docs/tutorials`)]
-    .filter((e) => e.isFile && e.name.endsWith(".md"))
-    .map((e) => `${ROOT}docs/tutorials/${e.name}`)
-    .sort();
+  return [
+    ...[...Deno.readDirSync(`${ROOT}docs/tutorials`)]
+      .filter((e) => e.isFile && e.name.endsWith(".md"))
+      .map((e) => `${ROOT}docs/tutorials/${e.name}`)
+      .sort(),
+    `${ROOT}docs/install.md`,
+  ];
 }

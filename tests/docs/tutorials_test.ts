@@ -1,5 +1,5 @@
 /**
- * The tutorials of docs/tutorials/, run step by step as a reader copies them (tests/docs/_tutorial.ts
+ * The tutorials of docs/tutorials/ (and the install guide's offline steps), run step by step as a reader copies them (tests/docs/_tutorial.ts
  * says how blocks are marked): files written, offline commands run, `apigw serve` started and the
  * documented requests answered with the documented statuses. The cluster steps run in
  * tutorials_cluster_test.ts, against the test cluster.
@@ -20,7 +20,7 @@ import {
 const tutorials = tutorialFiles();
 
 Deno.test("there are tutorials, and each has steps this test runs", async () => {
-  assert.ok(tutorials.length >= 6, `found ${tutorials.length} tutorials`);
+  assert.ok(tutorials.length >= 7, `found ${tutorials.length} tutorials`);
   for (const path of tutorials) {
     const steps = parseSteps(await Deno.readTextFile(path));
     assert.ok(
