@@ -70,3 +70,45 @@ for (const kind of ["APIRule", "RateLimit", "APIGateway"] satisfies StatusKind[]
 Deno.test("the troubleshooting guide has one entry per denial reason", () => {
   assertComplete("Denial reasons", DENIAL_REASONS, /^\s*\*\*\d{3}\*\*/);
 });
+
+/** Reason → the statuses the code answers it with, where both are literals side by side. */
+function statusesInCode(): Map<string, Set<number>> {
+  const patterns = [
+    /\bdeny\(\s*"[a-z]+",\s*(\d{3}),\s*"([a-z_]+)"/g,
+    /\bstatus:\s*(\d{3}),\s*reason:\s*"([a-z_]+)"/g,
+    /\breject\(\s*(\d{3}),\s*"([a-z_]+)"/g,
+    /\bproblem\(\s*(\d{3}),\s*"([a-z_]+)"/g,
+  ];
+  const found = new Map<string, Set<number>>();
+  const walk = (dir: URL) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+      if (entry.isDirectory) walk(url);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
+        const text = Deno.readTextFileSync(url);
+        for (const pattern of patterns) {
+          for (const [, status, reason] of text.matchAll(pattern)) {
+            found.set(reason!, (found.get(reason!) ?? new Set()).add(Number(status)));
+          }
+        }
+      }
+    }
+  };
+  for (const dir of ["proxy/", "core/authz/"]) walk(new URL(`../../${dir}`, import.meta.url));
+  return found;
+}
+
+Deno.test("the troubleshooting guide gives each reason a status the code answers with", () => {
+  const section = sections.get("Denial reasons")!;
+  const inCode = statusesInCode();
+  assert.ok(inCode.size >= 15, `found ${inCode.size} reasons with literal statuses`);
+  for (const [reason, statuses] of inCode) {
+    const body = section.get(reason);
+    if (body === undefined) continue; // the completeness test reports it
+    const documented = Number(/^\s*\*\*(\d{3})\*\*/.exec(body)?.[1]);
+    assert.ok(
+      statuses.has(documented),
+      `${reason}: documented ${documented}, the code answers ${[...statuses].join(", ")}`,
+    );
+  }
+});
