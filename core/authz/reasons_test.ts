@@ -23,7 +23,7 @@ function reasonLiterals(text: string): string[] {
   const patterns = [
     /\breason\s*[:=]\s*"([a-z_]+)"/g,
     /\bproblem\(\s*\d{3},\s*"([a-z_]+)"/g,
-    /\bdeny\(\s*"[a-z]+",\s*\d{3},\s*"([a-z_]+)"/g,
+    /\bdeny\(\s*"[a-z]+",\s*[\w.]+,\s*"([a-z_]+)"/g,
     /\binvalidToken\(\s*(?:realm,\s*)?"([a-z_]+)"/g,
   ];
   return patterns.flatMap((p) => [...text.matchAll(p)].map((m) => m[1]!));
