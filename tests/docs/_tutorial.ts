@@ -11,7 +11,8 @@
  * - `<!-- test: serve -->`: the first line starts `apigw serve` (or `apigw authz`) in the
  *   background, as in a second terminal; the other lines are requests.
  * - `<!-- test: requests -->`: shell lines whose trailing `# 200 404 …` comment lists the HTTP
- *   statuses they print (`curl -i` status lines, or `-w '%{http_code}'` codes); with
+ *   statuses they print (`curl -i` status lines, or `-w '%{http_code}'` codes), and any words
+ *   after them that the answer shows (`# 403 insufficient_scope`); with
  *   `<!-- test: requests, poll -->` each line is retried until it prints them (after a reload).
  * - `<!-- test: log -->`: every non-empty line appears, in time, in the log of the process the
  *   last serve block started.
@@ -236,11 +237,16 @@ export async function runRequest(
     await runCommand(shell, line, variables, options.where);
     return;
   }
-  const expected = comment.split(/\s+/).map(Number);
+  // `# 200 200 429` or `# 403 insufficient_scope`: statuses, then words the answer must contain.
+  const words = comment.split(/\s+/);
+  const expected = words.filter((w) => /^\d{3}$/.test(w)).map(Number);
+  const shown = words.filter((w) => !/^\d{3}$/.test(w));
   assert.ok(
     expected.length > 0 && expected.every((n) => n >= 100 && n < 600),
     `${options.where}: \`${line}\` says the statuses it expects`,
   );
+  const matches = (stdout: string, got: number[]) =>
+    JSON.stringify(got) === JSON.stringify(expected) && shown.every((w) => stdout.includes(w));
   const attempt = async () => {
     const ran = await shell.run(command, variables);
     return { ran, got: statusesOf(ran.stdout) };
@@ -248,13 +254,19 @@ export async function runRequest(
   if (!options.poll) {
     const { ran, got } = await attempt();
     assert.deepEqual(got, expected, `${options.where}: ${line}\n${ran.stdout}\n${ran.stderr}`);
+    for (const word of shown) {
+      assert.ok(
+        ran.stdout.includes(word),
+        `${options.where}: ${line} shows ${word}\n${ran.stdout}`,
+      );
+    }
     return;
   }
   let last = "";
   await poll(async () => {
     const { ran, got } = await attempt();
     last = `${ran.stdout}\n${ran.stderr}`;
-    return JSON.stringify(got) === JSON.stringify(expected) || undefined;
+    return matches(ran.stdout, got) || undefined;
   }, { timeoutMs: 30_000, intervalMs: 200, what: `${options.where}: ${line}` }).catch((error) => {
     throw new Error(`${error.message}\nlast answer:\n${last}`);
   });
