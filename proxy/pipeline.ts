@@ -3,29 +3,30 @@
  * upstream headers. Each step returns a value; the first deny ends the run. The embedded
  * gateway reuses `decide()` in-process with the same index and verifier.
  */
-import type { CanonicalRequest } from "../core/authz/canonical.ts";
-import {
-  type Allow,
-  allow,
-  bearerChallenge,
-  type Decision,
-  type Deny,
-  deny,
-} from "../core/authz/decision.ts";
+import { type Allow, allow, bearerChallenge, type Deny, deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { CompiledRule, JwtRequirement } from "../core/authz/rule.ts";
 import { checkAuthorizations } from "../core/authz/claims.ts";
-import { extractToken, hasLocation, type HeaderReader } from "../core/authz/token.ts";
+import { extractToken, hasLocation } from "../core/authz/token.ts";
 import type { Deadline } from "./jwt/jwks.ts";
 import type { TokenVerifier, Verified } from "./jwt/verifier.ts";
-import type { AccessStrategyEngine } from "./oathkeeper/engine.ts";
+import type {
+  AccessStrategyEngine,
+  CheckInput,
+  Identity,
+  Outcome,
+  PipelineOptions,
+  RateLimitStep,
+} from "./outcome.ts";
 
-export interface PipelineOptions {
-  /** The `realm` of RFC 6750 challenges. */
-  realm: string;
-  /** DP-JWT-2: 401 (RFC 6750) by default; 403 mimics Istio's RBAC answer. */
-  missingTokenStatus: 401 | 403;
-}
+export type {
+  AccessStrategyEngine,
+  CheckInput,
+  Identity,
+  Outcome,
+  PipelineOptions,
+  RateLimitStep,
+} from "./outcome.ts";
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({
   realm: "apigw",
@@ -41,32 +42,6 @@ export interface PipelineDeps {
   rateLimit?: RateLimitStep;
   /** Decides APIRule v1beta1 rules (Oathkeeper access strategies and mutators). */
   accessStrategies?: AccessStrategyEngine;
-}
-
-export interface CheckInput {
-  request: CanonicalRequest;
-  headers: HeaderReader;
-  /** The address the check came from (the workload's proxy), when known. */
-  peer?: string;
-}
-
-/** The last step: may turn an outcome into a 429, and adds the RateLimit fields. */
-export interface RateLimitStep {
-  apply(outcome: Outcome, input: CheckInput): Outcome | Promise<Outcome>;
-}
-
-/** The identity authentication established. */
-export type Identity =
-  | { kind: "anonymous" }
-  | { kind: "jwt"; issuer: string; payload: Readonly<Record<string, unknown>>; cached: boolean };
-
-/** A decision and what led to it, for the log, the debug header and `apigw explain`. */
-export interface Outcome {
-  decision: Decision;
-  rule?: CompiledRule;
-  identity?: Identity;
-  /** The access strategy that authenticated a v1beta1 rule, and its subject. */
-  session?: { handler: string; subject: string };
 }
 
 /**

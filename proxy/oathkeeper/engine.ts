@@ -25,17 +25,14 @@ import type { CompiledRule } from "../../core/authz/rule.ts";
 import { extractToken, hasLocation } from "../../core/authz/token.ts";
 import type { Deadline } from "../jwt/jwks.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
-import type { CheckInput, Outcome } from "../pipeline.ts";
+import type { AccessStrategyEngine, CheckInput, Outcome } from "../outcome.ts";
 import type { SessionChecker } from "./cookie_session.ts";
 import type { IdTokenSigner } from "./id_token.ts";
 import type { Introspected, Introspector } from "./introspection.ts";
 import type { OryJwtVerifier } from "./ory_jwt.ts";
 import { oryToken, parseCookies } from "./token_from.ts";
 
-/** The narrow interface `decide()` calls for `accessStrategies` rules. */
-export interface AccessStrategyEngine {
-  decide(rule: CompiledRule, input: CheckInput, deadline?: Deadline): Outcome | Promise<Outcome>;
-}
+export type { AccessStrategyEngine };
 
 export interface EngineDeps {
   /** For `jwt` rules in the Istio dialect. */
