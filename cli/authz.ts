@@ -15,23 +15,18 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 
-import { type AuthzDeps, createCheckHandler } from "../proxy/app.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
-import { createJwksManager } from "../proxy/jwt/jwks.ts";
-import { createTokenCache } from "../proxy/jwt/token_cache.ts";
-import { createVerifier } from "../proxy/jwt/verifier.ts";
+import { createAuthzHandler } from "../proxy/app.ts";
+import { createDataPlane } from "../proxy/dataplane.ts";
 import { createManagementApp } from "../proxy/management.ts";
-import { createEngine } from "../proxy/oathkeeper/wiring.ts";
 import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { parse } from "yaml";
-import { createMetrics } from "../proxy/metrics.ts";
 import { createRuleStore } from "../proxy/rule_store.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
-import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 import { createLimitStore } from "../proxy/ratelimit/mod.ts";
 
 /** `host:port`, port 0 meaning any free port. */
@@ -304,68 +299,47 @@ async function serve(
   log: Logger,
   signal: AbortSignal,
 ): Promise<number> {
-  const metrics = createMetrics();
-  const jwks = createJwksManager({ observer: metrics, log });
-  const verifier = createVerifier({
-    jwks,
-    cache: createTokenCache(options["token-cache-entries"]),
-    observer: metrics,
-  });
-  const engine = createEngine({
-    jwks,
-    verifier,
-    cacheEntries: options["token-cache-entries"],
-    observer: metrics,
+  const limits = createLimitStore({ log });
+  const plane = createDataPlane({
+    log,
+    tokenCacheEntries: options["token-cache-entries"],
     idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
     ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
-  });
-  const store = createRuleStore({
-    providerName: options["provider-name"],
-    ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
-    log,
-    metrics,
-    onIndex: (index) => jwks.warm(index.jwksUris),
-  });
-  const limits = createLimitStore({ log });
-  const limiting = await startGlobalLimiting(
-    {
+    limiting: {
       redisUrl: options["redis-url"],
       redisTimeoutMs: options["redis-timeout-ms"],
       localKeys: options["ratelimit-local-keys"],
       preRejectMs: options["ratelimit-prereject-ms"],
     },
-    limits,
+    globalLimits: limits,
+  });
+  await plane.limiting.started;
+  const store = createRuleStore({
+    providerName: options["provider-name"],
+    ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
     log,
-  );
-  const appDeps: AuthzDeps = {
-    rules: store,
-    verifier,
-    accessStrategies: engine.engine,
-    metrics,
-    log,
-    rateLimit: limiting.step,
-    options: {
-      pathPrefix: options["path-prefix"],
-      canonical: {
-        normalization: options.normalization,
-        escapedSlashes: options["escaped-slashes"],
-      },
-      pipeline: {
-        realm: "apigw",
-        missingTokenStatus: options["missing-token-status"] === "403" ? 403 : 401,
-      },
-      debugHeader: options["debug-header"],
-      deadlineMs: options["deadline-ms"],
-      logAllowed: options["log-level"] === "debug",
-      maxHeaderBytes: 16 * 1024,
+    metrics: plane.metrics,
+    onIndex: (index) => plane.jwks.warm(index.jwksUris),
+  });
+  const handler = createAuthzHandler(plane, store, {
+    pathPrefix: options["path-prefix"],
+    canonical: {
+      normalization: options.normalization,
+      escapedSlashes: options["escaped-slashes"],
     },
-  };
+    pipeline: {
+      realm: "apigw",
+      missingTokenStatus: options["missing-token-status"] === "403" ? 403 : 401,
+    },
+    debugHeader: options["debug-header"],
+    deadlineMs: options["deadline-ms"],
+    logAllowed: options["log-level"] === "debug",
+    maxHeaderBytes: 16 * 1024,
+  });
   const management = createManagementApp({
     ready: store.ready,
-    metrics: {
-      render: () => metrics.render() + limiting.renderMetrics(),
-    },
-    jwks: () => engine.signer.jwks(),
+    metrics: { render: plane.renderMetrics },
+    jwks: () => plane.oathkeeper.signer.jwks(),
   });
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -381,7 +355,7 @@ async function serve(
   try {
     checks = Deno.serve(
       { ...options.listen, signal: stop.signal, onListen() {} },
-      createCheckHandler(appDeps),
+      handler,
     );
     admin = Deno.serve(
       { ...options["management-listen"], signal: stop.signal, onListen() {} },
@@ -391,8 +365,7 @@ async function serve(
     log.error("Failed to listen", { error });
     stop.abort();
     await Promise.all([checks?.finished, sourceDone]);
-    await jwks.close();
-    await limiting.close();
+    await plane.close();
     source.close?.();
     return EXIT_FINDINGS;
   }
@@ -405,8 +378,7 @@ async function serve(
   });
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   signal.removeEventListener("abort", onAbort);
-  await jwks.close();
-  await limiting.close();
+  await plane.close();
   source.close?.();
   log.info("Stopped ext_authz");
   return EXIT_OK;

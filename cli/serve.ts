@@ -16,12 +16,8 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
-import { createJwksManager } from "../proxy/jwt/jwks.ts";
-import { createTokenCache } from "../proxy/jwt/token_cache.ts";
-import { createEngine } from "../proxy/oathkeeper/wiring.ts";
-import { createVerifier } from "../proxy/jwt/verifier.ts";
+import { createDataPlane } from "../proxy/dataplane.ts";
 import { createManagementApp } from "../proxy/management.ts";
-import { createMetrics } from "../proxy/metrics.ts";
 import { folderSource, readFolder } from "../proxy/rule_source.ts";
 import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { createEcho } from "../proxy/gateway/echo.ts";
@@ -32,7 +28,6 @@ import { createGatewayStore } from "../proxy/gateway/store.ts";
 import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
-import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 
 /** The bundled example the README's start command serves. */
 export const QUICKSTART_DIR = fileURLToPath(new URL("../examples/quickstart", import.meta.url));
@@ -219,24 +214,21 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     log.error("Failed to read a certificate file", { error });
     return EXIT_FINDINGS;
   }
-  const authzMetrics = createMetrics();
-  const metrics = createGatewayMetrics(authzMetrics);
-  const jwks = createJwksManager({ observer: authzMetrics, log });
-  const verifier = createVerifier({
-    jwks,
-    cache: createTokenCache(10_000),
-    observer: authzMetrics,
-  });
-  // APIRules authored as v1beta1 keep their access strategies, decided as `apigw authz` does.
-  const { engine } = createEngine({ jwks, verifier, cacheEntries: 10_000 });
   const limiter = createLimiter();
+  // The global limits of each route's workload, shared with `apigw authz`.
+  const plane = createDataPlane({
+    log,
+    limiting: { redisUrl: options["redis-url"], redisTimeoutMs: 50, localKeys: 100_000 },
+    globalLimits: { current: () => store.current().globalLimits },
+  });
+  const metrics = createGatewayMetrics(plane);
   const store = createGatewayStore({
     providerName: options["provider-name"],
     log,
     onReload: metrics.reload,
     onConfig(config) {
       limiter.retain(config.policyKeys);
-      jwks.warm(config.index.jwksUris);
+      plane.jwks.warm(config.index.jwksUris);
       log.info("Loaded config", {
         routes: config.routes.size,
         hosts: [...config.index.hosts.keys()],
@@ -253,12 +245,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       }
     },
   });
-  // The global limiter of `apigw authz`, over the limits of each route's workload.
-  const globalLimiter = await startGlobalLimiting(
-    { redisUrl: options["redis-url"], redisTimeoutMs: 50, localKeys: 100_000 },
-    { current: () => store.current().globalLimits },
-    log,
-  );
+  await plane.limiting.started;
   const client = upstreamCa === undefined
     ? undefined
     : Deno.createHttpClient({ caCerts: [upstreamCa] });
@@ -293,9 +280,9 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     const scheme = tls === undefined ? "http" : "https";
     const handler = createGateway({
       config: store,
-      accessStrategies: engine,
-      globalLimiter: globalLimiter.step,
-      verifier,
+      accessStrategies: plane.oathkeeper.engine,
+      globalLimiter: plane.limiting.step,
+      verifier: plane.verifier,
       limiter,
       metrics,
       log: log.child({ component: "access" }),
@@ -325,9 +312,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     servers.push(gateway);
     const management = createManagementApp({
       ready: store.ready,
-      metrics: {
-        render: () => metrics.render() + globalLimiter.renderMetrics(),
-      },
+      metrics,
     });
     const admin = Deno.serve(
       { ...options["management-listen"], onListen() {} },
@@ -346,16 +331,14 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     log.error("Failed to start", { error });
     onAbort();
     await Promise.all(servers.map((s) => s.finished));
-    await jwks.close();
-    await globalLimiter.close();
+    await plane.close();
     client?.close();
     http1.close();
     return EXIT_FINDINGS;
   }
   await Promise.all([...servers.map((s) => s.finished), sourceDone]);
   signal.removeEventListener("abort", onAbort);
-  await jwks.close();
-  await globalLimiter.close();
+  await plane.close();
   client?.close();
   http1.close();
   log.info("Stopped gateway");

@@ -3,7 +3,6 @@
  * config reloads; rendered after the authz metrics (decisions, JWKS, token cache) of the same
  * process. Rule labels come from the config, never from requests.
  */
-import type { AuthzMetrics } from "../metrics.ts";
 
 export interface GatewayMetrics {
   request(rule: string, status: number, seconds: number): void;
@@ -13,8 +12,8 @@ export interface GatewayMetrics {
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
-/** A fresh registry rendering `authz` too. */
-export function createGatewayMetrics(authz: Pick<AuthzMetrics, "render">): GatewayMetrics {
+/** A fresh registry rendering the data plane's metrics (authz, global limits) too. */
+export function createGatewayMetrics(plane: { renderMetrics(): string }): GatewayMetrics {
   const requests = new Map<string, number>();
   const latency = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
   const reloads = new Map<string, number>();
@@ -56,7 +55,7 @@ export function createGatewayMetrics(authz: Pick<AuthzMetrics, "render">): Gatew
         "# TYPE apigw_gateway_config_problems gauge",
         `apigw_gateway_config_problems ${state.problems}`,
       ];
-      return authz.render() + lines.join("\n") + "\n";
+      return plane.renderMetrics() + lines.join("\n") + "\n";
     },
   };
 }

@@ -20,7 +20,7 @@ import {
 } from "../../core/ratelimit/global.ts";
 import { rateLimitHeaders } from "../../core/ratelimit/rate_limit_headers.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
-import type { CheckInput, Outcome, RateLimitStep } from "../pipeline.ts";
+import type { CheckInput, Outcome, RateLimitStep } from "../outcome.ts";
 import type { RateLimitMetrics } from "./metrics.ts";
 import type { BucketStore } from "./store.ts";
 
