@@ -5,6 +5,7 @@
  * call the same function with a request and the peer.
  */
 import type { Logger } from "../lib/log.ts";
+import { problemResponse } from "../lib/problem.ts";
 import type { CanonicalOptions } from "../core/authz/canonical.ts";
 import { deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
@@ -87,10 +88,7 @@ export function createCheckHandler(deps: AuthzDeps): CheckHandler {
 function internalError(deps: AuthzDeps, error: unknown, method: string): Response {
   deps.log.error("Failed to decide", { error, method });
   deps.metrics.decision("error", "internal_error", 0);
-  return Response.json({ type: "about:blank", title: "Internal Server Error", status: 500 }, {
-    status: 500,
-    headers: { "content-type": "application/problem+json" },
-  });
+  return problemResponse(500);
 }
 
 /**

@@ -5,6 +5,7 @@
  * their own edges (the check handler of `app.ts`, the gateway of `gateway/handler.ts`) over it.
  */
 import type { Logger } from "../lib/log.ts";
+import { MetricsRegistry } from "../lib/metrics.ts";
 import type { CompiledGlobalLimits } from "../core/ratelimit/global.ts";
 import { createJwksManager, type JwksManager, type JwksOptions } from "./jwt/jwks.ts";
 import { createTokenCache } from "./jwt/token_cache.ts";
@@ -35,6 +36,8 @@ export interface DataPlaneSettings {
 /** The shared parts; `close()` ends the JWKS fetches and the Redis connection. */
 export interface DataPlane extends AsyncDisposable {
   log: Logger;
+  /** The process's one metrics registry: the front ends add their families to it. */
+  registry: MetricsRegistry;
   metrics: AuthzMetrics;
   jwks: JwksManager;
   verifier: TokenVerifier;
@@ -52,7 +55,8 @@ export function createDataPlane(settings: DataPlaneSettings): DataPlane {
   const { log } = settings;
   const entries = settings.tokenCacheEntries ?? DEFAULT_CACHE_ENTRIES;
   const now = settings.now !== undefined ? { now: settings.now } : {};
-  const metrics = createMetrics();
+  const registry = new MetricsRegistry();
+  const metrics = createMetrics(registry);
   const jwks = createJwksManager({ ...settings.jwks, observer: metrics, log });
   const verifier = createVerifier({
     jwks,
@@ -71,19 +75,23 @@ export function createDataPlane(settings: DataPlaneSettings): DataPlane {
       ? { idTokenRotateMs: settings.idTokenRotateMs }
       : {}),
   });
-  const limiting = createGlobalLimiting(settings.limiting, settings.globalLimits, log);
+  const limiting = createGlobalLimiting(settings.limiting, settings.globalLimits, {
+    log,
+    registry,
+  });
   const close = async () => {
     await jwks.close();
     await limiting.close();
   };
   return {
     log,
+    registry,
     metrics,
     jwks,
     verifier,
     oathkeeper,
     limiting,
-    renderMetrics: () => metrics.render() + limiting.renderMetrics(),
+    renderMetrics: () => registry.render(),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -7,6 +7,7 @@
  * one snapshot throughout, so a reload never changes a request half way.
  */
 import type { Logger } from "../../lib/log.ts";
+import { problemResponse } from "../../lib/problem.ts";
 import type { CanonicalOptions } from "../../core/authz/canonical.ts";
 import { decide, type PipelineOptions, type RateLimitStep } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
@@ -261,32 +262,9 @@ function limitBody(body: ReadableStream<Uint8Array> | null, max: number) {
   return { body: counted, exceeded: () => exceeded };
 }
 
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  404: "Not Found",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  502: "Bad Gateway",
-  504: "Gateway Timeout",
-};
-
 /** An RFC 9457 problem answer with a stable reason. */
 export function problem(status: number, reason: string, detail: string): Response {
-  return new Response(
-    JSON.stringify({
-      type: "about:blank",
-      title: TITLES[status] ?? "Error",
-      status,
-      detail,
-      reason,
-    }),
-    {
-      status,
-      headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
-    },
-  );
+  return problemResponse(status, { detail, reason });
 }
 
 function addressOf(info: Deno.ServeHandlerInfo): string {

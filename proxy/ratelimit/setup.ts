@@ -4,6 +4,7 @@
  * in-memory buckets; the in-memory store doubles as the `local` failure mode's fallback.
  */
 import type { Logger } from "../../lib/log.ts";
+import type { MetricsRegistry } from "../../lib/metrics.ts";
 import type { CompiledGlobalLimits } from "../../core/ratelimit/global.ts";
 import type { RateLimitStep } from "../outcome.ts";
 import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } from "./limiter.ts";
@@ -19,8 +20,6 @@ export interface GlobalLimiting {
   metrics: RateLimitMetrics;
   /** Resolves once Redis answered, or the startup wait is over (at once without Redis). */
   started: Promise<void>;
-  /** The metrics text, with the keys held in memory. */
-  renderMetrics(): string;
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
 }
@@ -41,8 +40,9 @@ export interface GlobalLimitingOptions {
 export function createGlobalLimiting(
   options: GlobalLimitingOptions,
   limits: { current(): CompiledGlobalLimits },
-  log: Logger,
+  deps: { log: Logger; registry: MetricsRegistry },
 ): GlobalLimiting {
+  const { log } = deps;
   const now = options.now !== undefined ? { now: options.now } : {};
   const local = createMemoryStore({ maxKeys: options.localKeys, ...now });
   let buckets: BucketStore = options.store ?? local;
@@ -58,7 +58,7 @@ export function createGlobalLimiting(
     });
     buckets = redis;
   }
-  const metrics = createRateLimitMetrics();
+  const metrics = createRateLimitMetrics(deps.registry, () => local.size() + step.heldKeys());
   const limiterOptions: LimiterOptions = options.limiter ?? {
     ...DEFAULT_LIMITER_OPTIONS,
     maxEmptyKeys: options.localKeys,
@@ -77,7 +77,6 @@ export function createGlobalLimiting(
     step,
     metrics,
     started,
-    renderMetrics: () => metrics.render(local.size() + step.heldKeys()),
     close: () => buckets.close(),
   };
 }
