@@ -34,8 +34,12 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({
 });
 
 /** What the pipeline needs: a rule snapshot and a token verifier. */
-export interface PipelineDeps {
+export interface PipelineDeps extends RuleDeps {
   index: PolicyIndex;
+}
+
+/** What deciding a matched rule needs: a token verifier, the other steps. */
+export interface RuleDeps {
   verifier: TokenVerifier;
   options: PipelineOptions;
   /** The global rate limit step (`proxy/ratelimit/`), run on every outcome. */
@@ -55,7 +59,31 @@ export function decide(
   deps: PipelineDeps,
   deadline?: Deadline,
 ): Outcome | Promise<Outcome> {
-  const outcome = decideAccess(input, deps, deadline);
+  const rule = deps.index.match(input.request);
+  if (rule === undefined) {
+    return limited({ decision: deny("match", 404, "no_rule_matched") }, input, deps);
+  }
+  return decideRule(rule, input, deps, deadline);
+}
+
+/**
+ * Steps 2–4 and the rate limit on a rule already matched: the embedded gateway's routing matched
+ * it once, on the same policy index, and `decide()` matched it just above.
+ */
+export function decideRule(
+  rule: CompiledRule,
+  input: CheckInput,
+  deps: RuleDeps,
+  deadline?: Deadline,
+): Outcome | Promise<Outcome> {
+  return limited(decideAccess(rule, input, deps, deadline), input, deps);
+}
+
+function limited(
+  outcome: Outcome | Promise<Outcome>,
+  input: CheckInput,
+  deps: RuleDeps,
+): Outcome | Promise<Outcome> {
   const step = deps.rateLimit;
   if (step === undefined) return outcome;
   return outcome instanceof Promise
@@ -64,14 +92,11 @@ export function decide(
 }
 
 function decideAccess(
+  rule: CompiledRule,
   input: CheckInput,
-  deps: PipelineDeps,
+  deps: RuleDeps,
   deadline?: Deadline,
 ): Outcome | Promise<Outcome> {
-  const rule = deps.index.match(input.request);
-  if (rule === undefined) {
-    return { decision: deny("match", 404, "no_rule_matched") };
-  }
   if (rule.auth.kind === "accessStrategies") {
     if (deps.accessStrategies === undefined) {
       return { decision: deny("authenticate", 503, "access_strategies_not_served"), rule };
@@ -102,7 +127,7 @@ type Authenticated = Identity | Deny;
 export function authenticate(
   rule: CompiledRule,
   input: CheckInput,
-  deps: PipelineDeps,
+  deps: RuleDeps,
   deadline?: Deadline,
 ): Authenticated | Promise<Authenticated> {
   const auth = rule.auth;
@@ -118,7 +143,7 @@ export function authenticate(
 function authenticateJwt(
   jwt: JwtRequirement,
   input: CheckInput,
-  deps: PipelineDeps,
+  deps: RuleDeps,
   deadline: Deadline | undefined,
 ): Authenticated | Promise<Authenticated> {
   const { realm, missingTokenStatus } = deps.options;

@@ -28,8 +28,6 @@ import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./se
 /** One served rule: what routing matched and where and how it is forwarded. */
 export interface Route {
   rule: CompiledRule;
-  /** An index answering only this rule: `decide()` runs on it once routing has matched. */
-  index: PolicyIndex;
   upstream: Upstream;
   timeoutMs: number;
   cors: Cors | undefined;
@@ -136,7 +134,6 @@ export function compileGateway(
       const service = services.get(upstream.service.replace(/:\d+$/, ""));
       routes.set(rule.id, {
         rule,
-        index: singleRuleIndex(rule),
         upstream,
         timeoutMs: (spec.timeout ?? apiRule.spec.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         cors: apiRule.cors,
@@ -313,10 +310,6 @@ function selects(
   if (policy.selector[GATEWAY_SELECTOR[0]] === GATEWAY_SELECTOR[1]) return true;
   if (service === undefined || service.namespace !== policy.namespace) return false;
   return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);
-}
-
-function singleRuleIndex(rule: CompiledRule): PolicyIndex {
-  return { match: () => rule, hosts: new Map(), ruleCount: 1, jwksUris: [] };
 }
 
 function isKubeObject(value: unknown): value is KubeObject {

@@ -1,17 +1,19 @@
 /**
  * The embedded gateway's request handler. A request flows: `readRequest` (canonical form, size
  * caps) → the policy index of the current config snapshot (the rule the rendered VirtualService
- * routes to) → local rate limits (Envoy runs them first) → CORS preflight → `decide()` on the
- * matched rule (authenticate, authorize, upstream headers) → forward to the route's upstream with
- * its timeout, streaming both bodies → response headers, access log, metrics. Each request reads
- * one snapshot throughout, so a reload never changes a request half way.
+ * routes to, matched once) → local rate limits (Envoy runs them first) → CORS preflight →
+ * `decideRule()` on the matched rule (authenticate, authorize, upstream headers) → forward to the
+ * route's upstream with its timeout, streaming both bodies → response headers, access log,
+ * metrics. Each request reads one snapshot throughout, so a reload never changes a request half
+ * way.
  */
 import type { Logger } from "../../lib/log.ts";
 import { problemResponse } from "../../lib/problem.ts";
 import type { CanonicalOptions } from "../../core/authz/canonical.ts";
-import { decide, type PipelineOptions, type RateLimitStep } from "../pipeline.ts";
+import type { PipelineOptions, RateLimitStep } from "../outcome.ts";
+import { decideRule } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
-import type { AccessStrategyEngine } from "../oathkeeper/engine.ts";
+import type { AccessStrategyEngine } from "../outcome.ts";
 import { toResponse } from "../responses.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
@@ -106,7 +108,8 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
           const limiter = config.globalLimits.byAddress.has(route.rule.id)
             ? deps.globalLimiter
             : undefined;
-          const outcome = await decide(
+          const outcome = await decideRule(
+            route.rule,
             {
               request: canonical,
               headers: limiter === undefined
@@ -115,7 +118,6 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
               peer: route.rule.id,
             },
             {
-              index: route.index,
               verifier: deps.verifier,
               options: options.pipeline,
               ...(deps.accessStrategies !== undefined
