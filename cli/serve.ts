@@ -23,7 +23,6 @@ import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { createEcho } from "../proxy/gateway/echo.ts";
 import { createGateway } from "../proxy/gateway/handler.ts";
 import { createGatewayMetrics } from "../proxy/gateway/metrics.ts";
-import { createLimiter } from "../proxy/gateway/rate_limit.ts";
 import { createGatewayStore } from "../proxy/gateway/store.ts";
 import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
 import { listenAddress } from "./authz.ts";
@@ -214,7 +213,6 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     log.error("Failed to read a certificate file", { error });
     return EXIT_FINDINGS;
   }
-  const limiter = createLimiter();
   // The global limits of each route's workload, shared with `apigw authz`.
   const plane = createDataPlane({
     log,
@@ -227,7 +225,6 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     log,
     onReload: metrics.reload,
     onConfig(config) {
-      limiter.retain(config.policyKeys);
       plane.jwks.warm(config.index.jwksUris);
       log.info("Loaded config", {
         routes: config.routes.size,
@@ -283,7 +280,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       accessStrategies: plane.oathkeeper.engine,
       globalLimiter: plane.limiting.step,
       verifier: plane.verifier,
-      limiter,
+      buckets: plane.limiting.local,
       metrics,
       log: log.child({ component: "access" }),
       fetch: upstreamFetch,

@@ -22,7 +22,7 @@ import {
   type GlobalLimit,
 } from "../../core/ratelimit/global.ts";
 import { compileCors, type Cors } from "./cors.ts";
-import { type RateLimitPolicy, rateLimitPolicy } from "./rate_limit.ts";
+import { type LocalLimit, localLimit } from "../ratelimit/local.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
 
 /** One served rule: what routing matched and where and how it is forwarded. */
@@ -35,7 +35,7 @@ export interface Route {
   setHeaders: readonly (readonly [string, string])[];
   /** The rendered `x-forwarded-host`; undefined for a wildcard host (the request authority). */
   forwardedHost: string | undefined;
-  limits: readonly RateLimitPolicy[];
+  limits: readonly LocalLimit[];
 }
 
 export interface GatewayConfig {
@@ -47,8 +47,6 @@ export interface GatewayConfig {
   globalLimits: CompiledGlobalLimits;
   /** By rule id. */
   routes: ReadonlyMap<string, Route>;
-  /** Keys of every rate-limit policy, so bucket state of dropped ones can go. */
-  policyKeys: ReadonlySet<string>;
 }
 
 /** Why an object is not (fully) served: object, field (when known) and reason. */
@@ -150,7 +148,6 @@ export function compileGateway(
       index: compiled.index,
       globalLimits: { limits: global.limits, byAddress: globalByRule, problems: [] },
       routes,
-      policyKeys: new Set(policies.map((p) => p.policy.key)),
     },
     problems,
     warnings,
@@ -268,7 +265,7 @@ function requestHeaders(rule: Rule): [string, string][] {
 interface NamedPolicy {
   namespace: string;
   selector: Readonly<Record<string, string>>;
-  policy: RateLimitPolicy;
+  policy: LocalLimit;
 }
 
 function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]): NamedPolicy[] {
@@ -290,7 +287,7 @@ function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]):
     out.push({
       namespace: model.value.namespace,
       selector: model.value.selectorLabels,
-      policy: rateLimitPolicy(name, limits.value, {
+      policy: localLimit(name, limits.value, {
         enforce: model.value.enforce,
         responseHeaders: model.value.enableResponseHeaders,
       }),

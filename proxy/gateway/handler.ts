@@ -15,11 +15,13 @@ import { decideRule } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine } from "../outcome.ts";
 import { toResponse } from "../responses.ts";
+import { localLimitHeaders, refusal, takeLocal } from "../ratelimit/local.ts";
+import type { MemoryBucketStore } from "../ratelimit/store.ts";
+import { deny } from "../../core/authz/decision.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
 import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { type Limiter, limitHeaders } from "./rate_limit.ts";
 import { readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
 
@@ -46,14 +48,14 @@ export interface GatewayDeps {
    * socket address, as Envoy at the edge appends it.
    */
   globalLimiter?: RateLimitStep;
-  limiter: Limiter;
+  /** The local buckets' store: in process memory, as Envoy's are per proxy. */
+  buckets: MemoryBucketStore;
   metrics: GatewayMetrics;
   log: Logger;
   /** Transport of https upstreams; an `HttpClient` with extra CA certificates when configured. */
   fetch: typeof fetch;
   /** Transport of plain-HTTP upstreams; `fetch` when absent. */
   http1?: Http1Client;
-  now?: () => number;
   options: GatewayOptions;
 }
 
@@ -64,7 +66,6 @@ class BodyTooLarge extends RangeError {}
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
   const { options, log, metrics } = deps;
-  const now = deps.now ?? Date.now;
   return async function gateway(request, info) {
     const started = performance.now();
     const requestId = crypto.randomUUID();
@@ -86,17 +87,23 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       } else {
         const peer: Peer = { address: addressOf(info), scheme, authority };
         const target = canonical.path + (canonical.query === "" ? "" : `?${canonical.query}`);
-        const verdicts = route.limits.length === 0 ? [] : deps.limiter.take(route.limits, {
+        const verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
           method: canonical.method,
           scheme,
+          host: canonical.host,
           path: target,
           headers: request.headers,
-        }, now());
+          peer: peer.address,
+        });
+        const refused = refusal(verdicts);
         const origin = request.headers.get("origin");
         const corsOrigin = origin !== null && route.cors?.allowsOrigin(origin) ? origin : undefined;
-        if (verdicts.some((v) => !v.allowed)) {
+        if (refused !== undefined) {
           reason = "rate_limited";
-          response = problem(429, reason, "Too many requests");
+          response = toResponse({
+            decision: deny("ratelimit", 429, "rate_limited", { detail: refused.bucket.policy }),
+            rule: route.rule,
+          }, options);
         } else if (
           corsOrigin !== undefined && route.cors !== undefined &&
           isPreflight(canonical.method, request.headers)
@@ -147,7 +154,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
         if (corsOrigin !== undefined && route.cors !== undefined && reason !== "cors_preflight") {
           corsResponseHeaders(route.cors, corsOrigin, response.headers);
         }
-        if (verdicts.length > 0) limitHeaders(verdicts, response.headers);
+        if (verdicts.length > 0) localLimitHeaders(verdicts, response.headers);
       }
     }
     const seconds = (performance.now() - started) / 1000;

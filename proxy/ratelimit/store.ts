@@ -19,3 +19,9 @@ export interface BucketStore {
   size(): number;
   close(): Promise<void>;
 }
+
+/** A store that answers in process memory, synchronously: local buckets, failure mode `local`. */
+export interface MemoryBucketStore extends BucketStore {
+  readonly remote: false;
+  take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Take;
+}
