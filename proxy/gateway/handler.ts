@@ -91,7 +91,9 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
           method: canonical.method,
           scheme,
           host: canonical.host,
-          path: target,
+          // The canonical path without the query: a query never moves a request out of its
+          // bucket (docs/upstream-differences.md, RateLimit).
+          path: canonical.path,
           headers: request.headers,
           peer: peer.address,
         });
