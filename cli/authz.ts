@@ -15,19 +15,15 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 
+import { type AuthzServerSettings, runAuthz } from "../proxy/authz_server.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
-import { createAuthzHandler } from "../proxy/app.ts";
-import { createDataPlane } from "../proxy/dataplane.ts";
-import { createManagementApp } from "../proxy/management.ts";
 import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { parse } from "yaml";
-import { createRuleStore } from "../proxy/rule_store.ts";
 import { folderSource, readFolder, type RuleSource } from "../proxy/rule_source.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
-import { createLimitStore } from "../proxy/ratelimit/mod.ts";
 
 /** `host:port`, port 0 meaning any free port. */
 export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
@@ -229,7 +225,13 @@ export const authzCommand: Command = {
       io.stderr(`apigw authz: ${oathkeeper.error}\n`);
       return EXIT_FINDINGS;
     }
-    return await serve(options, oathkeeper.value, source.value, log, io.signal);
+    const served = await runAuthz(
+      serverSettings(options, oathkeeper.value),
+      source.value,
+      log,
+      io.signal,
+    );
+    return served ? EXIT_OK : EXIT_FINDINGS;
   },
 };
 
@@ -292,94 +294,40 @@ async function oathkeeperSettings(
   return { ok: true, value: settings };
 }
 
-async function serve(
+/** The settings of `runAuthz` from the flags. */
+function serverSettings(
   options: AuthzOptions,
   oathkeeper: OathkeeperSettings,
-  source: RuleSource & { close?: () => void },
-  log: Logger,
-  signal: AbortSignal,
-): Promise<number> {
-  const limits = createLimitStore({ log });
-  const plane = createDataPlane({
-    log,
-    tokenCacheEntries: options["token-cache-entries"],
-    idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
+): AuthzServerSettings {
+  return {
+    listen: options.listen,
+    managementListen: options["management-listen"],
+    providerName: options["provider-name"],
+    ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
     ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
+    idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
+    tokenCacheEntries: options["token-cache-entries"],
     limiting: {
       redisUrl: options["redis-url"],
       redisTimeoutMs: options["redis-timeout-ms"],
       localKeys: options["ratelimit-local-keys"],
       preRejectMs: options["ratelimit-prereject-ms"],
     },
-    globalLimits: limits,
-  });
-  await plane.limiting.started;
-  const store = createRuleStore({
-    providerName: options["provider-name"],
-    ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
-    log,
-    metrics: plane.metrics,
-    onIndex: (index) => plane.jwks.warm(index.jwksUris),
-  });
-  const handler = createAuthzHandler(plane, store, {
-    pathPrefix: options["path-prefix"],
-    canonical: {
-      normalization: options.normalization,
-      escapedSlashes: options["escaped-slashes"],
+    check: {
+      pathPrefix: options["path-prefix"],
+      canonical: {
+        normalization: options.normalization,
+        escapedSlashes: options["escaped-slashes"],
+      },
+      pipeline: {
+        realm: "apigw",
+        missingTokenStatus: options["missing-token-status"] === "403" ? 403 : 401,
+      },
+      debugHeader: options["debug-header"],
+      deadlineMs: options["deadline-ms"],
+      logAllowed: options["log-level"] === "debug",
+      maxHeaderBytes: 16 * 1024,
     },
-    pipeline: {
-      realm: "apigw",
-      missingTokenStatus: options["missing-token-status"] === "403" ? 403 : 401,
-    },
-    debugHeader: options["debug-header"],
-    deadlineMs: options["deadline-ms"],
-    logAllowed: options["log-level"] === "debug",
-    maxHeaderBytes: 16 * 1024,
-  });
-  const management = createManagementApp({
-    ready: store.ready,
-    metrics: { render: plane.renderMetrics },
-    jwks: () => plane.oathkeeper.signer.jwks(),
-  });
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run((snapshot) => {
-    store.load(snapshot);
-    limits.load(snapshot);
-  }, stop.signal).catch((error) => {
-    log.error("Rule source stopped", { error });
-  });
-  let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
-  let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
-  try {
-    checks = Deno.serve(
-      { ...options.listen, signal: stop.signal, onListen() {} },
-      handler,
-    );
-    admin = Deno.serve(
-      { ...options["management-listen"], signal: stop.signal, onListen() {} },
-      management.fetch,
-    );
-  } catch (error) {
-    log.error("Failed to listen", { error });
-    stop.abort();
-    await Promise.all([checks?.finished, sourceDone]);
-    await plane.close();
-    source.close?.();
-    return EXIT_FINDINGS;
-  }
-  log.info("Serving ext_authz", {
-    listen: `${checks.addr.hostname}:${checks.addr.port}`,
-    management: `${admin.addr.hostname}:${admin.addr.port}`,
-    pathPrefix: options["path-prefix"],
-    source: options.config ?? "cluster",
-    rateLimitStore: options["redis-url"] === undefined ? "memory" : "redis",
-  });
-  await Promise.all([checks.finished, admin.finished, sourceDone]);
-  signal.removeEventListener("abort", onAbort);
-  await plane.close();
-  source.close?.();
-  log.info("Stopped ext_authz");
-  return EXIT_OK;
+    sourceName: options.config ?? "cluster",
+  };
 }

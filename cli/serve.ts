@@ -16,15 +16,8 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
-import { createDataPlane } from "../proxy/dataplane.ts";
-import { createManagementApp } from "../proxy/management.ts";
-import { folderSource, readFolder } from "../proxy/rule_source.ts";
-import { loadDevKey } from "../proxy/gateway/dev_key.ts";
-import { createEcho } from "../proxy/gateway/echo.ts";
-import { createGateway } from "../proxy/gateway/handler.ts";
-import { createGatewayMetrics } from "../proxy/gateway/metrics.ts";
-import { createGatewayStore } from "../proxy/gateway/store.ts";
-import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
+import { readFolder } from "../proxy/rule_source.ts";
+import { runGateway } from "../proxy/gateway/server.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 
@@ -213,79 +206,20 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     log.error("Failed to read a certificate file", { error });
     return EXIT_FINDINGS;
   }
-  // The global limits of each route's workload, shared with `apigw authz`.
-  const plane = createDataPlane({
-    log,
-    limiting: { redisUrl: options["redis-url"], redisTimeoutMs: 50, localKeys: 100_000 },
-    globalLimits: { current: () => store.current().globalLimits },
-  });
-  const metrics = createGatewayMetrics(plane);
-  const store = createGatewayStore({
-    providerName: options["provider-name"],
-    log,
-    onReload: metrics.reload,
-    onConfig(config) {
-      plane.jwks.warm(config.index.jwksUris);
-      log.info("Loaded config", {
-        routes: config.routes.size,
-        hosts: [...config.index.hosts.keys()],
-      });
-      for (const route of config.routes.values()) {
-        log.info("Serving route", {
-          rule: route.rule.id,
-          path: route.rule.path,
-          methods: route.rule.methods,
-          auth: route.rule.auth.kind,
-          upstream: route.upstream.origin,
-          rateLimits: route.limits.map((l) => l.name),
-        });
-      }
-    },
-  });
-  await plane.limiting.started;
-  const client = upstreamCa === undefined
-    ? undefined
-    : Deno.createHttpClient({ caCerts: [upstreamCa] });
-  const upstreamFetch: typeof fetch = client === undefined
-    ? fetch
-    : (input, init) => fetch(input, { ...init, client });
-  const http1 = createHttp1Client();
-  const stop = new AbortController();
-  // Deno.serve's own `signal` closes open connections; `shutdown()` lets in-flight requests end.
-  const onAbort = () => {
-    stop.abort();
-    for (const server of servers) server.shutdown();
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
-  let sourceDone: Promise<void> = Promise.resolve();
-  try {
-    if (demo !== undefined) {
-      const key = await loadDevKey(options["state-dir"]);
-      const echo = Deno.serve(
-        { ...demo, onListen() {} },
-        createEcho([key.publicJwk]),
-      );
-      servers.push(echo);
-      log.info("Serving demo upstream", {
-        listen: `${echo.addr.hostname}:${echo.addr.port}`,
-        jwks: `http://${echo.addr.hostname}:${echo.addr.port}/.well-known/jwks.json`,
-        stateDir: options["state-dir"],
-      });
-    }
-    store.load(first);
-    const scheme = tls === undefined ? "http" : "https";
-    const handler = createGateway({
-      config: store,
-      accessStrategies: plane.oathkeeper.engine,
-      globalLimiter: plane.limiting.step,
-      verifier: plane.verifier,
-      buckets: plane.limiting.local,
-      metrics,
-      log: log.child({ component: "access" }),
-      fetch: upstreamFetch,
-      ...(options["upstream-client"] === "http1" ? { http1 } : {}),
-      options: {
+  const served = await runGateway(
+    {
+      dir,
+      first,
+      listen: options.listen ?? {},
+      managementListen: options["management-listen"] ?? {},
+      ...(demo !== undefined ? { demo } : {}),
+      stateDir: options["state-dir"],
+      ...(tls !== undefined ? { tls } : {}),
+      ...(upstreamCa !== undefined ? { upstreamCa } : {}),
+      providerName: options["provider-name"],
+      redisUrl: options["redis-url"],
+      upstreamClient: options["upstream-client"],
+      gateway: {
         canonical: {
           normalization: options.normalization,
           escapedSlashes: options["escaped-slashes"],
@@ -300,65 +234,11 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
         accessLog: options["access-log"] === "on",
         deadlineMs: 5_000,
       },
-    }, scheme);
-    const gateway = Deno.serve({
-      ...options.listen,
-      ...(tls ?? {}),
-      onListen() {},
-    }, handler);
-    servers.push(gateway);
-    const management = createManagementApp({
-      ready: store.ready,
-      metrics,
-    });
-    const admin = Deno.serve(
-      { ...options["management-listen"], onListen() {} },
-      management.fetch,
-    );
-    servers.push(admin);
-    sourceDone = watch(dir, store.load, stop.signal, log);
-    log.info("Serving gateway", {
-      listen: `${scheme}://${gateway.addr.hostname}:${gateway.addr.port}`,
-      management: `http://${admin.addr.hostname}:${admin.addr.port}`,
-      config: dir,
-      routes: store.current().routes.size,
-      http2: tls !== undefined,
-    });
-  } catch (error) {
-    log.error("Failed to start", { error });
-    onAbort();
-    await Promise.all(servers.map((s) => s.finished));
-    await plane.close();
-    client?.close();
-    http1.close();
-    return EXIT_FINDINGS;
-  }
-  await Promise.all([...servers.map((s) => s.finished), sourceDone]);
-  signal.removeEventListener("abort", onAbort);
-  await plane.close();
-  client?.close();
-  http1.close();
-  log.info("Stopped gateway");
-  return EXIT_OK;
-}
-
-/** Reloads on change; a folder that cannot be watched (a compiled binary's) serves as loaded. */
-async function watch(
-  dir: string,
-  load: (snapshot: Awaited<ReturnType<typeof readFolder>>) => boolean,
-  signal: AbortSignal,
-  log: Logger,
-): Promise<void> {
-  let initial = true;
-  try {
-    await folderSource(dir).run((snapshot) => {
-      // The source re-reads the folder once at start: the startup load already served it.
-      if (initial) initial = false;
-      else load(snapshot);
-    }, signal);
-  } catch (error) {
-    log.warn("Not watching the config folder: changes need a restart", { config: dir, error });
-  }
+    },
+    log,
+    signal,
+  );
+  return served ? EXIT_OK : EXIT_FINDINGS;
 }
 
 function must<T>(result: Result<T, string>): T {
