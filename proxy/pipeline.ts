@@ -6,10 +6,9 @@
 import { type Allow, allow, bearerChallenge, type Deny, deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { CompiledRule, JwtRequirement } from "../core/authz/rule.ts";
-import { checkAuthorizations } from "../core/authz/claims.ts";
-import { extractToken, hasLocation } from "../core/authz/token.ts";
 import type { Deadline } from "./jwt/jwks.ts";
-import type { TokenVerifier, Verified } from "./jwt/verifier.ts";
+import { authenticateJwt, type JwtAuthenticated, unauthorized } from "./jwt/authenticate.ts";
+import type { TokenVerifier } from "./jwt/verifier.ts";
 import type {
   AccessStrategyEngine,
   CheckInput,
@@ -135,57 +134,24 @@ export function authenticate(
   if (auth.kind === "extAuth") {
     if (!auth.served) return deny("authenticate", 403, "ext_auth_not_served");
     if (auth.restrictions === undefined) return { kind: "anonymous" };
-    return authenticateJwt(auth.restrictions, input, deps, deadline);
+    return jwtStep(auth.restrictions, input, deps, deadline);
   }
-  return authenticateJwt(auth.jwt, input, deps, deadline);
+  return jwtStep(auth.jwt, input, deps, deadline);
 }
 
-function authenticateJwt(
+function jwtStep(
   jwt: JwtRequirement,
   input: CheckInput,
   deps: RuleDeps,
   deadline: Deadline | undefined,
 ): Authenticated | Promise<Authenticated> {
   const { realm, missingTokenStatus } = deps.options;
-  const extracted = extractToken(
-    { headers: input.headers, query: input.request.query },
-    jwt.locations,
-  );
-  if (extracted.kind === "none") {
-    return deny("authenticate", missingTokenStatus, "missing_token", {
+  const noToken = (found: JwtAuthenticated): Authenticated =>
+    found !== "no_token" ? found : deny("authenticate", missingTokenStatus, "missing_token", {
       wwwAuthenticate: bearerChallenge(realm),
     });
-  }
-  if (extracted.kind === "invalid") return invalidToken(realm, extracted.reason);
-  const candidates = jwt.authentications.length === 1
-    ? jwt.authentications
-    : jwt.authentications.filter((a) => hasLocation(a, extracted.location));
-  const cached = deps.verifier.cached(extracted.token, candidates);
-  if (cached !== undefined) return identityOf(cached, realm);
-  return deps.verifier.verify(extracted.token, candidates, deadline).then((verified) =>
-    identityOf(verified, realm)
-  );
-}
-
-function identityOf(verified: Verified, realm: string): Authenticated {
-  if (verified.ok) {
-    return {
-      kind: "jwt",
-      issuer: verified.issuer,
-      payload: verified.payload,
-      cached: verified.cached,
-    };
-  }
-  // DP-AUTHZ-7: an explicit error status, so Envoy applies statusOnError (not a deny).
-  if (verified.reason === "deadline_exceeded") return deny("deadline", 503, "deadline_exceeded");
-  return invalidToken(realm, verified.reason, verified.detail);
-}
-
-function invalidToken(realm: string, reason: Deny["reason"], detail?: string): Deny {
-  return deny("authenticate", 401, reason, {
-    wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
-    ...(detail !== undefined ? { detail } : {}),
-  });
+  const found = authenticateJwt(jwt, input, deps.verifier, realm, deadline);
+  return found instanceof Promise ? found.then(noToken) : noToken(found);
 }
 
 /** Step 3: the rule's authorizations against the identity; scope and audience run every time. */
@@ -201,11 +167,8 @@ export function authorize(
   const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
   const reason = auth.kind === "jwt" ? "jwt_valid" : "ext_auth_allowed";
   if (jwt === undefined || identity.kind !== "jwt") return allow("authorize", reason);
-  const checked = checkAuthorizations(identity.payload, jwt.authorizations);
-  if (checked.ok) return allow("authorize", reason);
-  return deny("authorize", 403, checked.reason, {
-    wwwAuthenticate: bearerChallenge(options.realm, "insufficient_scope", checked.scopes),
-  });
+  return unauthorized(identity.payload, jwt.authorizations, options.realm) ??
+    allow("authorize", reason);
 }
 
 /**

@@ -20,9 +20,13 @@ import type {
   Introspection,
   OryJwt,
 } from "../../core/authz/oathkeeper/strategies.ts";
-import { checkAuthorizations } from "../../core/authz/claims.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import { extractToken, hasLocation } from "../../core/authz/token.ts";
+import {
+  authenticateJwt,
+  invalidToken as sharedInvalidToken,
+  type JwtAuthenticated,
+  unauthorized,
+} from "../jwt/authenticate.ts";
 import type { Deadline } from "../jwt/jwks.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine, CheckInput, Outcome } from "../outcome.ts";
@@ -116,32 +120,14 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
     input: CheckInput,
     deadline?: Deadline,
   ): Step | Promise<Step> {
-    const extracted = extractToken(
-      { headers: input.headers, query: input.request.query },
-      jwt.locations,
-    );
-    if (extracted.kind === "none") return "not_responsible";
-    if (extracted.kind === "invalid") return invalidToken(extracted.reason);
-    const candidates = jwt.authentications.filter((a) => hasLocation(a, extracted.location));
-    const finish = (verified: Awaited<ReturnType<TokenVerifier["verify"]>>): Step => {
-      if (!verified.ok) {
-        if (verified.reason === "deadline_exceeded") {
-          return deny("deadline", 503, "deadline_exceeded");
-        }
-        return invalidToken(verified.reason, verified.detail);
-      }
-      const checked = checkAuthorizations(verified.payload, jwt.authorizations);
-      if (!checked.ok) {
-        return deny("authorize", 403, checked.reason, {
-          wwwAuthenticate: bearerChallenge(realm, "insufficient_scope", checked.scopes),
-        });
-      }
-      return sessionOf("jwt", verified.payload, "jwt_valid");
+    const finish = (found: JwtAuthenticated): Step => {
+      if (found === "no_token") return "not_responsible";
+      if ("allow" in found) return found;
+      return unauthorized(found.payload, jwt.authorizations, realm) ??
+        sessionOf("jwt", found.payload, "jwt_valid");
     };
-    const cached = deps.verifier.cached(extracted.token, candidates);
-    return cached !== undefined
-      ? finish(cached)
-      : deps.verifier.verify(extracted.token, candidates, deadline).then(finish);
+    const found = authenticateJwt(jwt, input, deps.verifier, realm, deadline);
+    return found instanceof Promise ? found.then(finish) : finish(found);
   }
 
   function introspection(
@@ -238,10 +224,7 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
   }
 
   function invalidToken(reason: Deny["reason"], detail?: string): Deny {
-    return deny("authenticate", 401, reason, {
-      wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
-      ...(detail !== undefined ? { detail } : {}),
-    });
+    return sharedInvalidToken(realm, reason, detail);
   }
 
   function mutate(rule: CompiledRule, s: Session, input: CheckInput): Outcome | Promise<Outcome> {
