@@ -7,6 +7,7 @@ import { type Allow, allow, bearerChallenge, type Deny, deny } from "../core/aut
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { CompiledRule, JwtRequirement } from "../core/authz/rule.ts";
 import type { Deadline } from "./jwt/jwks.ts";
+import { type AuthnStep, NOT_RESPONSIBLE, runChain } from "./authn/chain.ts";
 import { authenticateJwt, type JwtAuthenticated, unauthorized } from "./jwt/authenticate.ts";
 import type { TokenVerifier } from "./jwt/verifier.ts";
 import type {
@@ -129,29 +130,55 @@ export function authenticate(
   deps: RuleDeps,
   deadline?: Deadline,
 ): Authenticated | Promise<Authenticated> {
-  const auth = rule.auth;
-  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") return { kind: "anonymous" };
-  if (auth.kind === "extAuth") {
-    if (!auth.served) return deny("authenticate", 403, "ext_auth_not_served");
-    if (auth.restrictions === undefined) return { kind: "anonymous" };
-    return jwtStep(auth.restrictions, input, deps, deadline);
-  }
-  return jwtStep(auth.jwt, input, deps, deadline);
+  const { realm, missingTokenStatus } = deps.options;
+  return runChain(
+    authenticatorsOf(rule.auth),
+    (authenticator): AuthnStep<Identity> | Promise<AuthnStep<Identity>> => {
+      switch (authenticator.kind) {
+        case "anonymous":
+          return ANONYMOUS;
+        case "deny":
+          return authenticator.deny;
+        case "jwt": {
+          const found = authenticateJwt(authenticator.jwt, input, deps.verifier, realm, deadline);
+          return found instanceof Promise ? found.then(responsible) : responsible(found);
+        }
+      }
+    },
+    // A v2 rule whose token is missing: DP-JWT-2.
+    () =>
+      deny("authenticate", missingTokenStatus, "missing_token", {
+        wwwAuthenticate: bearerChallenge(realm),
+      }),
+  );
 }
 
-function jwtStep(
-  jwt: JwtRequirement,
-  input: CheckInput,
-  deps: RuleDeps,
-  deadline: Deadline | undefined,
-): Authenticated | Promise<Authenticated> {
-  const { realm, missingTokenStatus } = deps.options;
-  const noToken = (found: JwtAuthenticated): Authenticated =>
-    found !== "no_token" ? found : deny("authenticate", missingTokenStatus, "missing_token", {
-      wwwAuthenticate: bearerChallenge(realm),
-    });
-  const found = authenticateJwt(jwt, input, deps.verifier, realm, deadline);
-  return found instanceof Promise ? found.then(noToken) : noToken(found);
+/** What a v2 rule's chain holds: one authenticator per rule kind. */
+type V2Authenticator =
+  | { kind: "anonymous" }
+  | { kind: "deny"; deny: Deny }
+  | { kind: "jwt"; jwt: JwtRequirement };
+
+const ANONYMOUS: Identity = Object.freeze({ kind: "anonymous" });
+const ANONYMOUS_CHAIN: readonly V2Authenticator[] = Object.freeze([{ kind: "anonymous" }]);
+const EXT_AUTH_NOT_SERVED: readonly V2Authenticator[] = Object.freeze([
+  { kind: "deny", deny: deny("authenticate", 403, "ext_auth_not_served") },
+]);
+const chains = new WeakMap<JwtRequirement, readonly V2Authenticator[]>();
+
+function authenticatorsOf(auth: CompiledRule["auth"]): readonly V2Authenticator[] {
+  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") return ANONYMOUS_CHAIN;
+  if (auth.kind === "extAuth" && !auth.served) return EXT_AUTH_NOT_SERVED;
+  const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
+  if (jwt === undefined) return ANONYMOUS_CHAIN;
+  let chain = chains.get(jwt);
+  if (chain === undefined) chains.set(jwt, chain = [{ kind: "jwt", jwt }]);
+  return chain;
+}
+
+/** No token is "not responsible": the chain's end answers `missing_token`. */
+function responsible(found: JwtAuthenticated): AuthnStep<Identity> {
+  return found === "no_token" ? NOT_RESPONSIBLE : found;
 }
 
 /** Step 3: the rule's authorizations against the identity; scope and audience run every time. */

@@ -1,7 +1,8 @@
 /**
  * The v1beta1 access-strategy engine, Oathkeeper's authenticate → authorize (`allow`) → mutate
- * pipeline on apigw's decision values: strategies are tried in rule order; one that finds no
- * credential of its kind is "not responsible" and the next is tried; the first that is
+ * pipeline on apigw's decision values: strategies are tried in rule order on the authenticator
+ * chain v2 rules run on too (`proxy/authn/chain.ts`); one that finds no credential of its kind is
+ * "not responsible" and the next is tried; the first that is
  * responsible decides (success, or a deny that ends the chain); none responsible → 401. On
  * success the mutators render the upstream headers.
  */
@@ -28,6 +29,7 @@ import {
   unauthorized,
 } from "../jwt/authenticate.ts";
 import type { Deadline } from "../jwt/jwks.ts";
+import { type AuthnStep, runChain } from "../authn/chain.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine, CheckInput, Outcome } from "../outcome.ts";
 import type { SessionChecker } from "./cookie_session.ts";
@@ -57,7 +59,7 @@ export interface Session {
   reason: AllowReason;
 }
 
-type Step = Session | Deny | "not_responsible";
+type Step = AuthnStep<Session>;
 
 /** Creates the engine. */
 export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngine {
@@ -270,26 +272,17 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
       if (rule.auth.kind !== "accessStrategies") {
         throw new TypeError(`Rule "${rule.id}" has no access strategies`);
       }
-      const strategies = rule.auth.strategies;
-      const next = (i: number): Outcome | Promise<Outcome> => {
-        const strategy = strategies[i];
-        if (strategy === undefined) {
-          return {
-            decision: deny("authenticate", 401, "no_strategy_responsible", {
-              wwwAuthenticate: bearerChallenge(realm),
-            }),
-            rule,
-          };
-        }
-        const step = authenticate(strategy, input, deadline);
-        const settle = (s: Step): Outcome | Promise<Outcome> => {
-          if (s === "not_responsible") return next(i + 1);
-          if ("allow" in s) return { decision: s, rule };
-          return mutate(rule, s, input);
-        };
-        return step instanceof Promise ? step.then(settle) : settle(step);
-      };
-      return next(0);
+      const authenticated = runChain(
+        rule.auth.strategies,
+        (strategy) => authenticate(strategy, input, deadline),
+        () =>
+          deny("authenticate", 401, "no_strategy_responsible", {
+            wwwAuthenticate: bearerChallenge(realm),
+          }),
+      );
+      const settle = (s: Session | Deny): Outcome | Promise<Outcome> =>
+        "allow" in s ? { decision: s, rule } : mutate(rule, s, input);
+      return authenticated instanceof Promise ? authenticated.then(settle) : settle(authenticated);
     },
   };
 }
