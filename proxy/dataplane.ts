@@ -12,6 +12,8 @@ import { createTokenCache } from "./jwt/token_cache.ts";
 import { createVerifier, type TokenVerifier } from "./jwt/verifier.ts";
 import { type AuthzMetrics, createMetrics } from "./metrics.ts";
 import { createEngine, type EngineParts } from "./oathkeeper/wiring.ts";
+import { createMemoryStore } from "./ratelimit/memory_store.ts";
+import type { MemoryBucketStore } from "./ratelimit/store.ts";
 import {
   createGlobalLimiting,
   type GlobalLimiting,
@@ -43,12 +45,20 @@ export interface DataPlane extends AsyncDisposable {
   verifier: TokenVerifier;
   oathkeeper: EngineParts;
   limiting: GlobalLimiting;
+  /**
+   * The buckets of RateLimit `spec.local` (the embedded gateway): in process memory as Envoy's
+   * are per proxy, apart from the global limiter's keys so a flood of client keys never evicts
+   * them.
+   */
+  localBuckets: MemoryBucketStore;
   /** The Prometheus text of every part. */
   renderMetrics(): string;
   close(): Promise<void>;
 }
 
 const DEFAULT_CACHE_ENTRIES = 10_000;
+/** Local buckets are one per RateLimit bucket and version, not per client: a few per route. */
+const LOCAL_BUCKET_KEYS = 10_000;
 
 /** Builds the parts; await `limiting.started` before serving to give Redis a moment. */
 export function createDataPlane(settings: DataPlaneSettings): DataPlane {
@@ -91,6 +101,10 @@ export function createDataPlane(settings: DataPlaneSettings): DataPlane {
     verifier,
     oathkeeper,
     limiting,
+    localBuckets: createMemoryStore({
+      maxKeys: LOCAL_BUCKET_KEYS,
+      ...(settings.limiting.now !== undefined ? { now: settings.limiting.now } : {}),
+    }),
     renderMetrics: () => registry.render(),
     close,
     [Symbol.asyncDispose]: close,

@@ -109,7 +109,7 @@ export async function runGateway(
       accessStrategies: plane.oathkeeper.engine,
       globalLimiter: plane.limiting.step,
       verifier: plane.verifier,
-      buckets: plane.limiting.local,
+      buckets: plane.localBuckets,
       metrics,
       log: log.child({ component: "access" }),
       fetch: upstreamFetch,

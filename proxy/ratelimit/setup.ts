@@ -11,14 +11,12 @@ import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } fro
 import { createMemoryStore } from "./memory_store.ts";
 import { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
 import { createRedisStore } from "./redis_store.ts";
-import type { BucketStore, MemoryBucketStore } from "./store.ts";
+import type { BucketStore } from "./store.ts";
 
 const REDIS_STARTUP_WAIT_MS = 2_000;
 
 export interface GlobalLimiting {
   step: RateLimitStep;
-  /** The in-memory store: local buckets, failure mode `local`, global buckets without Redis. */
-  local: MemoryBucketStore;
   metrics: RateLimitMetrics;
   /** Resolves once Redis answered, or the startup wait is over (at once without Redis). */
   started: Promise<void>;
@@ -77,7 +75,6 @@ export function createGlobalLimiting(
   });
   return {
     step,
-    local,
     metrics,
     started,
     close: () => buckets.close(),
