@@ -15,26 +15,17 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 
-import { type AuthzDeps, createCheckHandler } from "../proxy/app.ts";
+import { type AuthzServerSettings, type AuthzSource, runAuthz } from "../proxy/authz_server.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
-import { createJwksManager } from "../proxy/jwt/jwks.ts";
-import { createTokenCache } from "../proxy/jwt/token_cache.ts";
-import { createVerifier } from "../proxy/jwt/verifier.ts";
-import { createManagementApp } from "../proxy/management.ts";
-import { createEngine } from "../proxy/oathkeeper/wiring.ts";
 import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { parse } from "yaml";
-import { createMetrics } from "../proxy/metrics.ts";
-import { createRuleStore } from "../proxy/rule_store.ts";
-import { folderSource, type RuleSource } from "../proxy/rule_source.ts";
+import { folderSource } from "../proxy/rule_source.ts";
 import { createConfigReader } from "../proxy/config_reader.ts";
 import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./limit_options.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
-import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
-import { createLimitStore } from "../proxy/ratelimit/mod.ts";
 import { configMapRef, startRlsFromFlags } from "./authz_rls.ts";
 
 /** `host:port`, port 0 meaning any free port. */
@@ -274,13 +265,17 @@ export const authzCommand: Command = {
       io.stderr(`apigw authz: ${oathkeeper.error}\n`);
       return EXIT_FINDINGS;
     }
-    return await serve(options, oathkeeper.value, source.value, log, io.signal, io.env);
+    const served = await runAuthz(
+      serverSettings(options, oathkeeper.value, io.env),
+      source.value,
+      log,
+      io.signal,
+    );
+    return served ? EXIT_OK : EXIT_FINDINGS;
   },
 };
 
 type AuthzOptions = Options<typeof OPTIONS>;
-
-type FolderOrCluster = RuleSource & { close?: () => void; metrics?: () => string };
 
 /** How long startup waits for a first Redis connection before serving without it. */
 
@@ -288,7 +283,7 @@ async function ruleSource(
   options: AuthzOptions,
   env: (name: string) => string | undefined,
   log: Logger,
-): Promise<Result<FolderOrCluster, string>> {
+): Promise<Result<AuthzSource, string>> {
   if (options.config !== undefined) {
     // Read and parsed in a worker, within the size caps.
     const reader = createConfigReader(configCaps(options), { log });
@@ -345,55 +340,27 @@ async function oathkeeperSettings(
   return { ok: true, value: settings };
 }
 
-async function serve(
+/** The settings of `runAuthz` from the flags. */
+function serverSettings(
   options: AuthzOptions,
   oathkeeper: OathkeeperSettings,
-  source: FolderOrCluster,
-  log: Logger,
-  signal: AbortSignal,
   env: (name: string) => string | undefined,
-): Promise<number> {
-  const metrics = createMetrics();
-  const jwks = createJwksManager({ observer: metrics, log });
-  const verifier = createVerifier({
-    jwks,
-    cache: createTokenCache(options["token-cache-entries"]),
-    observer: metrics,
-  });
-  const engine = createEngine({
-    jwks,
-    verifier,
-    cacheEntries: options["token-cache-entries"],
-    observer: metrics,
-    idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
-    ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
-  });
-  const store = createRuleStore({
+): AuthzServerSettings {
+  return {
+    listen: options.listen,
+    managementListen: options["management-listen"],
     providerName: options["provider-name"],
     ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
-    log,
-    metrics,
-    onIndex: (index) => jwks.warm(index.jwksUris),
-  });
-  const limits = createLimitStore({ log });
-  const limiting = await startGlobalLimiting(
-    {
+    ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),
+    idTokenRotateMs: options["id-token-rotate-hours"] * 3_600_000,
+    tokenCacheEntries: options["token-cache-entries"],
+    limiting: {
       redisUrl: options["redis-url"],
       redisTimeoutMs: options["redis-timeout-ms"],
       localKeys: options["ratelimit-local-keys"],
       preRejectMs: options["ratelimit-prereject-ms"],
     },
-    limits,
-    log,
-  );
-  const appDeps: AuthzDeps = {
-    rules: store,
-    verifier,
-    accessStrategies: engine.engine,
-    metrics,
-    log,
-    rateLimit: limiting.step,
-    options: {
+    check: {
       pathPrefix: options["path-prefix"],
       canonical: {
         normalization: options.normalization,
@@ -408,85 +375,22 @@ async function serve(
       logAllowed: options["log-level"] === "debug",
       maxHeaderBytes: 16 * 1024,
     },
+    sourceName: options.config ?? "cluster",
+    startRls: (log) =>
+      startRlsFromFlags(
+        {
+          listen: options["rls-listen"],
+          configDir: options["rls-config"],
+          configMap: options["rls-configmap"],
+          kubeconfig: options.kubeconfig,
+          redisUrl: options["redis-url"],
+          redisTimeoutMs: options["redis-timeout-ms"],
+          localKeys: options["ratelimit-local-keys"],
+          responseHeaders: options["rls-response-headers"],
+          failureMode: options["rls-failure-mode"],
+        },
+        env,
+        log,
+      ),
   };
-  let renderRlsMetrics = () => "";
-  const management = createManagementApp({
-    ready: store.ready,
-    metrics: {
-      render: () =>
-        metrics.render() + limiting.renderMetrics() + (source.metrics?.() ?? "") +
-        renderRlsMetrics(),
-    },
-    jwks: () => engine.signer.jwks(),
-  });
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run((snapshot) => {
-    store.load(snapshot);
-    limits.load(snapshot);
-  }, stop.signal).catch((error) => {
-    log.error("Rule source stopped", { error });
-  });
-  let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
-  let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
-  try {
-    checks = Deno.serve(
-      { ...options.listen, signal: stop.signal, onListen() {} },
-      createCheckHandler(appDeps),
-    );
-    admin = Deno.serve(
-      { ...options["management-listen"], signal: stop.signal, onListen() {} },
-      management.fetch,
-    );
-  } catch (error) {
-    log.error("Failed to listen", { error });
-    stop.abort();
-    await Promise.all([checks?.finished, sourceDone]);
-    await jwks.close();
-    await limiting.close();
-    source.close?.();
-    return EXIT_FINDINGS;
-  }
-  const rls = await startRlsFromFlags(
-    {
-      listen: options["rls-listen"],
-      configDir: options["rls-config"],
-      configMap: options["rls-configmap"],
-      kubeconfig: options.kubeconfig,
-      redisUrl: options["redis-url"],
-      redisTimeoutMs: options["redis-timeout-ms"],
-      localKeys: options["ratelimit-local-keys"],
-      responseHeaders: options["rls-response-headers"],
-      failureMode: options["rls-failure-mode"],
-    },
-    env,
-    log,
-  );
-  if (!rls.ok) {
-    log.error("Failed to start the rate limit service", { error: rls.error });
-    stop.abort();
-    await Promise.all([checks.finished, admin.finished, sourceDone]);
-    await jwks.close();
-    await limiting.close();
-    source.close?.();
-    return EXIT_FINDINGS;
-  }
-  if (rls.value !== undefined) renderRlsMetrics = rls.value.renderMetrics;
-  log.info("Serving ext_authz", {
-    ...(rls.value !== undefined ? { rls: rls.value.listen } : {}),
-    listen: `${checks.addr.hostname}:${checks.addr.port}`,
-    management: `${admin.addr.hostname}:${admin.addr.port}`,
-    pathPrefix: options["path-prefix"],
-    source: options.config ?? "cluster",
-    rateLimitStore: options["redis-url"] === undefined ? "memory" : "redis",
-  });
-  await Promise.all([checks.finished, admin.finished, sourceDone]);
-  await rls.value?.close();
-  signal.removeEventListener("abort", onAbort);
-  await jwks.close();
-  await limiting.close();
-  source.close?.();
-  log.info("Stopped ext_authz");
-  return EXIT_OK;
 }

@@ -16,25 +16,11 @@ import {
 } from "../config.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { PATH_NORMALIZATIONS } from "../core/authz/canonical.ts";
-import { createJwksManager } from "../proxy/jwt/jwks.ts";
-import { createTokenCache } from "../proxy/jwt/token_cache.ts";
-import { createEngine } from "../proxy/oathkeeper/wiring.ts";
-import { createVerifier } from "../proxy/jwt/verifier.ts";
-import { createManagementApp } from "../proxy/management.ts";
-import { createMetrics } from "../proxy/metrics.ts";
-import { folderSource, type Snapshot } from "../proxy/rule_source.ts";
 import { createConfigReader } from "../proxy/config_reader.ts";
 import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./limit_options.ts";
-import { loadDevKey } from "../proxy/gateway/dev_key.ts";
-import { createEcho } from "../proxy/gateway/echo.ts";
-import { createGateway } from "../proxy/gateway/handler.ts";
-import { createGatewayMetrics } from "../proxy/gateway/metrics.ts";
-import { createLimiter } from "../proxy/gateway/rate_limit.ts";
-import { createGatewayStore } from "../proxy/gateway/store.ts";
-import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
+import { runGateway } from "../proxy/gateway/server.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
-import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 
 /** The bundled example the README's start command serves. */
 export const QUICKSTART_DIR = fileURLToPath(new URL("../examples/quickstart", import.meta.url));
@@ -233,89 +219,21 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
     reader.close();
     return EXIT_FINDINGS;
   }
-  const authzMetrics = createMetrics();
-  const metrics = createGatewayMetrics(authzMetrics);
-  const jwks = createJwksManager({ observer: authzMetrics, log });
-  const verifier = createVerifier({
-    jwks,
-    cache: createTokenCache(10_000),
-    observer: authzMetrics,
-  });
-  // APIRules authored as v1beta1 keep their access strategies, decided as `apigw authz` does.
-  const { engine } = createEngine({ jwks, verifier, cacheEntries: 10_000 });
-  const limiter = createLimiter();
-  const store = createGatewayStore({
-    providerName: options["provider-name"],
-    log,
-    onReload: metrics.reload,
-    onConfig(config) {
-      limiter.retain(config.policyKeys);
-      jwks.warm(config.index.jwksUris);
-      log.info("Loaded config", {
-        routes: config.routes.size,
-        hosts: [...config.index.hosts.keys()],
-      });
-      for (const route of config.routes.values()) {
-        log.info("Serving route", {
-          rule: route.rule.id,
-          path: route.rule.path,
-          methods: route.rule.methods,
-          auth: route.rule.auth.kind,
-          upstream: route.upstream.origin,
-          rateLimits: route.limits.map((l) => l.name),
-        });
-      }
-    },
-  });
-  // The global limiter of `apigw authz`, over the limits of each route's workload.
-  const globalLimiter = await startGlobalLimiting(
-    { redisUrl: options["redis-url"], redisTimeoutMs: 50, localKeys: 100_000 },
-    { current: () => store.current().globalLimits },
-    log,
-  );
-  const client = upstreamCa === undefined
-    ? undefined
-    : Deno.createHttpClient({ caCerts: [upstreamCa] });
-  const upstreamFetch: typeof fetch = client === undefined
-    ? fetch
-    : (input, init) => fetch(input, { ...init, client });
-  const http1 = createHttp1Client();
-  const stop = new AbortController();
-  // Deno.serve's own `signal` closes open connections; `shutdown()` lets in-flight requests end.
-  const onAbort = () => {
-    stop.abort();
-    for (const server of servers) server.shutdown();
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
-  let sourceDone: Promise<void> = Promise.resolve();
-  try {
-    if (demo !== undefined) {
-      const key = await loadDevKey(options["state-dir"]);
-      const echo = Deno.serve(
-        { ...demo, onListen() {} },
-        createEcho([key.publicJwk]),
-      );
-      servers.push(echo);
-      log.info("Serving demo upstream", {
-        listen: `${echo.addr.hostname}:${echo.addr.port}`,
-        jwks: `http://${echo.addr.hostname}:${echo.addr.port}/.well-known/jwks.json`,
-        stateDir: options["state-dir"],
-      });
-    }
-    store.load(first);
-    const scheme = tls === undefined ? "http" : "https";
-    const handler = createGateway({
-      config: store,
-      accessStrategies: engine,
-      globalLimiter: globalLimiter.step,
-      verifier,
-      limiter,
-      metrics,
-      log: log.child({ component: "access" }),
-      fetch: upstreamFetch,
-      ...(options["upstream-client"] === "http1" ? { http1 } : {}),
-      options: {
+  const served = await runGateway(
+    {
+      dir,
+      first,
+      reader,
+      listen: options.listen ?? {},
+      managementListen: options["management-listen"] ?? {},
+      ...(demo !== undefined ? { demo } : {}),
+      stateDir: options["state-dir"],
+      ...(tls !== undefined ? { tls } : {}),
+      ...(upstreamCa !== undefined ? { upstreamCa } : {}),
+      providerName: options["provider-name"],
+      redisUrl: options["redis-url"],
+      upstreamClient: options["upstream-client"],
+      gateway: {
         canonical: {
           normalization: options.normalization,
           escapedSlashes: options["escaped-slashes"],
@@ -330,74 +248,12 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
         accessLog: options["access-log"] === "on",
         deadlineMs: 5_000,
       },
-    }, scheme);
-    const gateway = Deno.serve({
-      ...options.listen,
-      ...(tls ?? {}),
-      onListen() {},
-    }, handler);
-    servers.push(gateway);
-    const management = createManagementApp({
-      ready: store.ready,
-      metrics: {
-        render: () => metrics.render() + globalLimiter.renderMetrics() + reader.renderMetrics(),
-      },
-    });
-    const admin = Deno.serve(
-      { ...options["management-listen"], onListen() {} },
-      management.fetch,
-    );
-    servers.push(admin);
-    sourceDone = watch(dir, { load: store.load, read: reader.read }, stop.signal, log);
-    log.info("Serving gateway", {
-      listen: `${scheme}://${gateway.addr.hostname}:${gateway.addr.port}`,
-      management: `http://${admin.addr.hostname}:${admin.addr.port}`,
-      config: dir,
-      routes: store.current().routes.size,
-      http2: tls !== undefined,
-    });
-  } catch (error) {
-    log.error("Failed to start", { error });
-    onAbort();
-    await Promise.all(servers.map((s) => s.finished));
-    await jwks.close();
-    await globalLimiter.close();
-    client?.close();
-    http1.close();
-    reader.close();
-    return EXIT_FINDINGS;
-  }
-  await Promise.all([...servers.map((s) => s.finished), sourceDone]);
-  signal.removeEventListener("abort", onAbort);
-  await jwks.close();
-  await globalLimiter.close();
-  client?.close();
-  http1.close();
+    },
+    log,
+    signal,
+  );
   reader.close();
-  log.info("Stopped gateway");
-  return EXIT_OK;
-}
-
-/** Reloads on change; a folder that cannot be watched (a compiled binary's) serves as loaded. */
-async function watch(
-  dir: string,
-  { load, read }: {
-    load: (snapshot: Snapshot) => boolean;
-    read: (dir: string) => Promise<Snapshot>;
-  },
-  signal: AbortSignal,
-  log: Logger,
-): Promise<void> {
-  let initial = true;
-  try {
-    await folderSource(dir, { read }).run((snapshot) => {
-      // The source re-reads the folder once at start: the startup load already served it.
-      if (initial) initial = false;
-      else load(snapshot);
-    }, signal);
-  } catch (error) {
-    log.warn("Not watching the config folder: changes need a restart", { config: dir, error });
-  }
+  return served ? EXIT_OK : EXIT_FINDINGS;
 }
 
 function must<T>(result: Result<T, string>): T {

@@ -1,15 +1,16 @@
-/** Builds the ext_authz app the way `apigw authz` does, over given objects, for tests. */
+/** Builds the ext_authz handler the way `apigw authz` does, over given objects, for tests. */
 import { createLogger } from "../lib/log.ts";
 import { DEFAULT_CANONICAL_OPTIONS } from "../core/authz/canonical.ts";
 import { compilePolicyIndex } from "../core/authz/policy_index.ts";
+import { compileGlobalLimits } from "../core/ratelimit/global.ts";
 import { GATEWAY } from "../core/authz/_testing.ts";
-import { type AuthzOptions, createApp } from "./app.ts";
-import { createJwksManager, type JwksOptions } from "./jwt/jwks.ts";
-import { createTokenCache } from "./jwt/token_cache.ts";
-import { createVerifier } from "./jwt/verifier.ts";
-import { createMetrics } from "./metrics.ts";
-import { createEngine, type EngineParts } from "./oathkeeper/wiring.ts";
+import { type AuthzOptions, createAuthzHandler } from "./app.ts";
+import { createDataPlane } from "./dataplane.ts";
+import type { JwksOptions } from "./jwt/jwks.ts";
+import type { AuthzMetrics } from "./metrics.ts";
+import type { EngineParts } from "./oathkeeper/wiring.ts";
 import { DEFAULT_PIPELINE_OPTIONS } from "./pipeline.ts";
+import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
 
 export const TEST_OPTIONS: AuthzOptions = {
   pathPrefix: "",
@@ -21,58 +22,65 @@ export const TEST_OPTIONS: AuthzOptions = {
   logAllowed: true,
 };
 
+/** The address test checks come from unless told otherwise. */
+export const TEST_PEER = "127.0.0.1";
+
 export interface TestApp extends AsyncDisposable {
-  request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
-  /** The app's own fetch handler, for a real `Deno.serve`. */
+  request(
+    path: string,
+    init?: RequestInit & { host?: string; peer?: string },
+  ): Promise<Response>;
+  /** The production handler itself, for a real `Deno.serve`. */
   fetch(request: Request): Promise<Response>;
   logs: Record<string, unknown>[];
-  metrics: ReturnType<typeof createMetrics>;
+  metrics: AuthzMetrics;
+  /** The `/metrics` text, global rate limits included. */
+  renderMetrics(): string;
   /** The v1beta1 access-strategy engine's parts (introspection cache, id_token signer). */
   oathkeeper: EngineParts;
 }
 
-/** The app over `objects` (plus the test Gateway), with real JWKS fetching. */
-export function testApp(
-  objects: unknown[],
-  options: { authz?: Partial<AuthzOptions>; jwks?: JwksOptions; now?: () => number } = {},
-): TestApp {
+export interface TestAppOptions {
+  authz?: Partial<AuthzOptions>;
+  jwks?: Omit<JwksOptions, "observer" | "log">;
+  now?: () => number;
+  limiting?: Partial<GlobalLimitingOptions>;
+}
+
+/** The handler over `objects` (plus the test Gateway), with real JWKS fetching. */
+export function testApp(objects: unknown[], options: TestAppOptions = {}): TestApp {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
-  const metrics = createMetrics();
-  const jwks = createJwksManager({ observer: metrics, ...options.jwks });
-  const verifier = createVerifier({
-    jwks,
-    cache: createTokenCache(),
-    observer: metrics,
-    ...(options.now ? { now: options.now } : {}),
-  });
   const { index } = compilePolicyIndex([GATEWAY, ...objects], { providerName: "apigw" });
-  const oathkeeper = createEngine({
-    jwks,
-    verifier,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const app = createApp({
-    rules: { current: () => index },
-    verifier,
-    accessStrategies: oathkeeper.engine,
-    metrics,
+  const limits = compileGlobalLimits(objects);
+  const plane = createDataPlane({
     log,
-    options: { ...TEST_OPTIONS, ...options.authz },
+    limiting: { redisTimeoutMs: 50, localKeys: 1000, ...options.limiting },
+    globalLimits: { current: () => limits },
+    ...(options.jwks !== undefined ? { jwks: options.jwks } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
   });
+  const handler = createAuthzHandler(plane, { current: () => index }, {
+    ...TEST_OPTIONS,
+    ...options.authz,
+  });
+  const call = (request: Request, peer = TEST_PEER) =>
+    Promise.resolve(handler(request, {
+      remoteAddr: { hostname: peer, port: 40000, transport: "tcp" },
+      completed: Promise.resolve(),
+    }));
   return {
     request(path, init = {}) {
-      const { host = "orders.local.kyma.dev", ...rest } = init;
+      const { host = "orders.local.kyma.dev", peer, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (!headers.has("host")) headers.set("host", host);
-      return Promise.resolve(
-        app.request(`http://${headers.get("host")}${path}`, { ...rest, headers }),
-      );
+      return call(new Request(`http://${headers.get("host")}${path}`, { ...rest, headers }), peer);
     },
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    fetch: (request) => call(request),
     logs,
-    metrics,
-    oathkeeper,
-    [Symbol.asyncDispose]: () => jwks.close(),
+    metrics: plane.metrics,
+    renderMetrics: plane.renderMetrics,
+    oathkeeper: plane.oathkeeper,
+    [Symbol.asyncDispose]: plane.close,
   };
 }

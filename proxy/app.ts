@@ -1,19 +1,20 @@
 /**
  * The ext_authz HTTP app. A check flows: `readCheckRequest` (raw request → canonical form, or
  * a 4xx) → `decide` on the current index snapshot under a deadline → metrics and the decision
- * log → `toResponse`. `createApp` does not listen; `apigw authz` serves it, tests call
- * `app.request()`. Every method and every path under the prefix reaches the one handler.
+ * log → `toResponse`. `createAuthzHandler` does not listen: `apigw authz` serves it and the tests
+ * call the same function with a request and the peer.
  */
-import { Hono } from "hono";
 import type { Logger } from "../lib/log.ts";
+import { problemResponse } from "../lib/problem.ts";
 import type { CanonicalOptions } from "../core/authz/canonical.ts";
 import { deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import { readCheckRequest } from "./check_request.ts";
 import type { TokenVerifier } from "./jwt/verifier.ts";
-import type { AccessStrategyEngine } from "./oathkeeper/engine.ts";
+import type { DataPlane } from "./dataplane.ts";
 import type { AuthzMetrics } from "./metrics.ts";
-import { decide, type Outcome, type PipelineOptions, type RateLimitStep } from "./pipeline.ts";
+import type { AccessStrategyEngine, Outcome, PipelineOptions, RateLimitStep } from "./outcome.ts";
+import { decide } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
 
 export interface AuthzOptions {
@@ -43,22 +44,34 @@ export interface AuthzDeps {
   rateLimit?: RateLimitStep;
 }
 
-/** Builds the ext_authz app over its dependencies (tests call `app.request()`). */
-export function createApp(deps: AuthzDeps): Hono {
-  const check = authzCheck(deps);
-  const app = new Hono();
-  app.all("*", (c) => check(c.req.raw, c.env));
-  app.onError((error, c) => internalError(deps, error, c.req.method));
-  return app;
+/** The check handler over the shared data plane, as `apigw authz` serves it and tests call it. */
+export function createAuthzHandler(
+  plane: DataPlane,
+  rules: AuthzDeps["rules"],
+  options: AuthzOptions,
+): CheckHandler {
+  return createCheckHandler({
+    rules,
+    verifier: plane.verifier,
+    accessStrategies: plane.oathkeeper.engine,
+    metrics: plane.metrics,
+    log: plane.log,
+    rateLimit: plane.limiting.step,
+    options,
+  });
 }
 
+/** A `Deno.serve` handler answering checks (sync whenever the decision is). */
+export type CheckHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
 /**
- * The same checks as a bare `Deno.serve` handler, which `apigw authz` serves: routing through
- * Hono costs a Context per check for a single catch-all route (bench/README.md, authz profile).
+ * The checks as a bare `Deno.serve` handler: routing through Hono costs a Context per check for
+ * a single catch-all route (bench/README.md, authz profile). Every method and path reaches it.
  */
-export function createCheckHandler(
-  deps: AuthzDeps,
-): (request: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response> {
+export function createCheckHandler(deps: AuthzDeps): CheckHandler {
   const check = authzCheck(deps);
   return (request, info) => {
     try {
@@ -75,10 +88,7 @@ export function createCheckHandler(
 function internalError(deps: AuthzDeps, error: unknown, method: string): Response {
   deps.log.error("Failed to decide", { error, method });
   deps.metrics.decision("error", "internal_error", 0);
-  return Response.json({ type: "about:blank", title: "Internal Server Error", status: 500 }, {
-    status: 500,
-    headers: { "content-type": "application/problem+json" },
-  });
+  return problemResponse(500);
 }
 
 /**
@@ -86,7 +96,7 @@ function internalError(deps: AuthzDeps, error: unknown, method: string): Respons
  * whenever the pipeline does (cached tokens, no token needed), which spares Deno's server a
  * promise round trip per check; a decision that waits for JWKS returns a promise.
  */
-export function authzCheck(
+function authzCheck(
   deps: AuthzDeps,
 ): (request: Request, info?: unknown) => Response | Promise<Response> {
   const { options, log, metrics } = deps;
@@ -134,7 +144,7 @@ export function authzCheck(
   };
 }
 
-/** The remote address `Deno.serve` hands the handler (Hono passes it on as `c.env`). */
+/** The remote address `Deno.serve` hands the handler. */
 function peerOf(env: unknown): string | undefined {
   if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return undefined;
   const addr: unknown = env.remoteAddr;

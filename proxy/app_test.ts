@@ -37,7 +37,7 @@ async function status(response: Response): Promise<number> {
   return response.status;
 }
 
-Deno.test("createApp() accepts every method on every path under the prefix (DP-AUTHZ-1)", async () => {
+Deno.test("createAuthzHandler() accepts every method on every path under the prefix (DP-AUTHZ-1)", async () => {
   await withApp(async ({ app }) => {
     for (const method of ["GET", "HEAD", "OPTIONS", "PATCH"]) {
       const response = await app.request("/ext-authz/public/a?x=1", { method });
@@ -54,7 +54,7 @@ Deno.test("createApp() accepts every method on every path under the prefix (DP-A
   }, { authz: { pathPrefix: "/ext-authz" } });
 });
 
-Deno.test("createApp() refuses a check request with a body (DP-AUTHZ-2, §8 #28)", async () => {
+Deno.test("createAuthzHandler() refuses a check request with a body (DP-AUTHZ-2, §8 #28)", async () => {
   await withApp(async ({ app }) => {
     const response = await app.request("/public/a", {
       method: "PATCH",
@@ -66,7 +66,7 @@ Deno.test("createApp() refuses a check request with a body (DP-AUTHZ-2, §8 #28)
   });
 });
 
-Deno.test("createApp() decides from method, path, host and tokens only (DP-AUTHZ-3, §8 #13, #24)", async () => {
+Deno.test("createAuthzHandler() decides from method, path, host and tokens only (DP-AUTHZ-3, §8 #13, #24)", async () => {
   await withApp(async ({ app }) => {
     const spoofed = {
       "x-forwarded-uri": "/public/a",
@@ -85,7 +85,7 @@ Deno.test("createApp() decides from method, path, host and tokens only (DP-AUTHZ
   });
 });
 
-Deno.test("createApp() fails comma-joined Authorization headers (DP-AUTHZ-4)", async () => {
+Deno.test("createAuthzHandler() fails comma-joined Authorization headers (DP-AUTHZ-4)", async () => {
   await withApp(async ({ app, idp }) => {
     const token = await idp.sign();
     const response = await app.request("/admin", {
@@ -96,7 +96,7 @@ Deno.test("createApp() fails comma-joined Authorization headers (DP-AUTHZ-4)", a
   });
 });
 
-Deno.test("createApp() allows with exactly 200 and nothing else (DP-AUTHZ-5, §8 #12)", async () => {
+Deno.test("createAuthzHandler() allows with exactly 200 and nothing else (DP-AUTHZ-5, §8 #12)", async () => {
   await withApp(async ({ app }) => {
     const response = await app.request("/public/a", {
       headers: { "x-user-id": "admin", "x-jwt-payload": "e30", cookie: "s=1" },
@@ -111,7 +111,7 @@ Deno.test("createApp() allows with exactly 200 and nothing else (DP-AUTHZ-5, §8
   });
 });
 
-Deno.test("createApp() never answers a deny with 2xx or relies on 5xx (DP-AUTHZ-5, DP-AUTHZ-6)", async () => {
+Deno.test("createAuthzHandler() never answers a deny with 2xx or relies on 5xx (DP-AUTHZ-5, DP-AUTHZ-6)", async () => {
   await withApp(async ({ app }) => {
     for (const path of ["/admin", "/other", "/nowhere", "/public/%00"]) {
       const code = await status(await app.request(path));
@@ -120,7 +120,7 @@ Deno.test("createApp() never answers a deny with 2xx or relies on 5xx (DP-AUTHZ-
   });
 });
 
-Deno.test("createApp() answers 503 when the decision passes its deadline (DP-AUTHZ-7)", async () => {
+Deno.test("createAuthzHandler() answers 503 when the decision passes its deadline (DP-AUTHZ-7)", async () => {
   await withApp(async ({ app, idp }) => {
     idp.mode = "hang";
     const token = await idp.sign();
@@ -132,7 +132,7 @@ Deno.test("createApp() answers 503 when the decision passes its deadline (DP-AUT
   }, { authz: { deadlineMs: 200 } });
 });
 
-Deno.test("createApp() verifies every token itself (DP-AUTHZ-10)", async () => {
+Deno.test("createAuthzHandler() verifies every token itself (DP-AUTHZ-10)", async () => {
   await withApp(async ({ app, idp }) => {
     const token = await idp.sign();
     const [header, payload] = token.split(".");
@@ -150,7 +150,7 @@ Deno.test("createApp() verifies every token itself (DP-AUTHZ-10)", async () => {
   });
 });
 
-Deno.test("createApp() answers 401 vs 403 as RFC 6750 says (DP-JWT-2)", async (t) => {
+Deno.test("createAuthzHandler() answers 401 vs 403 as RFC 6750 says (DP-JWT-2)", async (t) => {
   await withApp(async ({ app, idp }) => {
     const cases = [
       {
@@ -221,7 +221,7 @@ Deno.test("createApp() answers 401 vs 403 as RFC 6750 says (DP-JWT-2)", async (t
   });
 });
 
-Deno.test("createApp() answers 403 for a missing token in Istio compatibility mode (DP-JWT-2)", async () => {
+Deno.test("createAuthzHandler() answers 403 for a missing token in Istio compatibility mode (DP-JWT-2)", async () => {
   await withApp(async ({ app }) => {
     const response = await app.request("/admin");
     assert.equal(response.status, 403);
@@ -229,7 +229,7 @@ Deno.test("createApp() answers 403 for a missing token in Istio compatibility mo
   }, { authz: { pipeline: { realm: "apigw", missingTokenStatus: 403 } } });
 });
 
-Deno.test("createApp() rejects two tokens (DP-JWT-1, §8 #10, #22)", async () => {
+Deno.test("createAuthzHandler() rejects two tokens (DP-JWT-1, §8 #10, #22)", async () => {
   await withApp(async ({ app, idp }) => {
     const token = await idp.sign();
     const response = await app.request(`/admin?access_token=${token}`, {
@@ -240,7 +240,7 @@ Deno.test("createApp() rejects two tokens (DP-JWT-1, §8 #10, #22)", async () =>
   });
 });
 
-Deno.test("createApp() serves extAuth rules that name its provider", async (t) => {
+Deno.test("createAuthzHandler() serves extAuth rules that name its provider", async (t) => {
   await withApp(async ({ app, idp }) => {
     const token = await idp.sign();
     const cases = [
@@ -258,7 +258,7 @@ Deno.test("createApp() serves extAuth rules that name its provider", async (t) =
   });
 });
 
-Deno.test("createApp() caps header sizes (§8 #11)", async () => {
+Deno.test("createAuthzHandler() caps header sizes (§8 #11)", async () => {
   await withApp(async ({ app }) => {
     const response = await app.request("/public/a", {
       headers: { authorization: `Bearer ${"a".repeat(17 * 1024)}` },
@@ -268,7 +268,7 @@ Deno.test("createApp() caps header sizes (§8 #11)", async () => {
   });
 });
 
-Deno.test("createApp() logs every deny with a stable reason and no token", async () => {
+Deno.test("createAuthzHandler() logs every deny with a stable reason and no token", async () => {
   await withApp(async ({ app, idp }) => {
     const token = await idp.sign({ exp: 1 });
     await status(
@@ -289,7 +289,7 @@ Deno.test("createApp() logs every deny with a stable reason and no token", async
   });
 });
 
-Deno.test("createApp() keeps deciding on the last good keys during an IdP outage, until the bound (DP-JWKS-1)", async () => {
+Deno.test("createAuthzHandler() keeps deciding on the last good keys during an IdP outage, until the bound (DP-JWKS-1)", async () => {
   let now = Date.now();
   const clock = () => now;
   await withApp(async ({ app, idp }) => {
@@ -316,7 +316,7 @@ Deno.test("createApp() keeps deciding on the last good keys during an IdP outage
   }, { now: clock, jwks: { now: clock, minBackoffMs: 1, maxBackoffMs: 1 } });
 });
 
-Deno.test("createApp() re-runs rule checks on cached tokens (§8 #31)", async () => {
+Deno.test("createAuthzHandler() re-runs rule checks on cached tokens (§8 #31)", async () => {
   await withApp(async ({ app, idp }) => {
     const headers = { authorization: `Bearer ${await idp.sign({ scope: "write", aud: "api" })}` };
     assert.equal(await status(await app.request("/admin", { headers })), 200);

@@ -3,29 +3,30 @@
  * upstream headers. Each step returns a value; the first deny ends the run. The embedded
  * gateway reuses `decide()` in-process with the same index and verifier.
  */
-import type { CanonicalRequest } from "../core/authz/canonical.ts";
-import {
-  type Allow,
-  allow,
-  bearerChallenge,
-  type Decision,
-  type Deny,
-  deny,
-} from "../core/authz/decision.ts";
+import { type Allow, allow, bearerChallenge, type Deny, deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { CompiledRule, JwtRequirement } from "../core/authz/rule.ts";
-import { checkAuthorizations } from "../core/authz/claims.ts";
-import { extractToken, hasLocation, type HeaderReader } from "../core/authz/token.ts";
 import type { Deadline } from "./jwt/jwks.ts";
-import type { TokenVerifier, Verified } from "./jwt/verifier.ts";
-import type { AccessStrategyEngine } from "./oathkeeper/engine.ts";
+import { type AuthnStep, NOT_RESPONSIBLE, runChain } from "./authn/chain.ts";
+import { authenticateJwt, type JwtAuthenticated, unauthorized } from "./jwt/authenticate.ts";
+import type { TokenVerifier } from "./jwt/verifier.ts";
+import type {
+  AccessStrategyEngine,
+  CheckInput,
+  Identity,
+  Outcome,
+  PipelineOptions,
+  RateLimitStep,
+} from "./outcome.ts";
 
-export interface PipelineOptions {
-  /** The `realm` of RFC 6750 challenges. */
-  realm: string;
-  /** DP-JWT-2: 401 (RFC 6750) by default; 403 mimics Istio's RBAC answer. */
-  missingTokenStatus: 401 | 403;
-}
+export type {
+  AccessStrategyEngine,
+  CheckInput,
+  Identity,
+  Outcome,
+  PipelineOptions,
+  RateLimitStep,
+} from "./outcome.ts";
 
 export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({
   realm: "apigw",
@@ -33,40 +34,18 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = Object.freeze({
 });
 
 /** What the pipeline needs: a rule snapshot and a token verifier. */
-export interface PipelineDeps {
+export interface PipelineDeps extends RuleDeps {
   index: PolicyIndex;
+}
+
+/** What deciding a matched rule needs: a token verifier, the other steps. */
+export interface RuleDeps {
   verifier: TokenVerifier;
   options: PipelineOptions;
   /** The global rate limit step (`proxy/ratelimit/`), run on every outcome. */
   rateLimit?: RateLimitStep;
   /** Decides APIRule v1beta1 rules (Oathkeeper access strategies and mutators). */
   accessStrategies?: AccessStrategyEngine;
-}
-
-export interface CheckInput {
-  request: CanonicalRequest;
-  headers: HeaderReader;
-  /** The address the check came from (the workload's proxy), when known. */
-  peer?: string;
-}
-
-/** The last step: may turn an outcome into a 429, and adds the RateLimit fields. */
-export interface RateLimitStep {
-  apply(outcome: Outcome, input: CheckInput): Outcome | Promise<Outcome>;
-}
-
-/** The identity authentication established. */
-export type Identity =
-  | { kind: "anonymous" }
-  | { kind: "jwt"; issuer: string; payload: Readonly<Record<string, unknown>>; cached: boolean };
-
-/** A decision and what led to it, for the log, the debug header and `apigw explain`. */
-export interface Outcome {
-  decision: Decision;
-  rule?: CompiledRule;
-  identity?: Identity;
-  /** The access strategy that authenticated a v1beta1 rule, and its subject. */
-  session?: { handler: string; subject: string };
 }
 
 /**
@@ -80,7 +59,31 @@ export function decide(
   deps: PipelineDeps,
   deadline?: Deadline,
 ): Outcome | Promise<Outcome> {
-  const outcome = decideAccess(input, deps, deadline);
+  const rule = deps.index.match(input.request);
+  if (rule === undefined) {
+    return limited({ decision: deny("match", 404, "no_rule_matched") }, input, deps);
+  }
+  return decideRule(rule, input, deps, deadline);
+}
+
+/**
+ * Steps 2–4 and the rate limit on a rule already matched: the embedded gateway's routing matched
+ * it once, on the same policy index, and `decide()` matched it just above.
+ */
+export function decideRule(
+  rule: CompiledRule,
+  input: CheckInput,
+  deps: RuleDeps,
+  deadline?: Deadline,
+): Outcome | Promise<Outcome> {
+  return limited(decideAccess(rule, input, deps, deadline), input, deps);
+}
+
+function limited(
+  outcome: Outcome | Promise<Outcome>,
+  input: CheckInput,
+  deps: RuleDeps,
+): Outcome | Promise<Outcome> {
   const step = deps.rateLimit;
   if (step === undefined) return outcome;
   return outcome instanceof Promise
@@ -89,14 +92,11 @@ export function decide(
 }
 
 function decideAccess(
+  rule: CompiledRule,
   input: CheckInput,
-  deps: PipelineDeps,
+  deps: RuleDeps,
   deadline?: Deadline,
 ): Outcome | Promise<Outcome> {
-  const rule = deps.index.match(input.request);
-  if (rule === undefined) {
-    return { decision: deny("match", 404, "no_rule_matched") };
-  }
   if (rule.auth.kind === "accessStrategies") {
     if (deps.accessStrategies === undefined) {
       return { decision: deny("authenticate", 503, "access_strategies_not_served"), rule };
@@ -127,65 +127,58 @@ type Authenticated = Identity | Deny;
 export function authenticate(
   rule: CompiledRule,
   input: CheckInput,
-  deps: PipelineDeps,
+  deps: RuleDeps,
   deadline?: Deadline,
 ): Authenticated | Promise<Authenticated> {
-  const auth = rule.auth;
-  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") return { kind: "anonymous" };
-  if (auth.kind === "extAuth") {
-    if (!auth.served) return deny("authenticate", 403, "ext_auth_not_served");
-    if (auth.restrictions === undefined) return { kind: "anonymous" };
-    return authenticateJwt(auth.restrictions, input, deps, deadline);
-  }
-  return authenticateJwt(auth.jwt, input, deps, deadline);
-}
-
-function authenticateJwt(
-  jwt: JwtRequirement,
-  input: CheckInput,
-  deps: PipelineDeps,
-  deadline: Deadline | undefined,
-): Authenticated | Promise<Authenticated> {
   const { realm, missingTokenStatus } = deps.options;
-  const extracted = extractToken(
-    { headers: input.headers, query: input.request.query },
-    jwt.locations,
-  );
-  if (extracted.kind === "none") {
-    return deny("authenticate", missingTokenStatus, "missing_token", {
-      wwwAuthenticate: bearerChallenge(realm),
-    });
-  }
-  if (extracted.kind === "invalid") return invalidToken(realm, extracted.reason);
-  const candidates = jwt.authentications.length === 1
-    ? jwt.authentications
-    : jwt.authentications.filter((a) => hasLocation(a, extracted.locations));
-  const cached = deps.verifier.cached(extracted.token, candidates);
-  if (cached !== undefined) return identityOf(cached, realm);
-  return deps.verifier.verify(extracted.token, candidates, deadline).then((verified) =>
-    identityOf(verified, realm)
+  return runChain(
+    authenticatorsOf(rule.auth),
+    (authenticator): AuthnStep<Identity> | Promise<AuthnStep<Identity>> => {
+      switch (authenticator.kind) {
+        case "anonymous":
+          return ANONYMOUS;
+        case "deny":
+          return authenticator.deny;
+        case "jwt": {
+          const found = authenticateJwt(authenticator.jwt, input, deps.verifier, realm, deadline);
+          return found instanceof Promise ? found.then(responsible) : responsible(found);
+        }
+      }
+    },
+    // A v2 rule whose token is missing: DP-JWT-2.
+    () =>
+      deny("authenticate", missingTokenStatus, "missing_token", {
+        wwwAuthenticate: bearerChallenge(realm),
+      }),
   );
 }
 
-function identityOf(verified: Verified, realm: string): Authenticated {
-  if (verified.ok) {
-    return {
-      kind: "jwt",
-      issuer: verified.issuer,
-      payload: verified.payload,
-      cached: verified.cached,
-    };
-  }
-  // DP-AUTHZ-7: an explicit error status, so Envoy applies statusOnError (not a deny).
-  if (verified.reason === "deadline_exceeded") return deny("deadline", 503, "deadline_exceeded");
-  return invalidToken(realm, verified.reason, verified.detail);
+/** What a v2 rule's chain holds: one authenticator per rule kind. */
+type V2Authenticator =
+  | { kind: "anonymous" }
+  | { kind: "deny"; deny: Deny }
+  | { kind: "jwt"; jwt: JwtRequirement };
+
+const ANONYMOUS: Identity = Object.freeze({ kind: "anonymous" });
+const ANONYMOUS_CHAIN: readonly V2Authenticator[] = Object.freeze([{ kind: "anonymous" }]);
+const EXT_AUTH_NOT_SERVED: readonly V2Authenticator[] = Object.freeze([
+  { kind: "deny", deny: deny("authenticate", 403, "ext_auth_not_served") },
+]);
+const chains = new WeakMap<JwtRequirement, readonly V2Authenticator[]>();
+
+function authenticatorsOf(auth: CompiledRule["auth"]): readonly V2Authenticator[] {
+  if (auth.kind === "noAuth" || auth.kind === "accessStrategies") return ANONYMOUS_CHAIN;
+  if (auth.kind === "extAuth" && !auth.served) return EXT_AUTH_NOT_SERVED;
+  const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
+  if (jwt === undefined) return ANONYMOUS_CHAIN;
+  let chain = chains.get(jwt);
+  if (chain === undefined) chains.set(jwt, chain = [{ kind: "jwt", jwt }]);
+  return chain;
 }
 
-function invalidToken(realm: string, reason: Deny["reason"], detail?: string): Deny {
-  return deny("authenticate", 401, reason, {
-    wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
-    ...(detail !== undefined ? { detail } : {}),
-  });
+/** No token is "not responsible": the chain's end answers `missing_token`. */
+function responsible(found: JwtAuthenticated): AuthnStep<Identity> {
+  return found === "no_token" ? NOT_RESPONSIBLE : found;
 }
 
 /** Step 3: the rule's authorizations against the identity; scope and audience run every time. */
@@ -201,11 +194,8 @@ export function authorize(
   const jwt = auth.kind === "jwt" ? auth.jwt : auth.restrictions;
   const reason = auth.kind === "jwt" ? "jwt_valid" : "ext_auth_allowed";
   if (jwt === undefined || identity.kind !== "jwt") return allow("authorize", reason);
-  const checked = checkAuthorizations(identity.payload, jwt.authorizations);
-  if (checked.ok) return allow("authorize", reason);
-  return deny("authorize", 403, checked.reason, {
-    wwwAuthenticate: bearerChallenge(options.realm, "insufficient_scope", checked.scopes),
-  });
+  return unauthorized(identity.payload, jwt.authorizations, options.realm) ??
+    allow("authorize", reason);
 }
 
 /**

@@ -4,23 +4,11 @@
  * the stable reason (never token contents), and the RFC 6750 challenge when there is one.
  */
 import { type Decision, DENY_REASONS } from "../core/authz/decision.ts";
-import type { Outcome } from "./pipeline.ts";
+import { problemDetails, type ProblemFields, problemResponse } from "../lib/problem.ts";
+import type { Outcome } from "./outcome.ts";
 
 /** Opt-in header that says which rule and step decided (`--debug-header`). */
 export const DEBUG_HEADER = "x-apigw-decision";
-
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
 
 /** The HTTP answer for an outcome. */
 export function toResponse(outcome: Outcome, options: { debugHeader: boolean }): Response {
@@ -39,37 +27,28 @@ export function toResponse(outcome: Outcome, options: { debugHeader: boolean }):
     }
     return new Response(null, { status: 200, headers });
   }
-  headers.set("content-type", "application/problem+json");
-  headers.set("cache-control", "no-store");
   if (decision.wwwAuthenticate !== undefined) {
     headers.set("www-authenticate", decision.wwwAuthenticate);
   }
-  return new Response(JSON.stringify(problemBody(decision)), {
-    status: decision.status,
-    headers,
-  });
+  return problemResponse(decision.status, problemFields(decision), headers);
 }
 
 /** The RFC 9457 body of a deny. */
 export function problemBody(decision: Exclude<Decision, { allow: true }>): Record<string, unknown> {
+  return problemDetails(decision.status, problemFields(decision));
+}
+
+function problemFields(decision: Exclude<Decision, { allow: true }>): ProblemFields {
   if (decision.reason === "rate_limited") {
     // draft-ietf-httpapi-ratelimit-headers-11 §6: the quota-exceeded problem type.
     return {
       type: "https://iana.org/assignments/http-problem-types#quota-exceeded",
-      title: "Too Many Requests",
-      status: 429,
       detail: DENY_REASONS.rate_limited,
       reason: decision.reason,
       "violated-policies": decision.detail === undefined ? [] : [decision.detail],
     };
   }
-  return {
-    type: "about:blank",
-    title: TITLES[decision.status] ?? "Denied",
-    status: decision.status,
-    detail: DENY_REASONS[decision.reason],
-    reason: decision.reason,
-  };
+  return { detail: DENY_REASONS[decision.reason], reason: decision.reason };
 }
 
 /** `deny; step=authenticate; reason=token_expired; rule=ns/name#0`. */

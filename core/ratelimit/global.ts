@@ -160,9 +160,17 @@ function isKubeObject(value: unknown): value is KubeObject {
     typeof value.kind === "string" && isRecord(value.metadata);
 }
 
+/** What `selectBucket` reads of a bucket. */
+export interface SelectableBucket {
+  path?: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 /** What a bucket match and a key read from a request. */
 export interface LimitedRequest {
   method: string;
+  /** `http` or `https`, where the front end knows it (the embedded gateway). */
+  scheme?: string;
   host: string;
   /** The canonical path, without query. */
   path: string;
@@ -176,9 +184,13 @@ export interface LimitedRequest {
 /**
  * The bucket of a request: the first extra bucket whose path and headers all match (DP-RL-2),
  * else the default bucket. Paths compare with the canonical path, query excluded, so a query
- * cannot move a request out of its bucket; `path`, `method` and `:authority` read the request.
+ * cannot move a request out of its bucket; `path`, `method`, `scheme` and `:authority` read the
+ * request. Global and local (`proxy/ratelimit/local.ts`) buckets select alike.
  */
-export function selectBucket(limit: GlobalLimit, request: LimitedRequest): GlobalBucket {
+export function selectBucket<B extends SelectableBucket>(
+  limit: { readonly buckets: readonly B[]; readonly defaultBucket: B },
+  request: LimitedRequest,
+): B {
   for (const bucket of limit.buckets) {
     if (bucket.path !== undefined && bucket.path !== request.path) continue;
     let matches = true;
@@ -201,6 +213,9 @@ function headerValue(request: LimitedRequest, name: string): string | null {
     case "method":
     case ":method":
       return request.method;
+    case "scheme":
+    case ":scheme":
+      return request.scheme ?? null;
     case ":authority":
       return request.host;
     default:

@@ -8,7 +8,10 @@ import type { GlobalBucket } from "./global.ts";
 import type { Take } from "./token_bucket.ts";
 
 /** The headers for one decision of `bucket`. */
-export function rateLimitHeaders(bucket: GlobalBucket, take: Take): Record<string, string> {
+export function rateLimitHeaders(
+  bucket: Pick<GlobalBucket, "policy" | "bucket">,
+  take: Take,
+): Record<string, string> {
   const { maxTokens, tokensPerFill, fillIntervalMs } = bucket.bucket;
   // The quota is the burst; its window the time an empty bucket takes to fill up.
   const window = Math.max(

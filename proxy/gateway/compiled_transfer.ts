@@ -8,18 +8,16 @@ import { pathMatcher } from "../../core/authz/rule.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
 import { policyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledGateway, Route } from "./config.ts";
-import { singleRuleIndex } from "./config.ts";
 import { type Cors, originMatcher } from "./cors.ts";
 
 export type PlainRule = Omit<CompiledRule, "matchesPath">;
 type PlainCors = Omit<Cors, "allowsOrigin">;
-type PlainRoute = Omit<Route, "rule" | "index" | "cors"> & { rule: PlainRule; cors?: PlainCors };
+type PlainRoute = Omit<Route, "rule" | "cors"> & { rule: PlainRule; cors?: PlainCors };
 
 export interface PlainGateway {
   hosts: Map<string, PlainRule[]>;
   routes: Map<string, PlainRoute>;
   globalLimits: CompiledGateway["config"]["globalLimits"];
-  policyKeys: Set<string>;
   problems: CompiledGateway["problems"];
   warnings: CompiledGateway["warnings"];
 }
@@ -54,7 +52,7 @@ export function toPlain(compiled: CompiledGateway): PlainGateway | undefined {
   for (const [id, route] of compiled.config.routes) {
     const rule = plainRule(route.rule);
     if (rule === undefined) return undefined;
-    const { rule: _rule, index: _index, cors, ...rest } = route;
+    const { rule: _rule, cors, ...rest } = route;
     let plainCors: PlainCors | undefined;
     if (cors !== undefined) {
       const { allowsOrigin: _allows, ...data } = cors;
@@ -66,7 +64,6 @@ export function toPlain(compiled: CompiledGateway): PlainGateway | undefined {
     hosts,
     routes,
     globalLimits: compiled.config.globalLimits,
-    policyKeys: new Set(compiled.config.policyKeys),
     problems: compiled.problems,
     warnings: compiled.warnings,
   };
@@ -92,7 +89,6 @@ export function fromPlain(plain: PlainGateway): CompiledGateway {
     routes.set(id, {
       ...rest,
       rule: compiled,
-      index: singleRuleIndex(compiled),
       cors: cors === undefined ? undefined : { ...cors, allowsOrigin: corsMatcher(cors) },
     });
   }
@@ -101,7 +97,6 @@ export function fromPlain(plain: PlainGateway): CompiledGateway {
       index: policyIndex(byHost),
       globalLimits: plain.globalLimits,
       routes,
-      policyKeys: plain.policyKeys,
     },
     problems: plain.problems,
     warnings: plain.warnings,

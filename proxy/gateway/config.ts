@@ -22,14 +22,12 @@ import {
   type GlobalLimit,
 } from "../../core/ratelimit/global.ts";
 import { compileCors, type Cors } from "./cors.ts";
-import { type RateLimitPolicy, rateLimitPolicy } from "./rate_limit.ts";
+import { type LocalLimit, localLimit } from "../ratelimit/local.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
 
 /** One served rule: what routing matched and where and how it is forwarded. */
 export interface Route {
   rule: CompiledRule;
-  /** An index answering only this rule: `decide()` runs on it once routing has matched. */
-  index: PolicyIndex;
   upstream: Upstream;
   timeoutMs: number;
   cors: Cors | undefined;
@@ -37,7 +35,7 @@ export interface Route {
   setHeaders: readonly (readonly [string, string])[];
   /** The rendered `x-forwarded-host`; undefined for a wildcard host (the request authority). */
   forwardedHost: string | undefined;
-  limits: readonly RateLimitPolicy[];
+  limits: readonly LocalLimit[];
 }
 
 export interface GatewayConfig {
@@ -49,8 +47,6 @@ export interface GatewayConfig {
   globalLimits: CompiledGlobalLimits;
   /** By rule id. */
   routes: ReadonlyMap<string, Route>;
-  /** Keys of every rate-limit policy, so bucket state of dropped ones can go. */
-  policyKeys: ReadonlySet<string>;
 }
 
 /** Why an object is not (fully) served: object, field (when known) and reason. */
@@ -136,7 +132,6 @@ export function compileGateway(
       const service = services.get(upstream.service.replace(/:\d+$/, ""));
       routes.set(rule.id, {
         rule,
-        index: singleRuleIndex(rule),
         upstream,
         timeoutMs: (spec.timeout ?? apiRule.spec.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         cors: apiRule.cors,
@@ -153,7 +148,6 @@ export function compileGateway(
       index: compiled.index,
       globalLimits: { limits: global.limits, byAddress: globalByRule, problems: [] },
       routes,
-      policyKeys: new Set(policies.map((p) => p.policy.key)),
     },
     problems,
     warnings,
@@ -271,7 +265,7 @@ function requestHeaders(rule: Rule): [string, string][] {
 interface NamedPolicy {
   namespace: string;
   selector: Readonly<Record<string, string>>;
-  policy: RateLimitPolicy;
+  policy: LocalLimit;
 }
 
 function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]): NamedPolicy[] {
@@ -293,7 +287,7 @@ function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]):
     out.push({
       namespace: model.value.namespace,
       selector: model.value.selectorLabels,
-      policy: rateLimitPolicy(name, limits.value, {
+      policy: localLimit(name, limits.value, {
         enforce: model.value.enforce,
         responseHeaders: model.value.enableResponseHeaders,
       }),
@@ -313,11 +307,6 @@ function selects(
   if (policy.selector[GATEWAY_SELECTOR[0]] === GATEWAY_SELECTOR[1]) return true;
   if (service === undefined || service.namespace !== policy.namespace) return false;
   return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);
-}
-
-/** The index `decide()` runs on once routing matched `rule`: it answers only that rule. */
-export function singleRuleIndex(rule: CompiledRule): PolicyIndex {
-  return { match: () => rule, hosts: new Map(), ruleCount: 1, jwksUris: [] };
 }
 
 function isKubeObject(value: unknown): value is KubeObject {

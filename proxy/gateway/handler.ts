@@ -1,22 +1,27 @@
 /**
  * The embedded gateway's request handler. A request flows: `readRequest` (canonical form, size
  * caps) → the policy index of the current config snapshot (the rule the rendered VirtualService
- * routes to) → local rate limits (Envoy runs them first) → CORS preflight → `decide()` on the
- * matched rule (authenticate, authorize, upstream headers) → forward to the route's upstream with
- * its timeout, streaming both bodies → response headers, access log, metrics. Each request reads
- * one snapshot throughout, so a reload never changes a request half way.
+ * routes to, matched once) → local rate limits (Envoy runs them first) → CORS preflight →
+ * `decideRule()` on the matched rule (authenticate, authorize, upstream headers) → forward to the
+ * route's upstream with its timeout, streaming both bodies → response headers, access log,
+ * metrics. Each request reads one snapshot throughout, so a reload never changes a request half
+ * way.
  */
 import type { Logger } from "../../lib/log.ts";
+import { problemResponse } from "../../lib/problem.ts";
 import type { CanonicalOptions } from "../../core/authz/canonical.ts";
-import { decide, type PipelineOptions, type RateLimitStep } from "../pipeline.ts";
+import type { PipelineOptions, RateLimitStep } from "../outcome.ts";
+import { decideRule } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
-import type { AccessStrategyEngine } from "../oathkeeper/engine.ts";
+import type { AccessStrategyEngine } from "../outcome.ts";
 import { DEBUG_HEADER, debugValue, toResponse } from "../responses.ts";
+import { localLimitHeaders, refusal, takeLocal } from "../ratelimit/local.ts";
+import type { MemoryBucketStore } from "../ratelimit/store.ts";
+import { deny } from "../../core/authz/decision.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
 import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { type Limiter, limitHeaders } from "./rate_limit.ts";
 import { declaredBodyLength, readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
 
@@ -43,14 +48,14 @@ export interface GatewayDeps {
    * socket address, as Envoy at the edge appends it.
    */
   globalLimiter?: RateLimitStep;
-  limiter: Limiter;
+  /** The local buckets' store: in process memory, as Envoy's are per proxy. */
+  buckets: MemoryBucketStore;
   metrics: GatewayMetrics;
   log: Logger;
   /** Transport of https upstreams; an `HttpClient` with extra CA certificates when configured. */
   fetch: typeof fetch;
   /** Transport of plain-HTTP upstreams; `fetch` when absent. */
   http1?: Http1Client;
-  now?: () => number;
   options: GatewayOptions;
 }
 
@@ -61,7 +66,6 @@ class BodyTooLarge extends RangeError {}
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
   const { options, log, metrics } = deps;
-  const now = deps.now ?? Date.now;
   return async function gateway(request, info) {
     const started = performance.now();
     const requestId = crypto.randomUUID();
@@ -83,17 +87,25 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       } else {
         const peer: Peer = { address: addressOf(info), scheme, authority };
         const target = canonical.path + (canonical.query === "" ? "" : `?${canonical.query}`);
-        const verdicts = route.limits.length === 0 ? [] : deps.limiter.take(route.limits, {
+        const verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
           method: canonical.method,
           scheme,
-          path: target,
+          host: canonical.host,
+          // The canonical path without the query: a query never moves a request out of its
+          // bucket (docs/upstream-differences.md, RateLimit).
+          path: canonical.path,
           headers: request.headers,
-        }, now());
+          peer: peer.address,
+        });
+        const refused = refusal(verdicts);
         const origin = request.headers.get("origin");
         const corsOrigin = origin !== null && route.cors?.allowsOrigin(origin) ? origin : undefined;
-        if (verdicts.some((v) => !v.allowed)) {
+        if (refused !== undefined) {
           reason = "rate_limited";
-          response = problem(429, reason, "Too many requests");
+          response = toResponse({
+            decision: deny("ratelimit", 429, "rate_limited", { detail: refused.bucket.policy }),
+            rule: route.rule,
+          }, options);
         } else if (
           corsOrigin !== undefined && route.cors !== undefined &&
           isPreflight(canonical.method, request.headers)
@@ -111,7 +123,8 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
           const limiter = config.globalLimits.byAddress.has(route.rule.id)
             ? deps.globalLimiter
             : undefined;
-          const outcome = await decide(
+          const outcome = await decideRule(
+            route.rule,
             {
               request: canonical,
               headers: limiter === undefined
@@ -120,7 +133,6 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
               peer: route.rule.id,
             },
             {
-              index: route.index,
               verifier: deps.verifier,
               options: options.pipeline,
               ...(deps.accessStrategies !== undefined
@@ -152,7 +164,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
         if (corsOrigin !== undefined && route.cors !== undefined && reason !== "cors_preflight") {
           corsResponseHeaders(route.cors, corsOrigin, response.headers);
         }
-        if (verdicts.length > 0) limitHeaders(verdicts, response.headers);
+        if (verdicts.length > 0) localLimitHeaders(verdicts, response.headers);
       }
     }
     const seconds = (performance.now() - started) / 1000;
@@ -272,32 +284,9 @@ function limitBody(body: ReadableStream<Uint8Array> | null, max: number) {
   return { body: counted, exceeded: () => exceeded };
 }
 
-const TITLES: Record<number, string> = {
-  400: "Bad Request",
-  404: "Not Found",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  502: "Bad Gateway",
-  504: "Gateway Timeout",
-};
-
 /** An RFC 9457 problem answer with a stable reason. */
 export function problem(status: number, reason: string, detail: string): Response {
-  return new Response(
-    JSON.stringify({
-      type: "about:blank",
-      title: TITLES[status] ?? "Error",
-      status,
-      detail,
-      reason,
-    }),
-    {
-      status,
-      headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
-    },
-  );
+  return problemResponse(status, { detail, reason });
 }
 
 function addressOf(info: Deno.ServeHandlerInfo): string {

@@ -24,7 +24,7 @@ export interface GatewayStore {
 export interface GatewayStoreDeps {
   providerName: string;
   log: Logger;
-  /** Called with every config swapped in (fetch JWKS, drop stale bucket state). */
+  /** Called with every config swapped in (fetch JWKS, log the routes). */
   onConfig?: (config: GatewayConfig, compiled: CompiledGateway) => void;
   onReload?: (outcome: "ok" | "rejected", routes: number, problems: number) => void;
 }
@@ -32,7 +32,6 @@ export interface GatewayStoreDeps {
 const EMPTY: GatewayConfig = {
   index: compilePolicyIndex([], { providerName: "" }).index,
   routes: new Map(),
-  policyKeys: new Set(),
   globalLimits: { limits: [], byAddress: new Map(), problems: [] },
 };
 

@@ -1,7 +1,8 @@
 /**
  * The v1beta1 access-strategy engine, Oathkeeper's authenticate → authorize (`allow`) → mutate
- * pipeline on apigw's decision values: strategies are tried in rule order; one that finds no
- * credential of its kind is "not responsible" and the next is tried; the first that is
+ * pipeline on apigw's decision values: strategies are tried in rule order on the authenticator
+ * chain v2 rules run on too (`proxy/authn/chain.ts`); one that finds no credential of its kind is
+ * "not responsible" and the next is tried; the first that is
  * responsible decides (success, or a deny that ends the chain); none responsible → 401. On
  * success the mutators render the upstream headers.
  */
@@ -20,22 +21,24 @@ import type {
   Introspection,
   OryJwt,
 } from "../../core/authz/oathkeeper/strategies.ts";
-import { checkAuthorizations } from "../../core/authz/claims.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import { extractToken, hasLocation } from "../../core/authz/token.ts";
+import {
+  authenticateJwt,
+  invalidToken as sharedInvalidToken,
+  type JwtAuthenticated,
+  unauthorized,
+} from "../jwt/authenticate.ts";
 import type { Deadline } from "../jwt/jwks.ts";
+import { type AuthnStep, runChain } from "../authn/chain.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
-import type { CheckInput, Outcome } from "../pipeline.ts";
+import type { AccessStrategyEngine, CheckInput, Outcome } from "../outcome.ts";
 import type { SessionChecker } from "./cookie_session.ts";
 import type { IdTokenSigner } from "./id_token.ts";
 import type { Introspected, Introspector } from "./introspection.ts";
 import type { OryJwtVerifier } from "./ory_jwt.ts";
 import { oryToken, parseCookies } from "./token_from.ts";
 
-/** The narrow interface `decide()` calls for `accessStrategies` rules. */
-export interface AccessStrategyEngine {
-  decide(rule: CompiledRule, input: CheckInput, deadline?: Deadline): Outcome | Promise<Outcome>;
-}
+export type { AccessStrategyEngine };
 
 export interface EngineDeps {
   /** For `jwt` rules in the Istio dialect. */
@@ -56,7 +59,7 @@ export interface Session {
   reason: AllowReason;
 }
 
-type Step = Session | Deny | "not_responsible";
+type Step = AuthnStep<Session>;
 
 /** Creates the engine. */
 export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngine {
@@ -121,32 +124,14 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
     input: CheckInput,
     deadline?: Deadline,
   ): Step | Promise<Step> {
-    const extracted = extractToken(
-      { headers: input.headers, query: input.request.query },
-      jwt.locations,
-    );
-    if (extracted.kind === "none") return "not_responsible";
-    if (extracted.kind === "invalid") return invalidToken(extracted.reason);
-    const candidates = jwt.authentications.filter((a) => hasLocation(a, extracted.locations));
-    const finish = (verified: Awaited<ReturnType<TokenVerifier["verify"]>>): Step => {
-      if (!verified.ok) {
-        if (verified.reason === "deadline_exceeded") {
-          return deny("deadline", 503, "deadline_exceeded");
-        }
-        return invalidToken(verified.reason, verified.detail);
-      }
-      const checked = checkAuthorizations(verified.payload, jwt.authorizations);
-      if (!checked.ok) {
-        return deny("authorize", 403, checked.reason, {
-          wwwAuthenticate: bearerChallenge(realm, "insufficient_scope", checked.scopes),
-        });
-      }
-      return sessionOf("jwt", verified.payload, "jwt_valid");
+    const finish = (found: JwtAuthenticated): Step => {
+      if (found === "no_token") return "not_responsible";
+      if ("allow" in found) return found;
+      return unauthorized(found.payload, jwt.authorizations, realm) ??
+        sessionOf("jwt", found.payload, "jwt_valid");
     };
-    const cached = deps.verifier.cached(extracted.token, candidates);
-    return cached !== undefined
-      ? finish(cached)
-      : deps.verifier.verify(extracted.token, candidates, deadline).then(finish);
+    const found = authenticateJwt(jwt, input, deps.verifier, realm, deadline);
+    return found instanceof Promise ? found.then(finish) : finish(found);
   }
 
   function introspection(
@@ -244,10 +229,7 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
   }
 
   function invalidToken(reason: Deny["reason"], detail?: string): Deny {
-    return deny("authenticate", 401, reason, {
-      wwwAuthenticate: bearerChallenge(realm, "invalid_token"),
-      ...(detail !== undefined ? { detail } : {}),
-    });
+    return sharedInvalidToken(realm, reason, detail);
   }
 
   function mutate(rule: CompiledRule, s: Session, input: CheckInput): Outcome | Promise<Outcome> {
@@ -293,26 +275,17 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
       if (rule.auth.kind !== "accessStrategies") {
         throw new TypeError(`Rule "${rule.id}" has no access strategies`);
       }
-      const strategies = rule.auth.strategies;
-      const next = (i: number): Outcome | Promise<Outcome> => {
-        const strategy = strategies[i];
-        if (strategy === undefined) {
-          return {
-            decision: deny("authenticate", 401, "no_strategy_responsible", {
-              wwwAuthenticate: bearerChallenge(realm),
-            }),
-            rule,
-          };
-        }
-        const step = authenticate(strategy, input, deadline);
-        const settle = (s: Step): Outcome | Promise<Outcome> => {
-          if (s === "not_responsible") return next(i + 1);
-          if ("allow" in s) return { decision: s, rule };
-          return mutate(rule, s, input);
-        };
-        return step instanceof Promise ? step.then(settle) : settle(step);
-      };
-      return next(0);
+      const authenticated = runChain(
+        rule.auth.strategies,
+        (strategy) => authenticate(strategy, input, deadline),
+        () =>
+          deny("authenticate", 401, "no_strategy_responsible", {
+            wwwAuthenticate: bearerChallenge(realm),
+          }),
+      );
+      const settle = (s: Session | Deny): Outcome | Promise<Outcome> =>
+        "allow" in s ? { decision: s, rule } : mutate(rule, s, input);
+      return authenticated instanceof Promise ? authenticated.then(settle) : settle(authenticated);
     },
   };
 }

@@ -1,18 +1,6 @@
 /** Fixtures for the global rate limit tests: a RateLimit with `spec.global` and its Pod. */
-import { createLogger } from "../../lib/log.ts";
-import { DEFAULT_CANONICAL_OPTIONS } from "../../core/authz/canonical.ts";
-import { compilePolicyIndex } from "../../core/authz/policy_index.ts";
-import { compileGlobalLimits } from "../../core/ratelimit/global.ts";
-import { GATEWAY } from "../../core/authz/_testing.ts";
-import { createApp } from "../app.ts";
-import { createJwksManager } from "../jwt/jwks.ts";
-import { createTokenCache } from "../jwt/token_cache.ts";
-import { createVerifier } from "../jwt/verifier.ts";
-import { createMetrics } from "../metrics.ts";
-import { DEFAULT_PIPELINE_OPTIONS } from "../pipeline.ts";
-import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } from "./limiter.ts";
-import { createMemoryStore } from "./memory_store.ts";
-import { createRateLimitMetrics } from "./metrics.ts";
+import { testApp } from "../_testing.ts";
+import type { LimiterOptions } from "./limiter.ts";
 import type { BucketStore } from "./store.ts";
 
 /** The address the test checks come from: the selected Pod's. */
@@ -57,56 +45,23 @@ export interface LimitedApp {
   logs: Record<string, unknown>[];
 }
 
-/** The ext_authz app with the global limiter over `objects`, on `store` (default: memory). */
+/** The ext_authz handler with the global limiter over `objects`, on `store` (default: memory). */
 export function limitedApp(
   objects: unknown[],
   options: { store?: BucketStore; limiter?: LimiterOptions; now?: () => number } = {},
 ): LimitedApp {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
-  const metrics = createMetrics();
-  const limitMetrics = createRateLimitMetrics();
-  const local = createMemoryStore({ maxKeys: 1000, ...(options.now ? { now: options.now } : {}) });
-  const store = options.store ?? local;
-  const compiled = compileGlobalLimits(objects);
-  const { index } = compilePolicyIndex([GATEWAY, ...objects], { providerName: "apigw" });
-  const limiter = createGlobalLimiter({
-    limits: { current: () => compiled },
-    store,
-    local,
-    metrics: limitMetrics,
-    log,
-    options: options.limiter ?? DEFAULT_LIMITER_OPTIONS,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const app = createApp({
-    rules: { current: () => index },
-    verifier: createVerifier({
-      jwks: createJwksManager({ observer: metrics }),
-      cache: createTokenCache(),
-      observer: metrics,
-    }),
-    metrics,
-    log,
-    rateLimit: limiter,
-    options: {
-      pathPrefix: "",
-      canonical: DEFAULT_CANONICAL_OPTIONS,
-      pipeline: DEFAULT_PIPELINE_OPTIONS,
-      debugHeader: false,
-      deadlineMs: 1_000,
-      maxHeaderBytes: 16 * 1024,
-      logAllowed: false,
+  const app = testApp(objects, {
+    authz: { debugHeader: false, logAllowed: false },
+    limiting: {
+      ...(options.store !== undefined ? { store: options.store } : {}),
+      ...(options.limiter !== undefined ? { limiter: options.limiter } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
     },
   });
   return {
     check: (path, headers = {}, peer = POD_IP) =>
-      Promise.resolve(app.request(
-        `http://orders.local.kyma.dev${path}`,
-        { headers: { host: "orders.local.kyma.dev", ...headers } },
-        { remoteAddr: { hostname: peer, port: 40000, transport: "tcp" } },
-      )),
-    metrics: () => limitMetrics.render(local.size() + limiter.heldKeys()),
-    logs,
+      app.request(path, { headers: { host: "orders.local.kyma.dev", ...headers }, peer }),
+    metrics: app.renderMetrics,
+    logs: app.logs,
   };
 }

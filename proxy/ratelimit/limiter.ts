@@ -20,9 +20,9 @@ import {
 } from "../../core/ratelimit/global.ts";
 import { rateLimitHeaders } from "../../core/ratelimit/rate_limit_headers.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
-import type { CheckInput, Outcome, RateLimitStep } from "../pipeline.ts";
+import type { CheckInput, Outcome, RateLimitStep } from "../outcome.ts";
 import type { RateLimitMetrics } from "./metrics.ts";
-import type { BucketStore } from "./store.ts";
+import type { BucketStore, MemoryBucketStore } from "./store.ts";
 
 export interface LimiterOptions {
   /** Keys remembered as empty (pre-rejection); the oldest are forgotten past this. */
@@ -52,7 +52,7 @@ export interface LimiterDeps {
   /** Redis, or the in-memory store when no Redis is configured. */
   store: BucketStore;
   /** The in-memory store of failure mode `local` (the same store without Redis). */
-  local: BucketStore;
+  local: MemoryBucketStore;
   metrics: RateLimitMetrics;
   log: Logger;
   options?: LimiterOptions;
@@ -151,7 +151,6 @@ export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep & { heldKe
         return { kind: "closed", limit, bucket };
       case "local": {
         const take = deps.local.take(key, bucket.bucket, limit.algorithm);
-        if (take instanceof Promise) throw new TypeError("The local store must answer in memory");
         return { kind: "take", limit, bucket, take };
       }
     }

@@ -8,7 +8,7 @@ import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import { countWindow, type WindowState } from "../../core/ratelimit/fixed_window.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import { type BucketState, type Take, takeToken } from "../../core/ratelimit/token_bucket.ts";
-import type { BucketStore, WindowHit } from "./store.ts";
+import type { MemoryBucketStore, WindowHit } from "./store.ts";
 
 export interface MemoryStoreOptions {
   maxKeys: number;
@@ -17,12 +17,12 @@ export interface MemoryStoreOptions {
 }
 
 /** A bounded in-memory store. */
-export function createMemoryStore(options: MemoryStoreOptions): BucketStore {
+export function createMemoryStore(options: MemoryStoreOptions): MemoryBucketStore {
   const now = options.now ?? (() => performance.now());
   const states = new Map<string, BucketState | WindowState>();
   const counters = new Map<string, { count: number; expiresAt: number }>();
   return {
-    remote: false,
+    remote: false as const,
     take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Take {
       const previous = states.get(key);
       // Map order is insertion order: delete and set again to keep recent keys last.

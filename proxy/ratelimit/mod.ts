@@ -11,4 +11,4 @@ export { createMemoryStore } from "./memory_store.ts";
 export { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
 export { createRedisStore, TOKEN_BUCKET_LUA } from "./redis_store.ts";
 export type { BucketStore } from "./store.ts";
-export { type GlobalLimiting, startGlobalLimiting } from "./setup.ts";
+export { createGlobalLimiting, type GlobalLimiting } from "./setup.ts";

@@ -4,8 +4,9 @@
  * in-memory buckets; the in-memory store doubles as the `local` failure mode's fallback.
  */
 import type { Logger } from "../../lib/log.ts";
+import type { MetricsRegistry } from "../../lib/metrics.ts";
 import type { CompiledGlobalLimits } from "../../core/ratelimit/global.ts";
-import type { RateLimitStep } from "../pipeline.ts";
+import type { RateLimitStep } from "../outcome.ts";
 import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } from "./limiter.ts";
 import { createMemoryStore } from "./memory_store.ts";
 import { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
@@ -17,8 +18,8 @@ const REDIS_STARTUP_WAIT_MS = 2_000;
 export interface GlobalLimiting {
   step: RateLimitStep;
   metrics: RateLimitMetrics;
-  /** The metrics text, with the keys held in memory. */
-  renderMetrics(): string;
+  /** Resolves once Redis answered, or the startup wait is over (at once without Redis). */
+  started: Promise<void>;
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
 }
@@ -29,28 +30,36 @@ export interface GlobalLimitingOptions {
   /** Most keys kept in memory (in-memory buckets, known-empty keys). */
   localKeys: number;
   preRejectMs?: number;
+  /** Tests: a store instead of Redis or memory, the limiter's options, a monotonic clock. */
+  store?: BucketStore;
+  limiter?: LimiterOptions;
+  now?: () => number;
 }
 
 /** Builds the step over `limits` (read per check, so a reload swaps them). */
-export async function startGlobalLimiting(
+export function createGlobalLimiting(
   options: GlobalLimitingOptions,
   limits: { current(): CompiledGlobalLimits },
-  log: Logger,
-): Promise<GlobalLimiting> {
-  const local = createMemoryStore({ maxKeys: options.localKeys });
-  let buckets: BucketStore = local;
-  if (options.redisUrl !== undefined) {
+  deps: { log: Logger; registry: MetricsRegistry },
+): GlobalLimiting {
+  const { log } = deps;
+  const now = options.now !== undefined ? { now: options.now } : {};
+  const local = createMemoryStore({ maxKeys: options.localKeys, ...now });
+  let buckets: BucketStore = options.store ?? local;
+  let started = Promise.resolve();
+  if (options.redisUrl !== undefined && options.store === undefined) {
     const redis = createRedisStore({
       url: options.redisUrl,
       commandTimeoutMs: options.redisTimeoutMs,
     });
-    if (!await redis.connected(REDIS_STARTUP_WAIT_MS)) {
+    started = redis.connected(REDIS_STARTUP_WAIT_MS).then((connected) => {
+      if (connected) return;
       log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
-    }
+    });
     buckets = redis;
   }
-  const metrics = createRateLimitMetrics();
-  const limiterOptions: LimiterOptions = {
+  const metrics = createRateLimitMetrics(deps.registry, () => local.size() + step.heldKeys());
+  const limiterOptions: LimiterOptions = options.limiter ?? {
     ...DEFAULT_LIMITER_OPTIONS,
     maxEmptyKeys: options.localKeys,
     ...(options.preRejectMs !== undefined ? { preRejectMs: options.preRejectMs } : {}),
@@ -62,11 +71,12 @@ export async function startGlobalLimiting(
     metrics,
     log,
     options: limiterOptions,
+    ...now,
   });
   return {
     step,
     metrics,
-    renderMetrics: () => metrics.render(local.size() + step.heldKeys()),
+    started,
     close: () => buckets.close(),
   };
 }

@@ -31,3 +31,10 @@ export interface WindowHit {
   readonly hits: number;
   readonly windowSeconds: number;
 }
+
+/** A store that answers in process memory, synchronously: local buckets, failure mode `local`. */
+export interface MemoryBucketStore extends BucketStore {
+  readonly remote: false;
+  take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Take;
+  addHits(hits: readonly WindowHit[]): readonly number[];
+}

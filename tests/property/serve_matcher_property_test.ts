@@ -13,7 +13,7 @@ import { OFFLINE_CRDS } from "../../core/installed_crds.ts";
 import { INGRESS_PRINCIPAL } from "../../core/apirule/labels.ts";
 import type { AuthorizationPolicy, VirtualService } from "../../core/istio/types.ts";
 import { compileGateway } from "../../proxy/gateway/config.ts";
-import { decide as pipeline, DEFAULT_PIPELINE_OPTIONS } from "../../proxy/pipeline.ts";
+import { decideRule, DEFAULT_PIPELINE_OPTIONS } from "../../proxy/pipeline.ts";
 import type { TokenVerifier } from "../../proxy/jwt/verifier.ts";
 import { decide as istio, type ModelRequest, routeOf } from "./istio_authz_model.ts";
 import { HOST, SERVICES, shopObjects } from "./_shop.ts";
@@ -129,11 +129,11 @@ Deno.test("apigw serve matches and decides every request as the rendered Istio c
             request,
             INGRESS_PRINCIPAL,
           );
-          const outcome = pipeline({
+          // The gateway decides the rule its routing matched (proxy/gateway/handler.ts).
+          const outcome = decideRule(matched, {
             request: { ...request, query: "" },
             headers: new Headers(),
           }, {
-            index: embedded.config.routes.get(matched.id)!.index,
             verifier: NO_VERIFIER,
             options: DEFAULT_PIPELINE_OPTIONS,
           });

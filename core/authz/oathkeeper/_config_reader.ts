@@ -3,7 +3,13 @@
  * Go durations, Ory scope strategies, the asymmetric algorithm allow-list and `token_from`.
  */
 import { SCOPE_STRATEGIES, type ScopeStrategy } from "./scope.ts";
-import type { OryTokenFrom } from "./strategies.ts";
+
+/** Where an Oathkeeper handler reads its token (`token_from`); default `Authorization: Bearer`. */
+export type OryTokenFrom =
+  | { kind: "bearer" }
+  | { kind: "header"; name: string }
+  | { kind: "query"; name: string }
+  | { kind: "cookie"; name: string };
 
 /** Reads config fields, collecting one problem per bad field instead of throwing. */
 export class ConfigReader {

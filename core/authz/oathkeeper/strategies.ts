@@ -4,18 +4,11 @@
  * as Oathkeeper merges its global config) is checked once, so a bad config is a load problem,
  * never a per-request surprise.
  */
-import { type JwtRequirement, jwtRequirement } from "../rule.ts";
+import { type JwtRequirement, jwtRequirement } from "../jwt_requirement.ts";
 import type { ScopeStrategy } from "./scope.ts";
-import { ConfigReader, durationMs } from "./_config_reader.ts";
+import { ConfigReader, durationMs, type OryTokenFrom } from "./_config_reader.ts";
 
-export { ConfigReader, durationMs };
-
-/** Where an Oathkeeper handler reads its token (`token_from`); default `Authorization: Bearer`. */
-export type OryTokenFrom =
-  | { kind: "bearer" }
-  | { kind: "header"; name: string }
-  | { kind: "query"; name: string }
-  | { kind: "cookie"; name: string };
+export { ConfigReader, durationMs, type OryTokenFrom };
 
 /** The Ory-dialect `jwt` authenticator. */
 export interface OryJwt {

@@ -1,0 +1,133 @@
+/**
+ * `apigw authz` running: the check listener over the data plane (`createDataPlane`), the rule and
+ * limit stores fed by a `RuleSource` (folder or cluster), the management listener, and the gRPC
+ * rate limit service when configured. Stops gracefully when `signal` aborts (in-flight checks
+ * finish), then ends the rate limit service, the JWKS fetches and the Redis connection.
+ * `cli/authz.ts` turns flags into these settings.
+ */
+import type { Result } from "../config.ts";
+import type { Logger } from "../lib/log.ts";
+import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
+import { type AuthzOptions, createAuthzHandler } from "./app.ts";
+import { createDataPlane } from "./dataplane.ts";
+import { createManagementApp } from "./management.ts";
+import { createLimitStore } from "./ratelimit/limit_store.ts";
+import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
+import { createRuleStore } from "./rule_store.ts";
+import type { RunningRls } from "./rls/setup.ts";
+import type { RuleSource } from "./rule_source.ts";
+
+/** Folder or cluster; a folder read in a worker has reader metrics and a worker to end. */
+export type AuthzSource = RuleSource & { close?: () => void; metrics?: () => string };
+
+export interface AuthzServerSettings {
+  listen: { hostname: string; port: number };
+  managementListen: { hostname: string; port: number };
+  /** The mesh's extension provider name: extAuth rules naming it are decided here. */
+  providerName: string;
+  handlerDefaults?: HandlerDefaults;
+  idTokenSecret?: Uint8Array;
+  idTokenRotateMs: number;
+  tokenCacheEntries: number;
+  limiting: GlobalLimitingOptions;
+  check: AuthzOptions;
+  /** Where rules come from, for the startup log line. */
+  sourceName: string;
+  /**
+   * Starts the gRPC rate limit service once the listeners serve; undefined when it is off. An
+   * error stops startup.
+   */
+  startRls?: (log: Logger) => Promise<Result<RunningRls | undefined, string>>;
+}
+
+/** Serves until `signal` aborts; false when a listener could not start. */
+export async function runAuthz(
+  settings: AuthzServerSettings,
+  source: AuthzSource,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const limits = createLimitStore({ log });
+  const plane = createDataPlane({
+    log,
+    tokenCacheEntries: settings.tokenCacheEntries,
+    idTokenRotateMs: settings.idTokenRotateMs,
+    ...(settings.idTokenSecret !== undefined ? { idTokenSecret: settings.idTokenSecret } : {}),
+    limiting: settings.limiting,
+    globalLimits: limits,
+  });
+  await plane.limiting.started;
+  const store = createRuleStore({
+    providerName: settings.providerName,
+    ...(settings.handlerDefaults !== undefined
+      ? { handlerDefaults: settings.handlerDefaults }
+      : {}),
+    log,
+    metrics: plane.metrics,
+    onIndex: (index) => plane.jwks.warm(index.jwksUris),
+  });
+  const handler = createAuthzHandler(plane, store, settings.check);
+  // Set once the listeners serve: /metrics then shows the rate limit service's families too.
+  let rls: RunningRls | undefined = undefined;
+  const management = createManagementApp({
+    ready: store.ready,
+    metrics: {
+      render: () =>
+        plane.renderMetrics() + (source.metrics?.() ?? "") + (rls?.renderMetrics() ?? ""),
+    },
+    jwks: () => plane.oathkeeper.signer.jwks(),
+  });
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const sourceDone = source.run((snapshot) => {
+    store.load(snapshot);
+    limits.load(snapshot);
+  }, stop.signal).catch((error) => {
+    log.error("Rule source stopped", { error });
+  });
+  let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
+  try {
+    checks = Deno.serve(
+      { ...settings.listen, signal: stop.signal, onListen() {} },
+      handler,
+    );
+    admin = Deno.serve(
+      { ...settings.managementListen, signal: stop.signal, onListen() {} },
+      management.fetch,
+    );
+  } catch (error) {
+    log.error("Failed to listen", { error });
+    stop.abort();
+    await Promise.all([checks?.finished, sourceDone]);
+    await plane.close();
+    source.close?.();
+    return false;
+  }
+  const started = await settings.startRls?.(log) ?? { ok: true, value: undefined };
+  if (!started.ok) {
+    log.error("Failed to start the rate limit service", { error: started.error });
+    stop.abort();
+    await Promise.all([checks.finished, admin.finished, sourceDone]);
+    await plane.close();
+    source.close?.();
+    return false;
+  }
+  rls = started.value;
+  log.info("Serving ext_authz", {
+    ...(rls !== undefined ? { rls: rls.listen } : {}),
+    listen: `${checks.addr.hostname}:${checks.addr.port}`,
+    management: `${admin.addr.hostname}:${admin.addr.port}`,
+    pathPrefix: settings.check.pathPrefix,
+    source: settings.sourceName,
+    rateLimitStore: settings.limiting.redisUrl === undefined ? "memory" : "redis",
+  });
+  await Promise.all([checks.finished, admin.finished, sourceDone]);
+  await rls?.close();
+  signal.removeEventListener("abort", onAbort);
+  await plane.close();
+  source.close?.();
+  log.info("Stopped ext_authz");
+  return true;
+}
