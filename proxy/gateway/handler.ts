@@ -95,6 +95,8 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     let route: Route | undefined;
     let reason = "forwarded";
     let response: Response;
+    /** Whether the span got the decision's attributes (a request denied earlier has none). */
+    let decided = false;
     const read = readRequest(request, options);
     if (!read.ok) {
       reason = read.error.reason;
@@ -164,7 +166,10 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
             },
             { at: started + options.deadlineMs },
           );
-          if (tracingOn()) annotateActive(outcomeAttributes(outcome));
+          if (tracingOn()) {
+            decided = true;
+            annotateActive(outcomeAttributes(outcome));
+          }
           if (!outcome.decision.allow) {
             reason = outcome.decision.reason;
             response = toResponse(outcome, options);
@@ -194,8 +199,12 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     metrics.request(route?.rule.id ?? "", response.status, seconds);
     if (tracingOn()) {
       annotateActive({
-        "apigw.reason": reason,
-        ...(route !== undefined ? { "apigw.rule": route.rule.id } : {}),
+        "apigw.response_reason": reason,
+        ...(decided ? {} : {
+          "apigw.decision": response.status < 400 ? "allow" : "deny",
+          "apigw.reason": reason,
+        }),
+        ...(!decided && route !== undefined ? { "apigw.rule": route.rule.id } : {}),
       });
     }
     if (options.accessLog) {
