@@ -6,10 +6,13 @@
  * with rule, step, reason and decision when it is on.
  */
 import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   type Attributes,
   type AttributeValue,
   type Context,
+  context,
+  type ContextManager,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -23,14 +26,22 @@ import {
 import {
   configureTracing,
   extractB3,
+  inSpan,
   traceparentOf,
   tracingSettingsFromEnv,
 } from "../../lib/tracing.ts";
 import { testApp } from "../../proxy/_testing.ts";
 import { apiRule, jwtConfig } from "../../core/authz/_testing.ts";
+import { apiRuleV1beta1, CLIENT, startIntrospection } from "../../proxy/oathkeeper/_testing.ts";
+import { runController } from "../../controllers/controller.ts";
+import { createOperatorMetrics } from "../../controllers/operator_metrics.ts";
+import { WorkQueue } from "../../kube/queue.ts";
+import { createLogger } from "../../lib/log.ts";
+import { poll } from "../poll.ts";
 
 interface Recorded {
   name: string;
+  spanId: string;
   attributes: Attributes;
   links: Link[];
   ended: boolean;
@@ -46,6 +57,7 @@ class RecordingProvider implements TracerProvider {
       const parentSpan = parent === undefined ? undefined : trace.getSpanContext(parent);
       const record: Recorded = {
         name,
+        spanId: (spans.length + 1).toString(16).padStart(16, "0"),
         attributes: { ...options.attributes },
         links: options.links ?? [],
         ended: false,
@@ -95,8 +107,46 @@ const RULES = [apiRule("orders", [
   { path: "/private/{**}", jwt: jwtConfig() },
 ], { host: HOST })];
 
+/** The active context across awaits (Deno brings its own when `OTEL_DENO=true`). */
+class StorageContextManager implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.#storage.run(context, () => fn.apply(thisArg, args));
+  }
+  bind<T>(_context: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    return this;
+  }
+}
+
 const provider = new RecordingProvider();
 trace.setGlobalTracerProvider(provider);
+context.setGlobalContextManager(new StorageContextManager());
+
+/** Runs `fn` with tracing on (ratio 1) and returns the spans it asked for. */
+async function traced(fn: () => Promise<void>): Promise<Recorded[]> {
+  configureTracing({ enabled: true, ratio: 1 });
+  provider.spans.length = 0;
+  try {
+    await fn();
+  } finally {
+    configureTracing({ enabled: false, ratio: 0 });
+  }
+  return [...provider.spans];
+}
 
 async function checkBoth(): Promise<void> {
   await using app = testApp(RULES, { authz: { debugHeader: false } });
@@ -259,3 +309,128 @@ Deno.test("traceparentOf names the span as the parent", () => {
   assert.equal(traceparentOf(span), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   assert.equal(trace.getSpanContext(ROOT_CONTEXT), undefined);
 });
+
+Deno.test("tracing on: a JWKS fetch is a child span of the check that waits for it", async () => {
+  await using jwks = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ keys: [] }),
+  );
+  const jwksUri = `http://127.0.0.1:${jwks.addr.port}/jwks`;
+  const rules = [apiRule("orders", [
+    { path: "/private/{**}", jwt: jwtConfig([], { jwksUri }) },
+  ], { host: HOST })];
+  const spans = await traced(async () => {
+    await using app = testApp(rules, { authz: { debugHeader: false } });
+    const header = base64url({ alg: "RS256", kid: "k1", typ: "JWT" });
+    const payload = base64url({
+      iss: "https://issuer.example.com",
+      sub: "a",
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+    const response = await app.request("/private/a", {
+      host: HOST,
+      headers: { authorization: `Bearer ${header}.${payload}.c2ln` },
+    });
+    assert.equal(response.status, 401);
+    await response.body?.cancel();
+  });
+  const check = spans.find((s) => s.name === "apigw.authz.check");
+  const fetched = spans.find((s) => s.name === "apigw.jwks.fetch");
+  assert.ok(check !== undefined && fetched !== undefined, JSON.stringify(spans));
+  assert.equal(fetched.parent?.spanId, check.spanId);
+  assert.equal(fetched.attributes["url.full"], jwksUri);
+  assert.equal(fetched.attributes["apigw.jwks.outcome"], "ok");
+  assert.ok(fetched.ended);
+  assert.equal(check.attributes["apigw.reason"], "unknown_key");
+});
+
+Deno.test("tracing on: an introspection call is a child span of the check", async () => {
+  await using endpoint = startIntrospection();
+  endpoint.issue("tok", { scope: "read", sub: "alice", exp: Math.floor(Date.now() / 1000) + 60 });
+  const rules = [apiRuleV1beta1("orders", [{
+    path: "/read",
+    accessStrategies: [{
+      handler: "oauth2_introspection",
+      config: {
+        introspection_url: endpoint.url,
+        client_auth: { client_id: CLIENT.id, client_secret: CLIENT.secret },
+      },
+    }],
+  }])];
+  const spans = await traced(async () => {
+    await using app = testApp(rules);
+    const response = await app.request("/read", { headers: { authorization: "Bearer tok" } });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  });
+  const check = spans.find((s) => s.name === "apigw.authz.check");
+  const call = spans.find((s) => s.name === "apigw.introspection");
+  assert.ok(check !== undefined && call !== undefined, JSON.stringify(spans));
+  assert.equal(call.parent?.spanId, check.spanId);
+  assert.equal(call.attributes["url.full"], endpoint.url);
+  assert.equal(call.attributes["apigw.introspection.outcome"], "answered");
+  assert.equal(check.attributes["apigw.reason"], "token_active");
+});
+
+Deno.test("tracing on: one span per reconcile with controller, key, outcome, objects applied", async () => {
+  const queue = new WorkQueue({ baseDelayMs: 1_000, maxDelayMs: 1_000, qps: 100, burst: 100 });
+  const metrics = createOperatorMetrics({
+    queues: () => [],
+    informers: () => [],
+    owned: () => [],
+    leader: () => true,
+  });
+  const object = (name: string) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: "ns", uid: name, resourceVersion: "1" },
+  });
+  const spans = await traced(async () => {
+    const stop = new AbortController();
+    const running = runController(
+      {
+        name: "apirule",
+        reconcile(_key, { writes }) {
+          writes.record(object("a"));
+          writes.record(object("b"));
+          return Promise.resolve({ kind: "done" });
+        },
+      },
+      { queue, log: createLogger({ write: () => {} }), metrics, concurrency: 1 },
+      stop.signal,
+    );
+    queue.add("ns/orders");
+    await poll(() => provider.spans.find((s) => s.ended), { what: "the reconcile span" });
+    queue.shutDown();
+    stop.abort();
+    await running;
+  });
+  assert.deepEqual(spans.map((s) => [s.name, s.attributes]), [["apigw.reconcile", {
+    "apigw.controller": "apirule",
+    "apigw.key": "ns/orders",
+    "apigw.outcome": "done",
+    "apigw.objects_applied": 2,
+  }]]);
+});
+
+Deno.test("inSpan ends the span of a function that throws, and rethrows", () => {
+  configureTracing({ enabled: true, ratio: 1 });
+  provider.spans.length = 0;
+  try {
+    assert.throws(
+      () =>
+        inSpan("apigw.test", { root: true }, () => {
+          throw new Error("boom");
+        }),
+      /boom/,
+    );
+  } finally {
+    configureTracing({ enabled: false, ratio: 0 });
+  }
+  assert.equal(provider.spans.length, 1);
+  assert.ok(provider.spans[0]!.ended);
+});
+
+function base64url(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
