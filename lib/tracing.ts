@@ -209,6 +209,10 @@ export function extractB3(headers: { get(name: string): string | null }): SpanCo
 
 function readEnv(name: string): string | undefined {
   try {
+    // Never prompt: a process not allowed to read the variable has tracing off.
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
     return Deno.env.get(name);
   } catch {
     // Without --allow-env the variables cannot say "on": tracing stays off.

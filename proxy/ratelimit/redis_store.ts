@@ -159,7 +159,7 @@ export function createRedisStore(
           bucket,
           resolve,
           reject,
-          ...(tracingOn() ? { caller: sampledParent() } : {}),
+          caller: tracingOn() ? sampledParent() : undefined,
         });
         if (inFlight < MAX_IN_FLIGHT) flush();
       });
