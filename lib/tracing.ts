@@ -227,12 +227,14 @@ function readEnv(name: string): string | undefined {
  */
 export function incomingParent(
   headers: { get(name: string): string | null },
-): Pick<SpanOptions, "parent" | "links" | "root"> {
-  if (headers.get("traceparent") !== null) return { root: true };
+): Pick<SpanOptions, "parent" | "links" | "root" | "kind"> {
+  // Under Deno's server span ours is internal; continuing a remote B3 caller, it is the server.
+  if (headers.get("traceparent") !== null) return { root: true, kind: SpanKind.INTERNAL };
   const b3 = extractB3(headers);
-  if (b3 === undefined) return { root: true };
+  if (b3 === undefined) return { root: true, kind: SpanKind.INTERNAL };
   const server = trace.getSpanContext(context.active());
   return {
+    kind: SpanKind.SERVER,
     parent: contextOf(b3),
     ...(server !== undefined ? { links: [{ context: server }] } : {}),
   };

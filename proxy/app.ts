@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../lib/log.ts";
 import { problemResponse } from "../lib/problem.ts";
-import { incomingParent, inSpan, type Span, SpanKind, tracingOn } from "../lib/tracing.ts";
+import { incomingParent, inSpan, type Span, tracingOn } from "../lib/tracing.ts";
 import type { CanonicalOptions } from "../core/authz/canonical.ts";
 import { deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
@@ -106,7 +106,7 @@ function authzCheck(
     if (!tracingOn()) return check(request, info, undefined);
     return inSpan(
       "apigw.authz.check",
-      { kind: SpanKind.SERVER, ...incomingParent(request.headers) },
+      incomingParent(request.headers),
       (span) => check(request, info, span),
     );
   };

@@ -79,7 +79,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     if (!tracingOn()) return serve(request, info);
     return inSpan(
       "apigw.gateway.request",
-      { kind: SpanKind.SERVER, root: true },
+      { kind: SpanKind.INTERNAL, root: true },
       (span) =>
         span === undefined ? serve(request, info) : serve(request, info).then((response) => {
           span.setAttribute("http.response.status_code", response.status);

@@ -13,6 +13,8 @@ export interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** OTLP's SpanKind: 1 internal, 2 server, 3 client. */
+  kind?: number;
   attributes?: { key: string; value: Record<string, unknown> }[];
   links?: { traceId: string; spanId: string }[];
 }

@@ -107,6 +107,7 @@ Deno.test({
     assert.equal(attribute(allowedCheck, "apigw.decision"), "allow");
     assert.equal(attribute(allowedCheck, "apigw.reason"), "no_auth");
     assert.equal(attribute(allowedCheck, "apigw.rule"), "default/orders#0");
+    assert.equal(allowedCheck.kind, 1, "internal under Deno's server span");
     // apigw's span nests under Deno's server span, which continues the caller's span.
     const server = spans.find((s) => s.spanId === allowedCheck.parentSpanId);
     assert.ok(server !== undefined, "Deno's server span is exported");
@@ -121,6 +122,7 @@ Deno.test({
 
     const b3Check = only(spans, b3.trace, "apigw.authz.check");
     assert.equal(b3Check.parentSpanId, b3.span);
+    assert.equal(b3Check.kind, 2, "the server span of the B3 caller's trace");
     assert.equal(attribute(b3Check, "apigw.reason"), "no_auth");
     assert.equal(b3Check.links?.length, 1, "linked to Deno's server span");
 
