@@ -162,6 +162,7 @@ function authzCheck(
     }
   }
 }
+
 /** The remote address `Deno.serve` hands the handler. */
 function peerOf(env: unknown): string | undefined {
   if (typeof env !== "object" || env === null || !("remoteAddr" in env)) return undefined;
