@@ -5,6 +5,7 @@
  * here, once (STYLE §7); metrics are counted here.
  */
 import type { Logger } from "../lib/log.ts";
+import { inSpan, tracingOn } from "../lib/tracing.ts";
 import type { LeaderElector } from "../kube/leader.ts";
 import { splitKey } from "../kube/object.ts";
 import { runWorkers, type WorkQueue } from "../kube/queue.ts";
@@ -67,7 +68,20 @@ export async function runController(
     deps.echo?.begin(key);
     let outcome: Outcome;
     try {
-      outcome = await controller.reconcile(key, { log, signal, writes });
+      outcome = tracingOn()
+        ? await inSpan("apigw.reconcile", {
+          root: true,
+          attributes: { "apigw.controller": controller.name, "apigw.key": key },
+        }, async (span) => {
+          const outcome = await controller.reconcile(key, { log, signal, writes });
+          span?.setAttributes({
+            "apigw.outcome": outcome.kind,
+            "apigw.objects_applied": writes.entries.size,
+            ...(outcome.kind === "done" ? {} : { "apigw.error": outcome.error.message }),
+          });
+          return outcome;
+        })
+        : await controller.reconcile(key, { log, signal, writes });
     } catch (error) {
       // A reconcile throws only on a bug; retrying keeps the others going.
       outcome = {

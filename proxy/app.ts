@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../lib/log.ts";
 import { problemResponse } from "../lib/problem.ts";
+import { incomingParent, inSpan, type Span, tracingOn } from "../lib/tracing.ts";
 import type { CanonicalOptions } from "../core/authz/canonical.ts";
 import { deny } from "../core/authz/decision.ts";
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
@@ -16,6 +17,7 @@ import type { AuthzMetrics } from "./metrics.ts";
 import type { AccessStrategyEngine, Outcome, PipelineOptions, RateLimitStep } from "./outcome.ts";
 import { decide } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
+import { outcomeAttributes } from "./trace_outcome.ts";
 
 export interface AuthzOptions {
   pathPrefix: string;
@@ -101,6 +103,19 @@ function authzCheck(
 ): (request: Request, info?: unknown) => Response | Promise<Response> {
   const { options, log, metrics } = deps;
   return function authzCheck(request, info) {
+    if (!tracingOn()) return check(request, info, undefined);
+    return inSpan(
+      "apigw.authz.check",
+      incomingParent(request.headers),
+      (span) => check(request, info, span),
+    );
+  };
+
+  function check(
+    request: Request,
+    info: unknown,
+    span: Span | undefined,
+  ): Response | Promise<Response> {
     const started = performance.now();
     const input = readCheckRequest(request, options);
     if (!input.ok) {
@@ -121,6 +136,10 @@ function authzCheck(
       const seconds = (performance.now() - started) / 1000;
       const { decision } = outcome;
       metrics.decision(decision.allow ? "allow" : "deny", decision.reason, seconds);
+      if (span !== undefined) {
+        span.setAttributes(outcomeAttributes(outcome));
+        span.setAttribute("http.response.status_code", decision.allow ? 200 : decision.status);
+      }
       if (!decision.allow || options.logAllowed) {
         const fields = {
           requestId: request.headers.get("x-request-id") ?? undefined,
@@ -141,7 +160,7 @@ function authzCheck(
       }
       return toResponse(outcome, options);
     }
-  };
+  }
 }
 
 /** The remote address `Deno.serve` hands the handler. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { ensureBinaries } from "./cluster/build.ts";
 import { ensureHydra } from "./hydra/build.ts";
 import { ensureGrpcPeers } from "./grpc/build.ts";
+import { ensureCollector } from "./otel/build.ts";
 import { serveControl } from "./cluster/control_server.ts";
 import { type ControlPlane, startControlPlane } from "./cluster/controlplane.ts";
 import { installCrds, readCrds } from "./cluster/crds.ts";
@@ -47,6 +48,12 @@ async function main(args: readonly string[]): Promise<Summary> {
     // The gRPC peers of tests/grpc/ (Go client, envoyproxy/ratelimit, grpcurl): same rule.
     await ensureGrpcPeers(console.log).catch((error) =>
       console.log(`gRPC peers are not available, tests/grpc/ will skip: ${error}`)
+    );
+    // The OpenTelemetry Collector of tests/otel/collector_test.ts: same rule.
+    await ensureCollector(console.log).catch((error) =>
+      console.log(
+        `The collector is not available, tests/otel/collector_test.ts will skip: ${error}`,
+      )
     );
     return ensureBinaries(console.log);
   });

@@ -24,6 +24,15 @@ import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } fro
 import type { GatewayMetrics } from "./metrics.ts";
 import { declaredBodyLength, readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
+import { outcomeAttributes } from "../trace_outcome.ts";
+import {
+  annotateActive,
+  inSpan,
+  type Span,
+  SpanKind,
+  traceparentOf,
+  tracingOn,
+} from "../../lib/tracing.ts";
 
 export interface GatewayOptions {
   canonical: CanonicalOptions;
@@ -66,13 +75,28 @@ class BodyTooLarge extends RangeError {}
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
   const { options, log, metrics } = deps;
-  return async function gateway(request, info) {
+  return function gateway(request, info) {
+    if (!tracingOn()) return serve(request, info);
+    return inSpan(
+      "apigw.gateway.request",
+      { kind: SpanKind.INTERNAL, root: true },
+      (span) =>
+        span === undefined ? serve(request, info) : serve(request, info).then((response) => {
+          span.setAttribute("http.response.status_code", response.status);
+          return response;
+        }),
+    );
+  };
+
+  async function serve(request: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const started = performance.now();
     const requestId = crypto.randomUUID();
     const config = deps.config.current();
     let route: Route | undefined;
     let reason = "forwarded";
     let response: Response;
+    /** Whether the span got the decision's attributes (a request denied earlier has none). */
+    let decided = false;
     const read = readRequest(request, options);
     if (!read.ok) {
       reason = read.error.reason;
@@ -142,6 +166,10 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
             },
             { at: started + options.deadlineMs },
           );
+          if (tracingOn()) {
+            decided = true;
+            annotateActive(outcomeAttributes(outcome));
+          }
           if (!outcome.decision.allow) {
             reason = outcome.decision.reason;
             response = toResponse(outcome, options);
@@ -169,6 +197,16 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.request(route?.rule.id ?? "", response.status, seconds);
+    if (tracingOn()) {
+      annotateActive({
+        "apigw.response_reason": reason,
+        ...(decided ? {} : {
+          "apigw.decision": response.status < 400 ? "allow" : "deny",
+          "apigw.reason": reason,
+        }),
+        ...(!decided && route !== undefined ? { "apigw.rule": route.rule.id } : {}),
+      });
+    }
     if (options.accessLog) {
       log.info("Served request", {
         requestId,
@@ -184,14 +222,41 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       });
     }
     return response;
-  };
+  }
 
-  async function forward(
+  /** The upstream call, in a client span of its own when traced. */
+  function forward(
     request: Request,
     route: Route,
     extra: { target: string; peer: Peer; requestId: string; decided: Record<string, string> },
   ): Promise<{ response: Response; reason: string }> {
+    if (!tracingOn()) return callUpstream(request, route, extra, undefined);
+    return inSpan("apigw.upstream", {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": request.method,
+        "server.address": route.upstream.service,
+        "url.path": extra.target,
+      },
+    }, async (span) => {
+      const result = await callUpstream(request, route, extra, span);
+      span?.setAttributes({
+        "http.response.status_code": result.response.status,
+        "apigw.upstream.outcome": result.reason,
+      });
+      return result;
+    });
+  }
+
+  async function callUpstream(
+    request: Request,
+    route: Route,
+    extra: { target: string; peer: Peer; requestId: string; decided: Record<string, string> },
+    span: Span | undefined,
+  ): Promise<{ response: Response; reason: string }> {
     const headers = upstreamHeaders(request.headers, route, extra);
+    // apigw's own HTTP/1.1 client is not traced by Deno: the upstream continues our span.
+    if (span !== undefined) headers.set("traceparent", traceparentOf(span));
     const limited = limitBody(request.body, options.limits.maxBodyBytes);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), route.timeoutMs);

@@ -5,6 +5,7 @@
  * Unlike jose's `createRemoteJWKSet`, an IdP outage does not reject tokens until the last good
  * set is older than `maxStaleMs`.
  */
+import { inSpan, SpanKind, tracingOn } from "../../lib/tracing.ts";
 import { createLocalJWKSet, type JWTVerifyGetKey } from "jose";
 import type { Logger } from "../../lib/log.ts";
 import { readCapped } from "../../lib/http.ts";
@@ -140,7 +141,17 @@ export function createJwksManager(options: JwksOptions = {}): JwksManager {
     const started = now();
     const clock = performance.now();
     entry.lastAttempt = started;
-    const inflight = fetchKeySet(uri).then((result) => {
+    const fetched = tracingOn()
+      ? inSpan("apigw.jwks.fetch", {
+        kind: SpanKind.CLIENT,
+        attributes: { "url.full": uri },
+      }, (span) =>
+        fetchKeySet(uri).then((result) => {
+          span?.setAttribute("apigw.jwks.outcome", result.ok ? "ok" : "error");
+          return result;
+        }))
+      : fetchKeySet(uri);
+    const inflight = fetched.then((result) => {
       const seconds = (performance.now() - clock) / 1000;
       if (result.ok) {
         const keys = { ...result.keys, fetchedAt: started };

@@ -10,6 +10,7 @@
  * lives at most the rule's `cache.ttl` and never past the token's `exp`; `active: false` is
  * cached briefly (`cache.negative_ttl`).
  */
+import { inSpan, SpanKind, tracingOn } from "../../lib/tracing.ts";
 import type { Introspection } from "../../core/authz/oathkeeper/strategies.ts";
 import type { Deadline } from "../jwt/jwks.ts";
 import { tokenHash } from "../jwt/token_cache.ts";
@@ -130,15 +131,29 @@ export function createIntrospector(options: IntrospectorOptions = {}): Introspec
       if (!bearer.ok) return { kind: "failed", detail: `token endpoint: ${bearer.detail}` };
       headers.set("authorization", `Bearer ${bearer.token}`);
     }
-    const answer = await callRemote(doFetch, strategy.url, {
-      method: "POST",
-      headers,
-      body,
-    }, {
-      timeoutMs: strategy.timeoutMs,
-      maxBytes,
-      ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
-    });
+    const call = () =>
+      callRemote(doFetch, strategy.url, {
+        method: "POST",
+        headers,
+        body,
+      }, {
+        timeoutMs: strategy.timeoutMs,
+        maxBytes,
+        ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
+      });
+    const answer = await (tracingOn()
+      ? inSpan("apigw.introspection", {
+        kind: SpanKind.CLIENT,
+        attributes: { "url.full": strategy.url },
+      }, async (span) => {
+        const answer = await call();
+        span?.setAttribute(
+          "apigw.introspection.outcome",
+          answer.ok ? "answered" : answer.status !== undefined ? `${answer.status}` : "failed",
+        );
+        return answer;
+      })
+      : call());
     if (!answer.ok) {
       if (answer.status === 429) {
         const retryAfter = answer.headers?.get("retry-after") ?? undefined;

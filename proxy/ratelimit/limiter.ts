@@ -7,6 +7,7 @@
  * RateLimit fields when enforced, an allow otherwise (shadow mode counts and allows, DP-RL-6).
  * Only checks the pipeline allowed are counted (DP-AUTHZ-10): denied ones never cost a token.
  */
+import { annotateActive, tracingOn } from "../../lib/tracing.ts";
 import { createHash } from "node:crypto";
 import type { Logger } from "../../lib/log.ts";
 import { allow, deny } from "../../core/authz/decision.ts";
@@ -169,6 +170,9 @@ export function createGlobalLimiter(deps: LimiterDeps): RateLimitStep & { heldKe
   }
 
   function finish(base: Outcome, verdicts: readonly Verdict[]): Outcome {
+    if (tracingOn()) {
+      annotateActive({ "apigw.ratelimit.bucket": verdicts.map((v) => v.bucket.policy).join(",") });
+    }
     let headers: Record<string, string> | undefined;
     let denied: Outcome | undefined;
     for (const verdict of verdicts) {

@@ -10,6 +10,15 @@ import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
 import type { BucketStore, WindowHit } from "./store.ts";
+import {
+  contextOf,
+  fail,
+  sampledParent,
+  type SpanContext,
+  SpanKind,
+  startSpan,
+  tracingOn,
+} from "../../lib/tracing.ts";
 
 /**
  * `core/ratelimit/token_bucket.ts` in Lua, for every key of the call (a batch of concurrent
@@ -96,6 +105,8 @@ interface Pending {
   bucket: GlobalTokenBucket;
   resolve(take: Take): void;
   reject(error: unknown): void;
+  /** The sampled span of the check waiting, when tracing is on. */
+  caller?: SpanContext | undefined;
 }
 
 /** A store over one ioredis connection (pipelined automatically under concurrency). */
@@ -143,7 +154,13 @@ export function createRedisStore(
     take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Promise<Take> {
       if (algorithm === "fixedWindow") return fixedWindow(windowFor(bucket), key);
       return new Promise((resolve, reject) => {
-        pending.push({ key: `${prefix}:tb:${key}`, bucket, resolve, reject });
+        pending.push({
+          key: `${prefix}:tb:${key}`,
+          bucket,
+          resolve,
+          reject,
+          caller: tracingOn() ? sampledParent() : undefined,
+        });
         if (inFlight < MAX_IN_FLIGHT) flush();
       });
     },
@@ -180,6 +197,7 @@ export function createRedisStore(
       argv.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
     }
     inFlight++;
+    const span = tracingOn() ? batchSpan(batch) : undefined;
     takeTokens(...argv).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== batch.length * 4) {
@@ -197,11 +215,32 @@ export function createRedisStore(
         }
       },
       (error: unknown) => {
+        if (span !== undefined) fail(span, error);
         for (const item of batch) item.reject(error);
       },
     ).finally(() => {
+      span?.end();
       inFlight--;
       flush();
+    });
+  }
+
+  /**
+   * One span per batched script run, linked to every sampled check it serves; a child of the
+   * first of them. None when no check of the batch is sampled.
+   */
+  function batchSpan(batch: readonly Pending[]) {
+    const callers = batch.flatMap((item) => item.caller === undefined ? [] : [item.caller]);
+    if (callers.length === 0) return undefined;
+    return startSpan("apigw.redis.take_tokens", {
+      kind: SpanKind.CLIENT,
+      parent: contextOf(callers[0]!),
+      links: callers.map((context) => ({ context })),
+      attributes: {
+        "db.system.name": "redis",
+        "db.operation.name": "EVALSHA",
+        "apigw.redis.batch_size": batch.length,
+      },
     });
   }
 
