@@ -65,10 +65,6 @@ export function createGrpcCheck(
       const { status, reason, detail } = parsed.rejection;
       return respond({ decision: deny("normalize", status, reason, { detail }) });
     }
-    if (inFlight >= settings.maxInFlight) {
-      metrics.decision("error", "overloaded", 0);
-      return { ok: false, code: CODE.RESOURCE_EXHAUSTED, details: "too many checks in flight" };
-    }
     const budget = Math.min(options.deadlineMs, clientBudget(call.remainingMs));
     const outcome = decide(parsed.value, {
       index: deps.rules.current(),
@@ -78,6 +74,13 @@ export function createGrpcCheck(
       ...(deps.accessStrategies !== undefined ? { accessStrategies: deps.accessStrategies } : {}),
     }, { at: started + budget });
     if (!(outcome instanceof Promise)) return respond(outcome);
+    // Overload: too many decisions wait already. The started wait goes on (JWKS fetches are
+    // shared), but this call gets its RPC error now; decisions that need no wait still pass.
+    if (inFlight >= settings.maxInFlight) {
+      outcome.catch(() => {});
+      metrics.decision("error", "overloaded", 0);
+      return { ok: false, code: CODE.RESOURCE_EXHAUSTED, details: "too many checks in flight" };
+    }
     inFlight++;
     return outcome.then(respond, (error: unknown) => {
       log.error("Failed to decide", { error, method: parsed.value.request.method });

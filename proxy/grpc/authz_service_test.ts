@@ -43,7 +43,11 @@ interface Fixture extends AsyncDisposable {
   logs: Record<string, unknown>[];
 }
 
-async function fixture(authz: Partial<AuthzOptions> = {}, maxMessageBytes?: number) {
+async function fixture(
+  authz: Partial<AuthzOptions> = {},
+  maxMessageBytes?: number,
+  maxInFlight?: number,
+) {
   const idp = await startIdp();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
@@ -58,7 +62,10 @@ async function fixture(authz: Partial<AuthzOptions> = {}, maxMessageBytes?: numb
   const server = await startGrpcServer({
     hostname: "127.0.0.1",
     port: 0,
-    authz: { check: createGrpcCheck(deps), serving: () => true },
+    authz: {
+      check: createGrpcCheck(deps, maxInFlight !== undefined ? { maxInFlight } : undefined),
+      serving: () => true,
+    },
     log,
     ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
   });
@@ -261,6 +268,24 @@ Deno.test("gRPC Check: the client's deadline bounds a JWKS wait (503 UNAVAILABLE
   const answer = summary(reply);
   assert.equal(answer.code, 14);
   assert.equal(answer.http, "ServiceUnavailable");
+});
+
+Deno.test("gRPC Check: decisions waiting beyond the cap are overload (RESOURCE_EXHAUSTED)", async () => {
+  await using f = await fixture({ deadlineMs: 2_000 }, undefined, 1);
+  f.idp.mode = "hang";
+  const token = await f.idp.sign({ scope: "orders:read" });
+  const jwt = () =>
+    unary(f.client, "Check", checkRequest("/api/o", { authorization: `Bearer ${token}` }));
+  // Two decisions that wait for the hung JWKS at once: the second is one too many.
+  const both = Promise.all([jwt(), jwt()]);
+  // A decision that needs no wait is answered meanwhile.
+  assert.equal(summary(await unary(f.client, "Check", checkRequest("/public/a"))).code, 0);
+  const replies = await both;
+  const overloaded = replies.filter((r) => r.error?.code === grpc.status.RESOURCE_EXHAUSTED);
+  assert.equal(overloaded.length, 1, JSON.stringify(replies.map((r) => r.error?.details)));
+  assert.match(overloaded[0]!.error!.details, /too many checks in flight/);
+  const decided = replies.find((r) => r.error === null);
+  assert.equal(summary(decided!).code, 14);
 });
 
 Deno.test("clientBudget keeps a margin for the answer to reach Envoy", () => {
