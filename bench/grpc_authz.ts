@@ -108,8 +108,6 @@ async function startAuthz(dir: string) {
       "127.0.0.1:0",
       "--grpc-listen",
       "127.0.0.1:0",
-      "--log-level",
-      "warn",
     ],
     cwd: REPO,
     stdin: "null",
@@ -135,18 +133,26 @@ const dir = await Deno.makeTempDir({ prefix: "apigw-bench-grpc-" });
 await Deno.writeTextFile(`${dir}/objects.yaml`, OBJECTS.map((o) => stringify(o)).join("---\n"));
 const authz = await startAuthz(dir);
 try {
-  const probe = await fetch(`http://${authz.http}/public/orders/42?page=1`, {
-    headers: { host: HOST },
-  });
-  await probe.body?.cancel();
-  if (probe.status !== 200) throw new Error(`HTTP check answered ${probe.status}, not 200`);
+  // fetch() sends the URL's authority as Host: probe with raw HTTP/1.1 instead.
+  const [hostname, port] = authz.http.split(":");
+  const conn = await Deno.connect({ hostname: hostname!, port: Number(port) });
+  await conn.write(
+    new TextEncoder().encode(
+      `GET /public/orders/42?page=1 HTTP/1.1\r\nhost: ${HOST}\r\nconnection: close\r\n\r\n`,
+    ),
+  );
+  const head = new Uint8Array(64);
+  const n = await conn.read(head);
+  conn.close();
+  const status = new TextDecoder().decode(head.subarray(0, n ?? 0)).split(" ")[1];
+  if (status !== "200") throw new Error(`HTTP check answered ${status}, not 200`);
   const grpc = await ghz(authz.grpc);
   const http = await runWrk({
     url: `http://${authz.http}/public/orders/42?page=1`,
     threads: 1,
     connections: args.concurrency,
     durationS: args.duration,
-    headers: { host: HOST },
+    headers: { Host: HOST },
   });
   const ms = (ns: unknown) => `${(Number(ns) / 1e6).toFixed(2)} ms`;
   const details = (grpc.latencyDistribution ?? []) as { percentage: number; latency: number }[];
