@@ -42,13 +42,13 @@ export async function configFolder(objects: unknown[]): Promise<AsyncDisposable 
 /**
  * `apigw authz --config dir --grpc-listen …`: each case is the check request Envoy's HTTP
  * ext_authz filter sends (dataplane.md §1.2): the original method, `path_prefix` + the original
- * target, the original `Host` and headers, no body (`content-length: 0`). `grpc` sends the
- * same cases to the gRPC listener of the same process.
+ * target, the original `Host` and headers, no body (`content-length: 0`). `grpc(form)` sends
+ * the same cases to the gRPC listener of the same process, headers in `form`.
  */
 export async function startAuthzFrontEnd(
   dir: string,
   args: string[] = [],
-): Promise<FrontEnd & { grpc: FrontEnd }> {
+): Promise<FrontEnd & { grpc: (form: HeaderForm) => FrontEnd }> {
   const child = await spawn("authz", "Serving ext_authz", [
     "--config",
     dir,
@@ -70,11 +70,11 @@ export async function startAuthzFrontEnd(
     logs: child.logs,
     send: (c, tokens) =>
       exchange(child.port, { ...c, target: `/ext-authz${c.target}` }, tokens, "content-length: 0"),
-    grpc: {
+    grpc: (form) => ({
       logs: child.logs,
-      send: (c, tokens) => grpcExchange(client, c, tokens),
+      send: (c, tokens) => grpcExchange(client, c, tokens, form),
       [Symbol.asyncDispose]: async () => {},
-    },
+    }),
     [Symbol.asyncDispose]: async () => {
       client.close();
       await child.stop();
@@ -291,16 +291,39 @@ const GRPC_CODES: Readonly<Record<number, number>> = {
 };
 
 /**
- * One Check as Envoy's ext_authz filter fills it (`encode_raw_headers`: `header_map` with one
- * entry per header line, so repeated names arrive as sent), the workload as the destination and
- * the client as the source, both the loopback address the HTTP check's peer is.
+ * How Envoy encodes the headers of a check: `header_map` with one entry per line
+ * (`encode_raw_headers: true`), or the `headers` map with repeated names comma-joined (the
+ * default).
+ */
+export type HeaderForm = "header_map" | "headers";
+
+/** The `headers` map as Envoy fills it: one entry per name, repeats joined with ",". */
+function joined(lines: [string, string][]): { key: string; value: string }[] {
+  const map = new Map<string, string>();
+  for (const [key, value] of lines) {
+    const before = map.get(key);
+    map.set(key, before === undefined ? value : `${before},${value}`);
+  }
+  return [...map].map(([key, value]) => ({ key, value }));
+}
+
+/**
+ * One Check as Envoy's ext_authz filter fills it, the workload as the destination and the client
+ * as the source, both the loopback address the HTTP check's peer is.
  */
 function grpcExchange(
   client: GrpcCheckClient,
   c: Case,
   tokens: Readonly<Record<string, string>>,
+  form: HeaderForm,
 ): Promise<Observed> {
   const path = fill(c.target, tokens);
+  const lines = [
+    [":authority", c.host],
+    [":method", c.method ?? "GET"],
+    [":path", path],
+    ...(c.headers ?? []).map(([name, value]) => [name.toLowerCase(), fill(value, tokens)]),
+  ] as [string, string][];
   const request = {
     attributes: {
       source: { address: { socket_address: { address: "127.0.0.1", port_value: 50000 } } },
@@ -313,14 +336,16 @@ function grpcExchange(
           path,
           scheme: "https",
           protocol: "HTTP/1.1",
-          header_map: {
-            headers: [
-              [":authority", c.host],
-              [":method", c.method ?? "GET"],
-              [":path", path],
-              ...(c.headers ?? []).map(([name, value]) => [name, fill(value, tokens)]),
-            ].map(([key, value]) => ({ key, raw_value: new TextEncoder().encode(value) })),
-          },
+          ...(form === "header_map"
+            ? {
+              header_map: {
+                headers: lines.map(([key, value]) => ({
+                  key,
+                  raw_value: new TextEncoder().encode(value),
+                })),
+              },
+            }
+            : { headers: joined(lines) }),
         },
       },
     },

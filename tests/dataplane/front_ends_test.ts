@@ -81,7 +81,14 @@ async function bothFrontEnds(t: Deno.TestContext, args: string[]): Promise<void>
   await using authz = await startAuthzFrontEnd(folder.dir, args);
   await using serve = await startServeFrontEnd(folder.dir, args);
   await t.step("apigw authz (HTTP ext_authz)", (t) => runTable(t, "authz", authz, tokens));
-  await t.step("apigw authz (gRPC ext_authz)", (t) => runTable(t, "grpc", authz.grpc, tokens));
+  await t.step(
+    "apigw authz (gRPC ext_authz, header_map)",
+    (t) => runTable(t, "grpc", authz.grpc("header_map"), tokens),
+  );
+  await t.step(
+    "apigw authz (gRPC ext_authz, headers map)",
+    (t) => runTable(t, "grpc", authz.grpc("headers"), tokens),
+  );
   await t.step("apigw serve", (t) => runTable(t, "serve", serve, tokens));
 }
 
