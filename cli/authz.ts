@@ -182,6 +182,20 @@ const OPTIONS = {
     default: "1000",
     parse: nonNegativeInt,
   },
+  "grpc-listen": {
+    type: "string",
+    help:
+      "Address of the gRPC ext_authz listener (envoy.service.auth.v3.Authorization/Check and grpc.health.v1), same decisions as --listen; off without it",
+    env: "APIGW_AUTHZ_GRPC_LISTEN",
+    parse: listenAddress,
+  },
+  "grpc-max-message-bytes": {
+    type: "string",
+    help: "Most bytes of one gRPC message on --grpc-listen; larger ones get RESOURCE_EXHAUSTED",
+    // A CheckRequest is a few KiB of headers; 1 MiB bounds a hostile one without refusing Envoy's.
+    default: "1048576",
+    parse: positiveInt,
+  },
   "rls-listen": {
     type: "string",
     help:
@@ -219,7 +233,7 @@ export const authzCommand: Command = {
   name: "authz",
   summary: "Serve Envoy ext_authz decisions for APIRules and global RateLimits",
   usage:
-    "authz [--config DIR] [--listen HOST:PORT] [--management-listen HOST:PORT] [--path-prefix P] [--redis-url URL]",
+    "authz [--config DIR] [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--management-listen HOST:PORT] [--path-prefix P] [--redis-url URL]",
   description: [
     "Answers Envoy/Istio HTTP ext_authz checks: 200 to allow, or a deny with status, problem",
     "body and WWW-Authenticate for the client. The rule that applies is the one the APIRule's",
@@ -235,6 +249,11 @@ export const authzCommand: Command = {
     "RateLimits with spec.global are enforced for checks from the Pods they select (by the check's",
     "peer address): one token per allowed check, from Redis with --redis-url (shared by every",
     "replica), else from per-process buckets; 429 with Retry-After and RateLimit fields when empty.",
+    "",
+    "With --grpc-listen it also answers Envoy's gRPC ext_authz (envoy.service.auth.v3.Authorization,",
+    "grpc.health.v1) on a listener of its own, with the same decisions, reasons and headers as the",
+    "HTTP check: every decision is a CheckResponse (denies fail closed), an RPC error only for",
+    "malformed messages and overload (Envoy's failure_mode_allow decides those).",
     "",
     "With --rls-listen it also serves Envoy's global rate limit service over gRPC",
     "(envoy.service.ratelimit.v3.RateLimitService, grpc.health.v1) from envoyproxy/ratelimit config",
@@ -375,6 +394,8 @@ function serverSettings(
       logAllowed: options["log-level"] === "debug",
       maxHeaderBytes: 16 * 1024,
     },
+    ...(options["grpc-listen"] !== undefined ? { grpcListen: options["grpc-listen"] } : {}),
+    grpcMaxMessageBytes: options["grpc-max-message-bytes"],
     sourceName: options.config ?? "cluster",
     startRls: (log) =>
       startRlsFromFlags(

@@ -4,7 +4,7 @@
  * PodDisruptionBudget, the webhook and metrics Services (operator-config.md §7), and the
  * `apigw authz` service (proxy/manifests.ts), and the admission webhook configurations
  * (docs/webhooks.md). `--extension-provider` prints the Istio mesh config that points Envoy at
- * the authz service instead.
+ * the authz service instead (`--grpc`: its gRPC ext_authz port).
  */
 import { crdObject, CRDS, WEBHOOK_PORT, WEBHOOK_SERVICE } from "../api/crds.ts";
 import { SHIPPED_IMAGES } from "../core/apigateway/oathkeeper_deployment.ts";
@@ -13,6 +13,7 @@ import { type Command, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
 import { rbacObjects, SERVICE_ACCOUNT } from "./manifests_rbac.ts";
 import { toJsonList, toYaml } from "./output.ts";
 import { authzManifests, extensionProvider, kymaAuthorizer } from "../proxy/manifests.ts";
+import { GRPC_PROVIDER_NAME, grpcExtensionProvider } from "../proxy/grpc/manifests.ts";
 import {
   mutatingWebhookConfiguration,
   operatorUsername,
@@ -69,6 +70,11 @@ const OPTIONS = {
     type: "boolean",
     help: "Print the Istio extension provider for apigw authz (meshConfig and Kyma Istio CR forms)",
   },
+  grpc: {
+    type: "boolean",
+    help:
+      "With --extension-provider: also the envoyExtAuthzGrpc provider apigw-authz-grpc (port 9191) and the api-gateway-config that makes rendered policies name it",
+  },
   file: fileOption(
     "With --extension-provider: APIRules and RateLimits whose headers the provider must pass",
   ),
@@ -89,7 +95,7 @@ export const manifestsCommand: Command = {
   name: "manifests",
   summary: "Print the manifests that install apigw (kubectl apply -f -)",
   usage:
-    "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider [-f FILE…]] [-o yaml|json]",
+    "manifests [--image IMAGE] [--replicas N] [--authz-replicas N] [--extension-provider [--grpc] [-f FILE…]] [-o yaml|json]",
   options: OPTIONS,
   async run(args, io) {
     const parsed = commandOptions(manifestsCommand, OPTIONS, args, io);
@@ -97,6 +103,9 @@ export const manifestsCommand: Command = {
     const options = parsed.options;
     if (options.file.length > 0 && !options["extension-provider"]) {
       return usageError(manifestsCommand, ["-f FILE is only read with --extension-provider"], io);
+    }
+    if (options.grpc && !options["extension-provider"]) {
+      return usageError(manifestsCommand, ["--grpc is only read with --extension-provider"], io);
     }
     if (options["extension-provider"]) {
       let index: PolicyIndex | undefined;
@@ -125,9 +134,16 @@ export const manifestsCommand: Command = {
         ...(index !== undefined ? { index } : {}),
         globalLimits,
       };
+      const providers = [extensionProvider(authz)];
+      if (options.grpc) providers.push(grpcExtensionProvider({}));
       const snippet = {
-        meshConfig: { extensionProviders: [extensionProvider(authz)] },
+        meshConfig: { extensionProviders: providers },
+        // The Kyma Istio CR's authorizers are HTTP providers only.
         kymaIstio: { spec: { config: { authorizers: [kymaAuthorizer(authz)] } } },
+        // Rendered CUSTOM policies (jwtHandler apigw, RateLimit spec.global) name the gRPC one.
+        ...(options.grpc
+          ? { apiGatewayConfig: { jwtHandler: "apigw", apigwProvider: GRPC_PROVIDER_NAME } }
+          : {}),
       };
       io.stdout(
         options.output === "json" ? `${JSON.stringify(snippet, null, 2)}\n` : toYaml([snippet]),

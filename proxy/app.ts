@@ -52,7 +52,16 @@ export function createAuthzHandler(
   rules: AuthzDeps["rules"],
   options: AuthzOptions,
 ): CheckHandler {
-  return createCheckHandler({
+  return createCheckHandler(authzDeps(plane, rules, options));
+}
+
+/** The deps of a check over the shared data plane: the HTTP and the gRPC check take the same. */
+export function authzDeps(
+  plane: DataPlane,
+  rules: AuthzDeps["rules"],
+  options: AuthzOptions,
+): AuthzDeps {
+  return {
     rules,
     verifier: plane.verifier,
     accessStrategies: plane.oathkeeper.engine,
@@ -60,7 +69,7 @@ export function createAuthzHandler(
     log: plane.log,
     rateLimit: plane.limiting.step,
     options,
-  });
+  };
 }
 
 /** A `Deno.serve` handler answering checks (sync whenever the decision is). */

@@ -8,7 +8,9 @@
 import type { Result } from "../config.ts";
 import type { Logger } from "../lib/log.ts";
 import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
-import { type AuthzOptions, createAuthzHandler } from "./app.ts";
+import { authzDeps, type AuthzOptions, createAuthzHandler } from "./app.ts";
+import { createGrpcCheck } from "./grpc/authz_service.ts";
+import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { createDataPlane } from "./dataplane.ts";
 import { createManagementApp } from "./management.ts";
 import { createLimitStore } from "./ratelimit/limit_store.ts";
@@ -31,6 +33,13 @@ export interface AuthzServerSettings {
   tokenCacheEntries: number;
   limiting: GlobalLimitingOptions;
   check: AuthzOptions;
+  /**
+   * Address of the gRPC ext_authz listener (`envoy.service.auth.v3.Authorization/Check` and
+   * `grpc.health.v1.Health`), deciding with the same deps as the HTTP check; off when undefined.
+   */
+  grpcListen?: { hostname: string; port: number };
+  /** Most bytes of one gRPC message (default 1 MiB). */
+  grpcMaxMessageBytes?: number;
   /** Where rules come from, for the startup log line. */
   sourceName: string;
   /**
@@ -67,6 +76,7 @@ export async function runAuthz(
     onIndex: (index) => plane.jwks.warm(index.jwksUris),
   });
   const handler = createAuthzHandler(plane, store, settings.check);
+  const grpcCheck = createGrpcCheck(authzDeps(plane, store, settings.check));
   // Set once the listeners serve: /metrics then shows the rate limit service's families too.
   let rls: RunningRls | undefined = undefined;
   const management = createManagementApp({
@@ -105,9 +115,27 @@ export async function runAuthz(
     source.close?.();
     return false;
   }
-  const started = await settings.startRls?.(log) ?? { ok: true, value: undefined };
+  let grpcServer: GrpcServer | undefined;
+  if (settings.grpcListen !== undefined) {
+    try {
+      grpcServer = await startGrpcServer({
+        ...settings.grpcListen,
+        authz: { check: grpcCheck, serving: store.ready },
+        ...(settings.grpcMaxMessageBytes !== undefined
+          ? { maxMessageBytes: settings.grpcMaxMessageBytes }
+          : {}),
+        log,
+      });
+    } catch (error) {
+      log.error("Failed to listen", { error: String(error), grpc: settings.grpcListen });
+    }
+  }
+  const started = settings.grpcListen !== undefined && grpcServer === undefined
+    ? { ok: false as const, error: "no gRPC ext_authz listener" }
+    : await settings.startRls?.(log) ?? { ok: true as const, value: undefined };
   if (!started.ok) {
-    log.error("Failed to start the rate limit service", { error: started.error });
+    log.error("Failed to start the gRPC services", { error: started.error });
+    await grpcServer?.close(0);
     stop.abort();
     await Promise.all([checks.finished, admin.finished, sourceDone]);
     await plane.close();
@@ -117,6 +145,7 @@ export async function runAuthz(
   rls = started.value;
   log.info("Serving ext_authz", {
     ...(rls !== undefined ? { rls: rls.listen } : {}),
+    ...(grpcServer !== undefined ? { grpc: hostPort(grpcServer) } : {}),
     listen: `${checks.addr.hostname}:${checks.addr.port}`,
     management: `${admin.addr.hostname}:${admin.addr.port}`,
     pathPrefix: settings.check.pathPrefix,
@@ -124,10 +153,15 @@ export async function runAuthz(
     rateLimitStore: settings.limiting.redisUrl === undefined ? "memory" : "redis",
   });
   await Promise.all([checks.finished, admin.finished, sourceDone]);
-  await rls?.close();
+  await Promise.all([rls?.close(), grpcServer?.close()]);
   signal.removeEventListener("abort", onAbort);
   await plane.close();
   source.close?.();
   log.info("Stopped ext_authz");
   return true;
+}
+
+function hostPort(server: { hostname: string; port: number }): string {
+  const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+  return `${host}:${server.port}`;
 }

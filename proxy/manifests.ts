@@ -1,12 +1,14 @@
 /**
  * The objects that run `apigw authz` in a cluster, for `apigw manifests`: ServiceAccount,
- * ClusterRole (+ binding) to watch APIRules and Gateways, Deployment and Service, plus the Istio
- * extension provider that points Envoy at it (mesh config and the Kyma Istio CR form).
+ * ClusterRole (+ binding) to watch APIRules and Gateways, Deployment and Service (HTTP and gRPC
+ * ext_authz ports), plus the Istio extension provider that points Envoy at it (mesh config and
+ * the Kyma Istio CR form; the gRPC provider is proxy/grpc/manifests.ts).
  */
 import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { GlobalLimit } from "../core/ratelimit/global.ts";
 import type { CompiledRule } from "../core/authz/rule.ts";
 import { RLS_PORT, rlsArgs, rlsRbac } from "./rls/manifests.ts";
+import { GRPC_AUTHZ_PORT, grpcAuthzArgs, grpcAuthzServicePort } from "./grpc/manifests.ts";
 
 export interface AuthzManifestOptions {
   image: string;
@@ -97,6 +99,7 @@ export function authzManifests(options: AuthzManifestOptions): Record<string, un
             targetPort: "management",
             appProtocol: "http",
           },
+          grpcAuthzServicePort(),
           ...(rls !== undefined
             ? [{ name: "grpc-rls", port: RLS_PORT, targetPort: "rls", appProtocol: "grpc" }]
             : []),
@@ -142,6 +145,7 @@ function deployment(
               `0.0.0.0:${MANAGEMENT_PORT}`,
               "--provider-name",
               options.providerName ?? "apigw-authz",
+              ...grpcAuthzArgs(),
               ...(options.rlsConfigMap !== undefined
                 ? rlsArgs({ ...meta, configMap: options.rlsConfigMap })
                 : []),
@@ -149,6 +153,7 @@ function deployment(
             ports: [
               { name: "authz", containerPort: PORT },
               { name: "management", containerPort: MANAGEMENT_PORT },
+              { name: "grpc-authz", containerPort: GRPC_AUTHZ_PORT },
               ...(options.rlsConfigMap !== undefined
                 ? [{ name: "rls", containerPort: RLS_PORT }]
                 : []),

@@ -1,6 +1,7 @@
 /**
- * The gRPC listener of `apigw authz` (h2c, @grpc/grpc-js over node:http2): Envoy's
- * `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit` and `grpc.health.v1.Health`.
+ * The gRPC listeners of `apigw authz` (h2c, @grpc/grpc-js over node:http2): Envoy's
+ * `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit` (`--rls-listen`) or
+ * `envoy.service.auth.v3.Authorization/Check` (`--grpc-listen`), and `grpc.health.v1.Health`.
  * The message types come from `envoy.protoset`, the FileDescriptorSet dumped from
  * go-control-plane (`deno task protoset`), decoded at startup: no generated code, no Go at
  * runtime. Undecodable or oversized messages get a gRPC error status from grpc-js; requests
@@ -16,6 +17,8 @@ import { Buffer } from "node:buffer";
 import type { Logger } from "../../lib/log.ts";
 import type { RlsOutcome, RlsRequest, RlsResponse } from "../rls/service.ts";
 import { parseRlsRequest } from "./rls_request.ts";
+import { peerAddress } from "./authz_request.ts";
+import { AUTHZ_SERVICE, type CallContext, type CheckAnswer } from "./authz_service.ts";
 
 export const RLS_SERVICE = "envoy.service.ratelimit.v3.RateLimitService";
 const HEALTH_SERVICE = "grpc.health.v1.Health";
@@ -25,9 +28,16 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 export interface GrpcServerOptions {
   hostname: string;
   port: number;
-  shouldRateLimit(request: RlsRequest): Promise<RlsOutcome>;
+  /** The rate limit service, when this listener serves it. */
+  shouldRateLimit?(request: RlsRequest): Promise<RlsOutcome>;
   /** Whether the rate limit service can answer (its configuration is loaded). */
-  serving(): boolean;
+  serving?(): boolean;
+  /** The ext_authz Check, when this listener serves it (`createGrpcCheck`). */
+  authz?: {
+    check(request: unknown, call: CallContext): CheckAnswer | Promise<CheckAnswer>;
+    /** Whether checks can be decided (a rule index is loaded). */
+    serving(): boolean;
+  };
   log: Logger;
   maxMessageBytes?: number;
 }
@@ -45,45 +55,71 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     Buffer.from(await Deno.readFile(new URL("./envoy.protoset", import.meta.url))),
     { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true },
   );
-  const rls = serviceDefinition(definitions, RLS_SERVICE);
   const health = serviceDefinition(definitions, HEALTH_SERVICE);
   const limit = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": limit,
     "grpc.max_send_message_length": limit,
   });
-  server.addService(rls, {
-    ShouldRateLimit(
-      call: grpc.ServerUnaryCall<unknown, unknown>,
-      done: grpc.sendUnaryData<unknown>,
-    ) {
-      const parsed = parseRlsRequest(call.request);
-      if (!parsed.ok) {
-        done({ code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
-        return;
-      }
-      options.shouldRateLimit(parsed.value).then((outcome) => {
-        if (outcome.ok) done(null, toMessage(outcome.response));
-        else {
-          const code = outcome.code === "invalid"
-            ? grpc.status.INVALID_ARGUMENT
-            : grpc.status.UNAVAILABLE;
-          done({ code, details: outcome.message });
+  const rlsCall = options.shouldRateLimit;
+  if (rlsCall !== undefined) {
+    server.addService(serviceDefinition(definitions, RLS_SERVICE), {
+      ShouldRateLimit(
+        call: grpc.ServerUnaryCall<unknown, unknown>,
+        done: grpc.sendUnaryData<unknown>,
+      ) {
+        const parsed = parseRlsRequest(call.request);
+        if (!parsed.ok) {
+          done({ code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
+          return;
         }
-      }, (error: unknown) => {
-        options.log.error("Failed to decide a rate limit request", { error: String(error) });
-        done({ code: grpc.status.INTERNAL, details: "internal error" });
-      });
-    },
-  });
+        rlsCall(parsed.value).then((outcome) => {
+          if (outcome.ok) done(null, toMessage(outcome.response));
+          else {
+            const code = outcome.code === "invalid"
+              ? grpc.status.INVALID_ARGUMENT
+              : grpc.status.UNAVAILABLE;
+            done({ code, details: outcome.message });
+          }
+        }, (error: unknown) => {
+          options.log.error("Failed to decide a rate limit request", { error: String(error) });
+          done({ code: grpc.status.INTERNAL, details: "internal error" });
+        });
+      },
+    });
+  }
+  const authz = options.authz;
+  if (authz !== undefined) {
+    server.addService(serviceDefinition(definitions, AUTHZ_SERVICE), {
+      Check(call: grpc.ServerUnaryCall<unknown, unknown>, done: grpc.sendUnaryData<unknown>) {
+        const finish = (answer: CheckAnswer) =>
+          answer.ok
+            ? done(null, answer.response)
+            : done({ code: answer.code, details: answer.details });
+        let answer;
+        try {
+          answer = authz.check(call.request, {
+            peer: peerAddress(call.getPeer()),
+            remainingMs: remainingMs(call.getDeadline()),
+          });
+        } catch (error) {
+          options.log.error("Failed to decide a check", { error: String(error) });
+          done({ code: grpc.status.INTERNAL, details: "internal error" });
+          return;
+        }
+        if (answer instanceof Promise) answer.then(finish);
+        else finish(answer);
+      },
+    });
+  }
   server.addService(health, {
     Check(call: grpc.ServerUnaryCall<unknown, unknown>, done: grpc.sendUnaryData<unknown>) {
-      const status = healthOf(call.request, options.serving());
+      const status = healthOf(call.request, options);
       if (status === undefined) done({ code: grpc.status.NOT_FOUND, details: "unknown service" });
       else done(null, { status });
     },
     Watch(call: grpc.ServerWritableStream<unknown, unknown>) {
-      const status = healthOf(call.request, options.serving());
+      const status = healthOf(call.request, options);
       call.write({ status: status ?? "SERVICE_UNKNOWN" });
       // The status only changes with the configuration; a watcher keeps the stream until it ends.
       call.on("cancelled", () => call.end());
@@ -128,12 +164,27 @@ function isService(definition: AnyDefinition): definition is ServiceDefinition {
   return !("format" in definition);
 }
 
-function healthOf(request: unknown, serving: boolean): string | undefined {
+/** A named service's status, or the whole server's ("": every service serves). */
+function healthOf(request: unknown, options: GrpcServerOptions): string | undefined {
   const service = typeof request === "object" && request !== null && "service" in request
-    ? request.service
+    ? request.service ?? ""
     : "";
-  if (service !== "" && service !== undefined && service !== RLS_SERVICE) return undefined;
+  const services = new Map<string, () => boolean>();
+  if (options.shouldRateLimit !== undefined) {
+    services.set(RLS_SERVICE, () => options.serving?.() ?? true);
+  }
+  if (options.authz !== undefined) services.set(AUTHZ_SERVICE, options.authz.serving);
+  const serving = service === ""
+    ? [...services.values()].every((check) => check())
+    : services.get(String(service))?.();
+  if (serving === undefined) return undefined;
   return serving ? "SERVING" : "NOT_SERVING";
+}
+
+/** Milliseconds until a grpc-js call deadline (a Date, a timestamp or Infinity). */
+function remainingMs(deadline: grpc.Deadline): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return at === Infinity ? Infinity : at - Date.now();
 }
 
 /** The response in proto-loader's shape (field names as in rls.proto). */

@@ -1,7 +1,7 @@
 /**
  * One case table for every front end of the decision pipeline (issue 14): the same objects and
  * the same requests go through `apigw authz` (Envoy's HTTP ext_authz form) and `apigw serve`
- * (the embedded gateway), and later through a gRPC ext_authz front end. Data only: runners live
+ * (the embedded gateway), and `apigw authz --grpc-listen` (Envoy's gRPC ext_authz form). Data only: runners live
  * in the tests that use it.
  *
  * Where a front end legitimately answers differently, the row says so in `modes`, with why:
@@ -32,15 +32,19 @@ export interface Case {
    */
   headers?: readonly (readonly [string, string])[];
   expect: Expect;
-  /** Answers that differ per front end on purpose, and why. */
-  modes?: { authz?: Expect; serve?: Expect; why: string };
+  /**
+   * Answers that differ per front end on purpose, and why. The gRPC ext_authz check answers
+   * what the HTTP one (`authz`) does unless `grpc` says otherwise.
+   */
+  modes?: { authz?: Expect; serve?: Expect; grpc?: Expect; why: string };
 }
 
-/** The front ends the table knows (a gRPC one comes later). */
-export type FrontEnd = "authz" | "serve";
+/** The front ends the table knows: HTTP ext_authz, the embedded gateway, gRPC ext_authz. */
+export type FrontEnd = "authz" | "serve" | "grpc";
 
 /** What a case expects from `frontEnd`. */
 export function expected(c: Case, frontEnd: FrontEnd): Expect {
+  if (frontEnd === "grpc") return c.modes?.grpc ?? c.modes?.authz ?? c.expect;
   return c.modes?.[frontEnd] ?? c.expect;
 }
 

@@ -2,7 +2,9 @@
  * Issue 14 acceptance: one case table (`cases.ts`) through both front ends, `apigw authz` over
  * its HTTP ext_authz listener and `apigw serve` over its gateway listener with a real upstream,
  * each a real child process over the same objects. Both must give each row's decision and reason
- * at the authentication and rate-limit steps; rows naming a per-mode answer say why.
+ * at the authentication and rate-limit steps; rows naming a per-mode answer say why. Issue 15 B:
+ * the gRPC ext_authz listener of the same `apigw authz` (`--grpc-listen`) decides each row as
+ * its HTTP check does.
  */
 import assert from "node:assert/strict";
 import { startIdp, type TestIdp } from "../authz/idp.ts";
@@ -79,10 +81,18 @@ async function bothFrontEnds(t: Deno.TestContext, args: string[]): Promise<void>
   await using authz = await startAuthzFrontEnd(folder.dir, args);
   await using serve = await startServeFrontEnd(folder.dir, args);
   await t.step("apigw authz (HTTP ext_authz)", (t) => runTable(t, "authz", authz, tokens));
+  await t.step(
+    "apigw authz (gRPC ext_authz, header_map)",
+    (t) => runTable(t, "grpc", authz.grpc("header_map"), tokens),
+  );
+  await t.step(
+    "apigw authz (gRPC ext_authz, headers map)",
+    (t) => runTable(t, "grpc", authz.grpc("headers"), tokens),
+  );
   await t.step("apigw serve", (t) => runTable(t, "serve", serve, tokens));
 }
 
-Deno.test("one case table: apigw authz and apigw serve decide alike (issue 14)", async (t) => {
+Deno.test("one case table: apigw authz (HTTP, gRPC) and apigw serve decide alike (issue 14, 15)", async (t) => {
   await bothFrontEnds(t, []);
 });
 
@@ -98,7 +108,7 @@ Deno.test("the case table names why a front end differs, and differs only there"
   for (const c of CASES) {
     if (c.modes === undefined) continue;
     assert.ok(c.modes.why.length > 0, c.name);
-    for (const mode of ["authz", "serve"] as const) {
+    for (const mode of ["authz", "serve", "grpc"] as const) {
       const own = c.modes[mode];
       if (own !== undefined) assert.notDeepEqual(own, c.expect, `${c.name}: ${mode} override`);
     }

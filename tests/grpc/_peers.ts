@@ -1,6 +1,6 @@
 /**
- * What the gRPC tests share: `apigw authz --rls-listen` as a child process, and the built peers
- * (Go client, grpcurl, envoyproxy/ratelimit) run as processes.
+ * What the gRPC tests share: `apigw authz --rls-listen` or `--grpc-listen` as a child process,
+ * and the built peers (Go client, grpcurl, envoyproxy/ratelimit) run as processes.
  */
 import { poll } from "../poll.ts";
 
@@ -27,21 +27,40 @@ export async function startRls(
 ): Promise<RlsProcess> {
   const source = typeof config === "string" ? ["--rls-config", config] : config.args;
   const rules = await Deno.makeTempDir({ prefix: "apigw-rls-rules-" });
+  return await spawnAuthz(
+    ["--config", rules, "--rls-listen", "127.0.0.1:0", ...source, ...args],
+    "rls",
+    () => Deno.remove(rules, { recursive: true }),
+  );
+}
+
+/**
+ * Starts `apigw authz --config DIR --grpc-listen 127.0.0.1:0 …args` (gRPC ext_authz) and waits
+ * until it serves; `address` is the gRPC listener.
+ */
+export function startGrpcAuthz(config: string, args: string[] = []): Promise<RlsProcess> {
+  return spawnAuthz(
+    ["--config", config, "--grpc-listen", "127.0.0.1:0", ...args],
+    "grpc",
+    () => Promise.resolve(),
+  );
+}
+
+async function spawnAuthz(
+  args: string[],
+  listener: "rls" | "grpc",
+  cleanup: () => Promise<void>,
+): Promise<RlsProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       "main.ts",
       "authz",
-      "--config",
-      rules,
       "--listen",
       "127.0.0.1:0",
       "--management-listen",
       "127.0.0.1:0",
-      "--rls-listen",
-      "127.0.0.1:0",
-      ...source,
       ...args,
     ],
     cwd: REPO,
@@ -75,15 +94,15 @@ export async function startRls(
     if (!exited) child.kill("SIGTERM");
     await status;
     await reading;
-    await Deno.remove(rules, { recursive: true });
+    await cleanup();
   };
   try {
     const serving = await poll(() => {
       if (exited) throw new Error("apigw authz exited");
       return logs.find((l) => l.msg === "Serving ext_authz");
-    }, { timeoutMs: 60_000, what: "apigw authz --rls-listen to listen", intervalMs: 50 });
+    }, { timeoutMs: 60_000, what: `apigw authz --${listener}-listen to listen`, intervalMs: 50 });
     return {
-      address: String(serving.rls),
+      address: String(serving[listener]),
       metrics: () => fetch(`http://${serving.management}/metrics`).then((r) => r.text()),
       logs,
       running: () => !exited,
@@ -99,7 +118,8 @@ export async function startRls(
 
 /** One answer of the Go client: the response as protojson, or a gRPC error. */
 export interface ClientResult {
-  response?: {
+  // deno-lint-ignore no-explicit-any
+  response?: Record<string, any> & {
     overallCode?: string;
     statuses?: {
       code?: string;
@@ -113,14 +133,18 @@ export interface ClientResult {
   message?: string;
 }
 
-/** Sends `requests` (protojson values) in order with the Go client; one result each. */
+/**
+ * Sends `requests` (protojson values) in order with the Go client; one result each. With
+ * `authz` they are CheckRequests to the gRPC ext_authz service.
+ */
 export async function goClient(
   binary: string,
   address: string,
   requests: readonly unknown[],
+  options: { authz?: boolean } = {},
 ): Promise<ClientResult[]> {
   const child = new Deno.Command(binary, {
-    args: [address],
+    args: options.authz ? ["-authz", address] : [address],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,6 +1,7 @@
 /**
  * Builds the gRPC peers of the tests from the Go module proxy at the versions pinned in
- * `tool/go.mod` and `ratelimit/go.mod`: the Go test client `rlsclient` (go-control-plane's generated types),
+ * `tool/go.mod` and `ratelimit/go.mod`: the Go test client `rlsclient` (go-control-plane's generated types;
+ * rate limit calls, or ext_authz Checks with `-authz`),
  * envoyproxy/ratelimit's `service_cmd` (the differential test) and `grpcurl`. They go into one
  * version-keyed folder, `${XDG_CACHE_HOME:-~/.cache}/apigw-grpc/<hash>/`, and share the one Go
  * build cache. Idempotent; the first build takes a few minutes.

@@ -4,6 +4,10 @@
 // request: {"response": <RateLimitResponse as protojson>} or {"code": "<gRPC code>", "message": …}.
 // A line {"raw": "<base64>"} sends those bytes as the request message, unchecked: how the tests
 // send malformed protobuf.
+//
+// With -authz as its first argument it is the test client of apigw's gRPC ext_authz instead:
+// each line is a CheckRequest (protojson, as Envoy's ext_authz filter fills it) sent to
+// envoy.service.auth.v3.Authorization/Check, and {"response": …} holds the CheckResponse.
 package main
 
 import (
@@ -15,11 +19,13 @@ import (
 	"os"
 	"time"
 
+	auth "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	rls "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 type result struct {
@@ -28,18 +34,33 @@ type result struct {
 	Message  string          `json:"message,omitempty"`
 }
 
+const (
+	rlsMethod   = "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit"
+	authzMethod = "/envoy.service.auth.v3.Authorization/Check"
+)
+
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: rlsclient HOST:PORT < requests.jsonl")
+	args := os.Args[1:]
+	authz := len(args) == 2 && args[0] == "-authz"
+	if authz {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: rlsclient [-authz] HOST:PORT < requests.jsonl")
 		os.Exit(2)
 	}
-	conn, err := grpc.NewClient(os.Args[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(args[0], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Cannot create the gRPC client:", err)
 		os.Exit(1)
 	}
 	defer conn.Close()
 	client := rls.NewRateLimitServiceClient(conn)
+	checker := auth.NewAuthorizationClient(conn)
+	method := rlsMethod
+	if authz {
+		method = authzMethod
+	}
 	scanner := bufio.NewScanner(os.Stdin)
 	scanner.Buffer(make([]byte, 0, 1<<20), 16<<20)
 	out := json.NewEncoder(os.Stdout)
@@ -51,16 +72,23 @@ func main() {
 			Raw *string `json:"raw"`
 		}
 		if json.Unmarshal(scanner.Bytes(), &raw) == nil && raw.Raw != nil {
-			_ = out.Encode(sendRaw(conn, *raw.Raw))
+			_ = out.Encode(sendRaw(conn, method, *raw.Raw))
 			continue
 		}
-		request := &rls.RateLimitRequest{}
+		var request, response proto.Message = &rls.RateLimitRequest{}, nil
+		if authz {
+			request = &auth.CheckRequest{}
+		}
 		if err := protojson.Unmarshal(scanner.Bytes(), request); err != nil {
 			fmt.Fprintln(os.Stderr, "Cannot parse a request line:", err)
 			os.Exit(1)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		response, err := client.ShouldRateLimit(ctx, request)
+		if authz {
+			response, err = checker.Check(ctx, request.(*auth.CheckRequest))
+		} else {
+			response, err = client.ShouldRateLimit(ctx, request.(*rls.RateLimitRequest))
+		}
 		cancel()
 		if err != nil {
 			s := status.Convert(err)
@@ -87,7 +115,7 @@ func (rawCodec) Marshal(v any) ([]byte, error)      { return *(v.(*[]byte)), nil
 func (rawCodec) Unmarshal(data []byte, v any) error { *(v.(*[]byte)) = data; return nil }
 func (rawCodec) Name() string                       { return "proto" }
 
-func sendRaw(conn *grpc.ClientConn, encoded string) result {
+func sendRaw(conn *grpc.ClientConn, method string, encoded string) result {
 	request, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Cannot decode a raw line:", err)
@@ -96,8 +124,7 @@ func sendRaw(conn *grpc.ClientConn, encoded string) result {
 	var response []byte
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = conn.Invoke(ctx, "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit",
-		&request, &response, grpc.ForceCodec(rawCodec{}))
+	err = conn.Invoke(ctx, method, &request, &response, grpc.ForceCodec(rawCodec{}))
 	if err != nil {
 		s := status.Convert(err)
 		return result{Code: s.Code().String(), Message: s.Message()}
