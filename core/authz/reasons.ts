@@ -9,6 +9,7 @@ import { DENY_REASONS, type DenyReason } from "./decision.ts";
 /** Reasons of `apigw serve` that are not pipeline decisions: the upstream leg of a request. */
 export const GATEWAY_REASONS = [
   "body_too_large",
+  "invalid_framing",
   "upstream_timeout",
   "upstream_unavailable",
 ] as const;
