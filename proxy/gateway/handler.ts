@@ -15,7 +15,7 @@ import { decideRule } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine } from "../outcome.ts";
 import { DEBUG_HEADER, debugValue, toResponse } from "../responses.ts";
-import { localLimitHeaders, refusal, takeLocal } from "../ratelimit/local.ts";
+import { localLimitHeaders, type LocalVerdict, refusal, takeLocal } from "../ratelimit/local.ts";
 import type { MemoryBucketStore } from "../ratelimit/store.ts";
 import { deny } from "../../core/authz/decision.ts";
 import type { GatewayConfig, Route } from "./config.ts";
@@ -24,6 +24,7 @@ import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } fro
 import type { GatewayMetrics } from "./metrics.ts";
 import { declaredBodyLength, readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
+import { bucketLevels, type DecisionObserver } from "../decisions.ts";
 
 export interface GatewayOptions {
   canonical: CanonicalOptions;
@@ -57,6 +58,8 @@ export interface GatewayDeps {
   /** Transport of plain-HTTP upstreams; `fetch` when absent. */
   http1?: Http1Client;
   options: GatewayOptions;
+  /** Told of each request's outcome (the dashboard's live stream), when set. */
+  onDecision?: DecisionObserver;
 }
 
 type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -65,7 +68,7 @@ class BodyTooLarge extends RangeError {}
 
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
-  const { options, log, metrics } = deps;
+  const { options, log, metrics, onDecision } = deps;
   return async function gateway(request, info) {
     const started = performance.now();
     const requestId = crypto.randomUUID();
@@ -73,6 +76,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     let route: Route | undefined;
     let reason = "forwarded";
     let response: Response;
+    let verdicts: LocalVerdict[] = [];
     const read = readRequest(request, options);
     if (!read.ok) {
       reason = read.error.reason;
@@ -87,7 +91,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       } else {
         const peer: Peer = { address: addressOf(info), scheme, authority };
         const target = canonical.path + (canonical.query === "" ? "" : `?${canonical.query}`);
-        const verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
+        verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
           method: canonical.method,
           scheme,
           host: canonical.host,
@@ -169,20 +173,25 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.request(route?.rule.id ?? "", response.status, seconds);
+    if (!options.accessLog && onDecision === undefined) return response;
+    const served = {
+      rule: route?.rule.id,
+      method: request.method,
+      host: read.ok ? read.value.request.host : "",
+      path: read.ok ? read.value.request.path : "",
+      status: response.status,
+      reason,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+    };
     if (options.accessLog) {
       log.info("Served request", {
         requestId,
-        rule: route?.rule.id,
-        method: request.method,
-        host: read.ok ? read.value.request.host : undefined,
-        path: read.ok ? read.value.request.path : undefined,
-        status: response.status,
-        reason,
+        ...served,
         upstream: route?.upstream.service,
         peer: addressOf(info),
-        durationMs: Math.round(seconds * 1e6) / 1e3,
       });
     }
+    onDecision?.({ at: Date.now(), frontEnd: "serve", ...served, buckets: bucketLevels(verdicts) });
     return response;
   };
 
