@@ -8,6 +8,7 @@
  * dashboard's own origin (Origin, else Sec-Fetch-Site) and carry the page's CSRF token.
  */
 import { Hono } from "hono";
+import { html } from "hono/html";
 import { problemResponse } from "../../lib/problem.ts";
 import { readCapped } from "../../lib/http.ts";
 import type { DryRun } from "./dry_run.ts";
@@ -37,7 +38,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
     "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // Not no-referrer: Chromium then sends `Origin: null` on the form's own posts.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
 
@@ -92,7 +94,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
     }));
 
   app.get("/events", (c) => {
-    const body = deps.feed.stream(c.req.raw.signal);
+    const body = deps.feed.stream();
     if (body === undefined) {
       return problemResponse(503, {
         detail: "Too many live streams are open; try again later",
@@ -112,21 +114,13 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
       ? origin.toLowerCase() === `http://${host}` || origin.toLowerCase() === `https://${host}`
       : site === "same-origin";
     if (!sameOrigin) {
-      return problemResponse(403, {
-        detail: "Cross-origin form posts are refused",
-        reason: "cross_origin",
-      });
+      return refuse(c.req.raw, 403, "cross_origin", "Cross-origin posts are refused");
     }
     const text = await readCapped(new Response(c.req.raw.body), MAX_FORM_BYTES);
-    if (text === undefined) {
-      return problemResponse(413, { detail: "Form too large", reason: "body_too_large" });
-    }
+    if (text === undefined) return refuse(c.req.raw, 413, "body_too_large", "Form too large");
     const form = new URLSearchParams(text);
     if (!sameToken(form.get("csrf") ?? "", csrf)) {
-      return problemResponse(403, {
-        detail: "Missing or wrong CSRF token: reload the page",
-        reason: "csrf_token",
-      });
+      return refuse(c.req.raw, 403, "csrf_token", "Missing or wrong CSRF token: reload the page");
     }
     const input = {
       method: (form.get("method") ?? "GET").slice(0, 32) || "GET",
@@ -142,6 +136,30 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
 
   app.notFound(() => problemResponse(404, { detail: "No such page", reason: "not_found" }));
   return app;
+}
+
+/** A problem answer; a short HTML page for a browser's form post (it would not show JSON). */
+function refuse(request: Request, status: number, reason: string, detail: string): Response {
+  if (!(request.headers.get("accept") ?? "").includes("text/html")) {
+    return problemResponse(status, { detail, reason });
+  }
+  const page = html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <title>Refused</title>
+      </head>
+      <body>
+        <h1>${status} refused</h1>
+        <p id="refusal"><code>${reason}</code>: ${detail}</p>
+      </body>
+    </html>
+  `;
+  return new Response(String(page), {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8" },
+  });
 }
 
 function randomToken(): string {
