@@ -93,7 +93,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
       streamClients: deps.feed.clients(),
     }));
 
-  app.get("/events", (c) => {
+  app.get("/events", () => {
     const body = deps.feed.stream();
     if (body === undefined) {
       return problemResponse(503, {
