@@ -64,7 +64,7 @@ const OPTIONS = {
     "APIGW_SERVE_MANAGEMENT_LISTEN",
     "127.0.0.1:9092",
   ),
-  "dashboard-listen": dashboardListenOption("APIGW_SERVE_DASHBOARD_LISTEN"),
+  "dashboard-listen": dashboardListenOption("APIGW_SERVE_DASHBOARD_LISTEN", listenAddress),
   "demo-upstream": listen(
     "Also serve the demo echo upstream (and the dev key's JWKS) here; default with the quickstart",
     "APIGW_SERVE_DEMO_UPSTREAM",

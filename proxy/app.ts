@@ -16,6 +16,7 @@ import type { AuthzMetrics } from "./metrics.ts";
 import type { AccessStrategyEngine, Outcome, PipelineOptions, RateLimitStep } from "./outcome.ts";
 import { decide } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
+import type { DecisionObserver } from "./decisions.ts";
 
 export interface AuthzOptions {
   pathPrefix: string;
@@ -42,6 +43,8 @@ export interface AuthzDeps {
   options: AuthzOptions;
   /** Global rate limits (RateLimit `spec.global`), when configured. */
   rateLimit?: RateLimitStep;
+  /** Told of each decision (the dashboard's live stream), when set. */
+  onDecision?: DecisionObserver;
 }
 
 /** The check handler over the shared data plane, as `apigw authz` serves it and tests call it. */
@@ -58,6 +61,7 @@ export function createAuthzHandler(
     log: plane.log,
     rateLimit: plane.limiting.step,
     options,
+    ...(plane.onDecision !== undefined ? { onDecision: plane.onDecision } : {}),
   });
 }
 
@@ -121,6 +125,18 @@ function authzCheck(
       const seconds = (performance.now() - started) / 1000;
       const { decision } = outcome;
       metrics.decision(decision.allow ? "allow" : "deny", decision.reason, seconds);
+      deps.onDecision?.({
+        at: Date.now(),
+        frontEnd: "authz",
+        method: input.ok ? input.value.request.method : request.method,
+        host: input.ok ? input.value.request.host : "",
+        path: input.ok ? input.value.request.path : "",
+        status: decision.allow ? 200 : decision.status,
+        reason: decision.reason,
+        rule: outcome.rule?.id,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        buckets: [],
+      });
       if (!decision.allow || options.logAllowed) {
         const fields = {
           requestId: request.headers.get("x-request-id") ?? undefined,

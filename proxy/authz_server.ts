@@ -16,6 +16,7 @@ import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
 import { createRuleStore } from "./rule_store.ts";
 import type { RunningRls } from "./rls/setup.ts";
 import type { RuleSource } from "./rule_source.ts";
+import { createDashboard } from "./dashboard/server.ts";
 
 /** Folder or cluster; a folder read in a worker has reader metrics and a worker to end. */
 export type AuthzSource = RuleSource & { close?: () => void; metrics?: () => string };
@@ -23,6 +24,8 @@ export type AuthzSource = RuleSource & { close?: () => void; metrics?: () => str
 export interface AuthzServerSettings {
   listen: { hostname: string; port: number };
   managementListen: { hostname: string; port: number };
+  /** Where to serve the dashboard, if at all (`proxy/dashboard/`). */
+  dashboardListen?: { hostname: string; port: number };
   /** The mesh's extension provider name: extAuth rules naming it are decided here. */
   providerName: string;
   handlerDefaults?: HandlerDefaults;
@@ -48,6 +51,13 @@ export async function runAuthz(
   signal: AbortSignal,
 ): Promise<boolean> {
   const limits = createLimitStore({ log });
+  const dashboard = settings.dashboardListen === undefined ? undefined : createDashboard({
+    title: "apigw authz",
+    index: () => store.current(),
+    canonical: settings.check.canonical,
+    pipeline: settings.check.pipeline,
+    log,
+  });
   const plane = createDataPlane({
     log,
     tokenCacheEntries: settings.tokenCacheEntries,
@@ -55,6 +65,7 @@ export async function runAuthz(
     ...(settings.idTokenSecret !== undefined ? { idTokenSecret: settings.idTokenSecret } : {}),
     limiting: settings.limiting,
     globalLimits: limits,
+    ...(dashboard !== undefined ? { onDecision: dashboard.onDecision } : {}),
   });
   await plane.limiting.started;
   const store = createRuleStore({
@@ -65,6 +76,7 @@ export async function runAuthz(
     log,
     metrics: plane.metrics,
     onIndex: (index) => plane.jwks.warm(index.jwksUris),
+    ...(dashboard !== undefined ? { onLoad: dashboard.loaded } : {}),
   });
   const handler = createAuthzHandler(plane, store, settings.check);
   // Set once the listeners serve: /metrics then shows the rate limit service's families too.
@@ -78,7 +90,10 @@ export async function runAuthz(
     jwks: () => plane.oathkeeper.signer.jwks(),
   });
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  const onAbort = () => {
+    stop.abort();
+    void dashboard?.close();
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   const sourceDone = source.run((snapshot) => {
     store.load(snapshot);
@@ -97,10 +112,14 @@ export async function runAuthz(
       { ...settings.managementListen, signal: stop.signal, onListen() {} },
       management.fetch,
     );
+    if (dashboard !== undefined && settings.dashboardListen !== undefined) {
+      dashboard.listen(settings.dashboardListen);
+    }
   } catch (error) {
     log.error("Failed to listen", { error });
     stop.abort();
-    await Promise.all([checks?.finished, sourceDone]);
+    await Promise.all([checks?.finished, admin?.finished, sourceDone]);
+    await dashboard?.close();
     await plane.close();
     source.close?.();
     return false;
@@ -110,6 +129,7 @@ export async function runAuthz(
     log.error("Failed to start the rate limit service", { error: started.error });
     stop.abort();
     await Promise.all([checks.finished, admin.finished, sourceDone]);
+    await dashboard?.close();
     await plane.close();
     source.close?.();
     return false;
@@ -126,6 +146,7 @@ export async function runAuthz(
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   await rls?.close();
   signal.removeEventListener("abort", onAbort);
+  await dashboard?.close();
   await plane.close();
   source.close?.();
   log.info("Stopped ext_authz");
