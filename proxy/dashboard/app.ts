@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { problemResponse } from "../../lib/problem.ts";
 import { readCapped } from "../../lib/http.ts";
+import { DASHBOARD_HEADERS, dashboardHosts } from "../../lib/dashboard_http.ts";
 import type { DryRun } from "./dry_run.ts";
 import type { DecisionFeed } from "./feed.ts";
 import { redactReload, type ReloadRecord, type RouteRow } from "./model.ts";
@@ -32,25 +33,7 @@ export interface DashboardDeps {
 const MAX_FORM_BYTES = 16 * 1024;
 const LOW_BUCKET_FRACTION = 0.2;
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "content-security-policy":
-    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; " +
-    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  "x-frame-options": "DENY",
-  "x-content-type-options": "nosniff",
-  // Not no-referrer: Chromium then sends `Origin: null` on the form's own posts.
-  "referrer-policy": "same-origin",
-  "cache-control": "no-store",
-};
-
-/** The Host values a browser sends for a listener on `addr`: its name and, on loopback, aliases. */
-export function dashboardHosts(addr: { hostname: string; port: number }): string[] {
-  const { hostname, port } = addr;
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].map((h) => `${h}:${port}`);
-  const own = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-  const wildcard = hostname === "0.0.0.0" || hostname === "::";
-  return [...new Set([...(wildcard ? [] : [own.toLowerCase()]), ...loopback])];
-}
+export { dashboardHosts };
 
 export function createDashboardApp(deps: DashboardDeps): Hono {
   const csrf = deps.csrfToken ?? randomToken();
@@ -65,7 +48,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
       });
     }
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(DASHBOARD_HEADERS)) c.res.headers.set(name, value);
   });
 
   const page = (extra: Partial<PageData> = {}): PageData => ({

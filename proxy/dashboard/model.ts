@@ -7,6 +7,9 @@
 import type { PolicyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
 import type { LocalLimit } from "../ratelimit/local.ts";
+import { redactText } from "../../lib/dashboard_http.ts";
+
+export { redactText };
 
 export interface RouteRow {
   rule: string;
@@ -100,21 +103,6 @@ export function describeLocalLimit(limit: LocalLimit): string[] {
       limit.enforce ? "" : " (shadow)"
     }`;
   });
-}
-
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-const CREDENTIALS = /\b(Bearer|Basic|Negotiate|DPoP)\s+[^\s,;"']+/gi;
-const QUERY = /\?[^\s"'<>]*/g;
-
-/**
- * Any text shown that came from outside (reasons, details): JWT-shaped strings, credentials of
- * an authorization scheme and query strings are replaced by a marker.
- */
-export function redactText(text: string): string {
-  return text.replace(JWT_LIKE, "[token]").replace(CREDENTIALS, "$1 [redacted]").replace(
-    QUERY,
-    "?[query]",
-  );
 }
 
 /** The record with every refused object's name and reason redacted. */
