@@ -12,7 +12,6 @@ export interface StatusRow {
   kind: "APIRule" | "RateLimit";
   namespace: string;
   name: string;
-  apiVersion: string;
   state: string;
   description: string;
   generation: number | undefined;
@@ -47,7 +46,6 @@ function rowOf(kind: StatusRow["kind"], object: KubeObject): StatusRow {
     kind,
     namespace: object.metadata.namespace ?? "",
     name: object.metadata.name ?? "",
-    apiVersion: object.apiVersion,
     state: text(status.state) ?? text(legacy.code) ?? "(none yet)",
     description: redactText(text(status.description) ?? text(legacy.desc) ?? ""),
     generation: typeof generation === "number" ? generation : undefined,
@@ -97,7 +95,7 @@ function page(rows: readonly StatusRow[]) {
   const body = rows.length === 0
     ? html`
       <tr>
-        <td colspan="7" class="muted">No APIRules or RateLimits in the cache</td>
+        <td colspan="6" class="muted">No APIRules or RateLimits in the cache</td>
       </tr>
     `
     : rows.map((r) =>
@@ -105,7 +103,6 @@ function page(rows: readonly StatusRow[]) {
         <tr>
           <td>${r.kind}</td>
           <td>${r.namespace}/${r.name}</td>
-          <td>${r.apiVersion}</td>
           <td class="${stateClass(r.state)}">${r.state}</td>
           <td>${r.description}</td>
           <td>${r.observedGeneration === undefined
@@ -135,7 +132,6 @@ function page(rows: readonly StatusRow[]) {
             <tr>
               <th>Kind</th>
               <th>Object</th>
-              <th>Version</th>
               <th>State</th>
               <th>Description</th>
               <th>Generation</th>

@@ -57,7 +57,7 @@ Deno.test("the status page lists the objects, read-only, for its own host only",
   assert.equal(page.status, 200);
   assert.equal(page.headers.get("x-frame-options"), "DENY");
   const text = await page.text();
-  assert.match(text, /<td>shop\/orders<\/td>\s*<td>gateway\.kyma-project\.io\/v2<\/td>/);
+  assert.match(text, /<td>APIRule<\/td>\s*<td>shop\/orders<\/td>/);
   assert.match(text, /<td class="bad">Error<\/td>/);
   assert.ok(!text.includes(TOKEN) && !text.includes("key=abc"), "tokens and queries redacted");
   assert.ok(!text.includes("maxTokens"), "no spec shown");
