@@ -7,7 +7,7 @@ import type { DecisionEvent } from "../decisions.ts";
 import { createDashboardApp, dashboardHosts } from "./app.ts";
 import { createDryRun } from "./dry_run.ts";
 import { createDecisionFeed, type DecisionFeed } from "./feed.ts";
-import { describeLocalLimit, type ReloadRecord, routeRows } from "./model.ts";
+import { describeLocalLimit, drawnBuckets, type ReloadRecord, routeRows } from "./model.ts";
 
 const HOST = "127.0.0.1:9300";
 const ORIGIN = `http://${HOST}`;
@@ -66,7 +66,8 @@ async function dashboard(
     index: () => store.current().index,
     canonical: { normalization: "BASE", escapedSlashes: "reject" },
     pipeline: { realm: "apigw", missingTokenStatus: 401 },
-    limitsOf: (rule) => extras(rule)?.limits ?? [],
+    limitsOf: (rule, request) =>
+      drawnBuckets(store.current().routes.get(rule.id)?.limits ?? [], request),
   });
   const app = createDashboardApp({
     title: "apigw serve",
@@ -229,7 +230,7 @@ Deno.test("explain is a dry run: no identity provider call, limits named but not
   for (let i = 0; i < 5; i++) {
     const limited = await (await d.explain({ url: "http://echo.localhost/limited" })).text();
     assert.match(limited, /allow \(200\)/);
-    assert.match(limited, /Would draw from \(not taken\): .*demo\/echo \/limited: 3 max/);
+    assert.match(limited, /Would draw from \(not taken\): demo\/echo \/limited: 3 max, \+1\/1m</);
   }
   const missing = await (await d.explain({ url: "not a url" })).text();
   assert.match(missing, /URL must be http\(s\):\/\/host\/path/);

@@ -10,6 +10,7 @@ import { type CanonicalOptions, canonicalRequest } from "../../core/authz/canoni
 import { deny } from "../../core/authz/decision.ts";
 import type { PolicyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
+import type { LimitedRequest } from "../../core/ratelimit/global.ts";
 import { createJwksManager } from "../jwt/jwks.ts";
 import { createTokenCache } from "../jwt/token_cache.ts";
 import { createVerifier } from "../jwt/verifier.ts";
@@ -50,8 +51,8 @@ export interface DryRunDeps {
   index(): PolicyIndex;
   canonical: CanonicalOptions;
   pipeline: PipelineOptions;
-  /** The limits a matched rule's route draws from, described. */
-  limitsOf?: (rule: CompiledRule) => readonly string[];
+  /** The local buckets the request would draw from on the matched rule's route, described. */
+  limitsOf?: (rule: CompiledRule, request: LimitedRequest) => readonly string[];
 }
 
 const MAX_HEADER_LINES = 50;
@@ -109,7 +110,9 @@ export function createDryRun(deps: DryRunDeps): DryRun {
           detail: decision.allow || decision.detail === undefined
             ? undefined
             : redactText(decision.detail),
-          limits: outcome.rule !== undefined ? deps.limitsOf?.(outcome.rule) ?? [] : [],
+          limits: outcome.rule !== undefined && request !== undefined
+            ? deps.limitsOf?.(outcome.rule, { ...request, headers: headers.value, peer: "" }) ?? []
+            : [],
         },
       };
     },

@@ -6,7 +6,8 @@
  */
 import type { PolicyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import type { LocalLimit } from "../ratelimit/local.ts";
+import type { LocalBucket, LocalLimit } from "../ratelimit/local.ts";
+import { type LimitedRequest, selectBucket } from "../../core/ratelimit/global.ts";
 import { redactText } from "../../lib/dashboard_http.ts";
 
 export { redactText };
@@ -92,17 +93,28 @@ function strategyName(strategy: { kind: string; handler?: string }): string {
 
 /** `namespace/name: 3 per 1m (/limited)`, one per bucket of each local limit. */
 export function describeLocalLimit(limit: LocalLimit): string[] {
-  return [limit.defaultBucket, ...limit.buckets].map((b) => {
-    const every = b.bucket.fillIntervalMs % 60_000 === 0
-      ? `${b.bucket.fillIntervalMs / 60_000}m`
-      : b.bucket.fillIntervalMs % 1_000 === 0
-      ? `${b.bucket.fillIntervalMs / 1_000}s`
-      : `${b.bucket.fillIntervalMs}ms`;
-    const where = b.path !== undefined ? ` ${b.path}` : b.name === "default" ? " default" : "";
-    return `${limit.name}${where}: ${b.bucket.maxTokens} max, +${b.bucket.tokensPerFill}/${every}${
-      limit.enforce ? "" : " (shadow)"
-    }`;
-  });
+  return [limit.defaultBucket, ...limit.buckets].map((b) => describeBucket(limit, b));
+}
+
+/** One bucket of a local limit: `namespace/name /path: 3 max, +1/1m`. */
+export function describeBucket(limit: LocalLimit, b: LocalBucket): string {
+  const every = b.bucket.fillIntervalMs % 60_000 === 0
+    ? `${b.bucket.fillIntervalMs / 60_000}m`
+    : b.bucket.fillIntervalMs % 1_000 === 0
+    ? `${b.bucket.fillIntervalMs / 1_000}s`
+    : `${b.bucket.fillIntervalMs}ms`;
+  const where = b.path !== undefined ? ` ${b.path}` : b.name === "default" ? " default" : "";
+  return `${limit.name}${where}: ${b.bucket.maxTokens} max, +${b.bucket.tokensPerFill}/${every}${
+    limit.enforce ? "" : " (shadow)"
+  }`;
+}
+
+/** The bucket of each limit a request would draw from, described (nothing is taken). */
+export function drawnBuckets(
+  limits: readonly LocalLimit[],
+  request: LimitedRequest,
+): string[] {
+  return limits.map((limit) => describeBucket(limit, selectBucket(limit, request)));
 }
 
 /** The record with every refused object's name and reason redacted. */

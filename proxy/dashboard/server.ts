@@ -7,6 +7,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { CanonicalOptions } from "../../core/authz/canonical.ts";
 import type { PolicyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
+import type { LimitedRequest } from "../../core/ratelimit/global.ts";
 import type { PipelineOptions } from "../outcome.ts";
 import type { DecisionObserver } from "../decisions.ts";
 import { createDashboardApp, dashboardHosts } from "./app.ts";
@@ -19,6 +20,8 @@ export interface DashboardSettings {
   index(): PolicyIndex;
   /** Upstream and limits of a rule's route (`apigw serve`). */
   extras?: (rule: CompiledRule) => RouteExtras | undefined;
+  /** The local buckets a request would draw from on a rule's route (`apigw serve`). */
+  drawsFrom?: (rule: CompiledRule, request: LimitedRequest) => readonly string[];
   canonical: CanonicalOptions;
   pipeline: PipelineOptions;
   log: Logger;
@@ -43,7 +46,7 @@ export function createDashboard(settings: DashboardSettings): Dashboard {
     index: settings.index,
     canonical: settings.canonical,
     pipeline: settings.pipeline,
-    limitsOf: (rule) => settings.extras?.(rule)?.limits ?? [],
+    ...(settings.drawsFrom !== undefined ? { limitsOf: settings.drawsFrom } : {}),
   });
   const app = createDashboardApp({
     title: settings.title,

@@ -16,7 +16,7 @@ import { createHttp1Client } from "./http1_client.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { createGatewayStore } from "./store.ts";
 import { createDashboard } from "../dashboard/server.ts";
-import { describeLocalLimit } from "../dashboard/model.ts";
+import { describeLocalLimit, drawnBuckets } from "../dashboard/model.ts";
 
 type Address = { hostname: string; port: number };
 
@@ -58,6 +58,8 @@ export async function runGateway(
         limits: route.limits.flatMap(describeLocalLimit),
       };
     },
+    drawsFrom: (rule, request) =>
+      drawnBuckets(store.current().routes.get(rule.id)?.limits ?? [], request),
     canonical: settings.gateway.canonical,
     pipeline: settings.gateway.pipeline,
     log,
