@@ -16,6 +16,7 @@ import {
 import { createLogger, type Logger } from "../lib/log.ts";
 
 import { type AuthzServerSettings, type AuthzSource, runAuthz } from "../proxy/authz_server.ts";
+import { dashboardListenOption } from "./dashboard_option.ts";
 import { clusterSource } from "../proxy/cluster_source.ts";
 import { type HandlerDefaults, handlerDefaultsOf } from "../core/authz/oathkeeper/strategies.ts";
 import { parse } from "yaml";
@@ -85,6 +86,7 @@ const OPTIONS = {
     "APIGW_AUTHZ_MANAGEMENT_LISTEN",
     "127.0.0.1:9091",
   ),
+  "dashboard-listen": dashboardListenOption("APIGW_AUTHZ_DASHBOARD_LISTEN", listenAddress),
   "path-prefix": {
     type: "string",
     help: "Istio pathPrefix of the extension provider: stripped from every check path",
@@ -368,6 +370,9 @@ function serverSettings(
   return {
     listen: options.listen,
     managementListen: options["management-listen"],
+    ...(options["dashboard-listen"] !== undefined
+      ? { dashboardListen: options["dashboard-listen"] }
+      : {}),
     providerName: options["provider-name"],
     ...(oathkeeper.defaults !== undefined ? { handlerDefaults: oathkeeper.defaults } : {}),
     ...(oathkeeper.secret !== undefined ? { idTokenSecret: oathkeeper.secret } : {}),

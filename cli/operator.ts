@@ -62,6 +62,13 @@ const OPTIONS = {
     default: ":8081",
     parse: address,
   },
+  "dashboard-listen": {
+    type: "string",
+    help:
+      "Serve the read-only APIRule/RateLimit status page here: PORT (on 127.0.0.1) or HOST:PORT; off by default",
+    env: "APIGW_OPERATOR_DASHBOARD_LISTEN",
+    parse: (raw: string) => address(/^\d{1,5}$/.test(raw) ? `127.0.0.1:${raw}` : raw),
+  },
   "leader-elect": {
     type: "boolean",
     help: "Elect a leader with a Lease so that only one replica reconciles",
@@ -270,6 +277,9 @@ export const operatorCommand: Command = {
       namespace: options.namespace,
       metricsAddress: options["metrics-bind-address"],
       probesAddress: options["health-probe-bind-address"],
+      ...(options["dashboard-listen"] !== undefined
+        ? { dashboardAddress: options["dashboard-listen"] }
+        : {}),
       leaderElection: Object.freeze({
         enabled: options["leader-elect"],
         leaseName: LEASE_NAME,

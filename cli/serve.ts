@@ -20,6 +20,7 @@ import { createConfigReader } from "../proxy/config_reader.ts";
 import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./limit_options.ts";
 import { runGateway } from "../proxy/gateway/server.ts";
 import { listenAddress } from "./authz.ts";
+import { dashboardListenOption } from "./dashboard_option.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 
 /** The bundled example the README's start command serves. */
@@ -63,6 +64,7 @@ const OPTIONS = {
     "APIGW_SERVE_MANAGEMENT_LISTEN",
     "127.0.0.1:9092",
   ),
+  "dashboard-listen": dashboardListenOption("APIGW_SERVE_DASHBOARD_LISTEN", listenAddress),
   "demo-upstream": listen(
     "Also serve the demo echo upstream (and the dev key's JWKS) here; default with the quickstart",
     "APIGW_SERVE_DEMO_UPSTREAM",
@@ -226,6 +228,9 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
       reader,
       listen: options.listen ?? {},
       managementListen: options["management-listen"] ?? {},
+      ...(options["dashboard-listen"] !== undefined
+        ? { dashboardListen: options["dashboard-listen"] }
+        : {}),
       ...(demo !== undefined ? { demo } : {}),
       stateDir: options["state-dir"],
       ...(tls !== undefined ? { tls } : {}),

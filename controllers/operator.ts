@@ -23,6 +23,8 @@ import { type Controller, runController } from "./controller.ts";
 import { EchoFilter } from "./echo.ts";
 import { createOperatorMetrics } from "./operator_metrics.ts";
 import { probeHandler } from "./probes.ts";
+import { statusPageHandler } from "./status_page.ts";
+import { dashboardHosts } from "../lib/dashboard_http.ts";
 import { rateLimitController } from "./ratelimit/controller.ts";
 import { isControlledBy } from "./ratelimit/controller.ts";
 import { watchRateLimitTriggers } from "./ratelimit/triggers.ts";
@@ -44,6 +46,8 @@ export interface OperatorConfig {
   namespace: string;
   metricsAddress: ListenAddress | undefined;
   probesAddress: ListenAddress | undefined;
+  /** The read-only APIRule/RateLimit status page (`status_page.ts`); off when undefined. */
+  dashboardAddress?: ListenAddress;
   leaderElection: {
     enabled: boolean;
     leaseName: string;
@@ -155,16 +159,29 @@ export async function runOperator(
   };
   const servers: Deno.HttpServer[] = [];
   const serve = (what: string, address: ListenAddress, handler: (r: Request) => Response) => {
-    const server = Deno.serve({
+    const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
       hostname: address.hostname,
       port: address.port,
       onListen: ({ hostname, port }) =>
         log.info(`Serving ${what}`, { address: `${hostname}:${port}` }),
     }, handler);
     servers.push(server);
+    return server;
   };
   if (config.probesAddress !== undefined) {
     serve("probes", config.probesAddress, probeHandler({ ready }));
+  }
+  if (config.dashboardAddress !== undefined) {
+    let hosts: readonly string[] = [];
+    const page = serve(
+      "status page",
+      config.dashboardAddress,
+      statusPageHandler({
+        list: (kind) => cache.informer("gateway.kyma-project.io", kind).store.list(),
+        hosts: () => hosts,
+      }),
+    );
+    hosts = dashboardHosts(page.addr);
   }
   if (config.metricsAddress !== undefined) {
     serve(

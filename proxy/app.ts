@@ -18,6 +18,7 @@ import type { AccessStrategyEngine, Outcome, PipelineOptions, RateLimitStep } fr
 import { decide } from "./pipeline.ts";
 import { problemBody, toResponse } from "./responses.ts";
 import { outcomeAttributes } from "./trace_outcome.ts";
+import type { DecisionObserver } from "./decisions.ts";
 
 export interface AuthzOptions {
   pathPrefix: string;
@@ -44,6 +45,8 @@ export interface AuthzDeps {
   options: AuthzOptions;
   /** Global rate limits (RateLimit `spec.global`), when configured. */
   rateLimit?: RateLimitStep;
+  /** Told of each decision (the dashboard's live stream), when set. */
+  onDecision?: DecisionObserver;
 }
 
 /** The check handler over the shared data plane, as `apigw authz` serves it and tests call it. */
@@ -69,6 +72,7 @@ export function authzDeps(
     log: plane.log,
     rateLimit: plane.limiting.step,
     options,
+    ...(plane.onDecision !== undefined ? { onDecision: plane.onDecision } : {}),
   };
 }
 
@@ -149,6 +153,18 @@ function authzCheck(
         span.setAttributes(outcomeAttributes(outcome));
         span.setAttribute("http.response.status_code", decision.allow ? 200 : decision.status);
       }
+      deps.onDecision?.({
+        at: Date.now(),
+        frontEnd: "authz",
+        method: input.ok ? input.value.request.method : request.method,
+        host: input.ok ? input.value.request.host : "",
+        path: input.ok ? input.value.request.path : "",
+        status: decision.allow ? 200 : decision.status,
+        reason: decision.reason,
+        rule: outcome.rule?.id,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        buckets: [],
+      });
       if (!decision.allow || options.logAllowed) {
         const fields = {
           requestId: request.headers.get("x-request-id") ?? undefined,

@@ -18,6 +18,7 @@ import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
 import { createRuleStore } from "./rule_store.ts";
 import type { RunningRls } from "./rls/setup.ts";
 import type { RuleSource } from "./rule_source.ts";
+import { createDashboard } from "./dashboard/server.ts";
 
 /** Folder or cluster; a folder read in a worker has reader metrics and a worker to end. */
 export type AuthzSource = RuleSource & { close?: () => void; metrics?: () => string };
@@ -25,6 +26,8 @@ export type AuthzSource = RuleSource & { close?: () => void; metrics?: () => str
 export interface AuthzServerSettings {
   listen: { hostname: string; port: number };
   managementListen: { hostname: string; port: number };
+  /** Where to serve the dashboard, if at all (`proxy/dashboard/`). */
+  dashboardListen?: { hostname: string; port: number };
   /** The mesh's extension provider name: extAuth rules naming it are decided here. */
   providerName: string;
   handlerDefaults?: HandlerDefaults;
@@ -57,6 +60,13 @@ export async function runAuthz(
   signal: AbortSignal,
 ): Promise<boolean> {
   const limits = createLimitStore({ log });
+  const dashboard = settings.dashboardListen === undefined ? undefined : createDashboard({
+    title: "apigw authz",
+    index: () => store.current(),
+    canonical: settings.check.canonical,
+    pipeline: settings.check.pipeline,
+    log,
+  });
   const plane = createDataPlane({
     log,
     tokenCacheEntries: settings.tokenCacheEntries,
@@ -64,6 +74,7 @@ export async function runAuthz(
     ...(settings.idTokenSecret !== undefined ? { idTokenSecret: settings.idTokenSecret } : {}),
     limiting: settings.limiting,
     globalLimits: limits,
+    ...(dashboard !== undefined ? { onDecision: dashboard.onDecision } : {}),
   });
   await plane.limiting.started;
   const store = createRuleStore({
@@ -74,6 +85,7 @@ export async function runAuthz(
     log,
     metrics: plane.metrics,
     onIndex: (index) => plane.jwks.warm(index.jwksUris),
+    ...(dashboard !== undefined ? { onLoad: dashboard.loaded } : {}),
   });
   const handler = createAuthzHandler(plane, store, settings.check);
   const grpcCheck = createGrpcCheck(authzDeps(plane, store, settings.check));
@@ -88,7 +100,10 @@ export async function runAuthz(
     jwks: () => plane.oathkeeper.signer.jwks(),
   });
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  const onAbort = () => {
+    stop.abort();
+    void dashboard?.close();
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   const sourceDone = source.run((snapshot) => {
     store.load(snapshot);
@@ -107,10 +122,14 @@ export async function runAuthz(
       { ...settings.managementListen, signal: stop.signal, onListen() {} },
       management.fetch,
     );
+    if (dashboard !== undefined && settings.dashboardListen !== undefined) {
+      dashboard.listen(settings.dashboardListen);
+    }
   } catch (error) {
     log.error("Failed to listen", { error });
     stop.abort();
-    await Promise.all([checks?.finished, sourceDone]);
+    await Promise.all([checks?.finished, admin?.finished, sourceDone]);
+    await dashboard?.close();
     await plane.close();
     source.close?.();
     return false;
@@ -138,6 +157,7 @@ export async function runAuthz(
     await grpcServer?.close(0);
     stop.abort();
     await Promise.all([checks.finished, admin.finished, sourceDone]);
+    await dashboard?.close();
     await plane.close();
     source.close?.();
     return false;
@@ -155,6 +175,7 @@ export async function runAuthz(
   await Promise.all([checks.finished, admin.finished, sourceDone]);
   await Promise.all([rls?.close(), grpcServer?.close()]);
   signal.removeEventListener("abort", onAbort);
+  await dashboard?.close();
   await plane.close();
   source.close?.();
   log.info("Stopped ext_authz");

@@ -7,6 +7,7 @@
 import type { Logger } from "../lib/log.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import type { CompiledGlobalLimits } from "../core/ratelimit/global.ts";
+import type { DecisionObserver } from "./decisions.ts";
 import { createJwksManager, type JwksManager, type JwksOptions } from "./jwt/jwks.ts";
 import { createTokenCache } from "./jwt/token_cache.ts";
 import { createVerifier, type TokenVerifier } from "./jwt/verifier.ts";
@@ -33,6 +34,8 @@ export interface DataPlaneSettings {
   /** Tests: JWKS fetch settings and a wall clock (ms) for token expiry. */
   jwks?: Omit<JwksOptions, "observer" | "log">;
   now?: () => number;
+  /** Told of every decided request (the dashboard); without it the front ends build no event. */
+  onDecision?: DecisionObserver;
 }
 
 /** The shared parts; `close()` ends the JWKS fetches and the Redis connection. */
@@ -51,6 +54,8 @@ export interface DataPlane extends AsyncDisposable {
    * them.
    */
   localBuckets: MemoryBucketStore;
+  /** The observer of decisions, when one listens (`decisions.ts`). */
+  onDecision: DecisionObserver | undefined;
   /** The Prometheus text of every part. */
   renderMetrics(): string;
   close(): Promise<void>;
@@ -105,6 +110,7 @@ export function createDataPlane(settings: DataPlaneSettings): DataPlane {
       maxKeys: LOCAL_BUCKET_KEYS,
       ...(settings.limiting.now !== undefined ? { now: settings.limiting.now } : {}),
     }),
+    onDecision: settings.onDecision,
     renderMetrics: () => registry.render(),
     close,
     [Symbol.asyncDispose]: close,

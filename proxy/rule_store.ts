@@ -23,6 +23,12 @@ export interface RuleStoreDeps {
   metrics?: { indexLoaded(outcome: "ok" | "error", rules: number, problems: number): void };
   /** Called with every new index, e.g. to fetch its JWKS before the first request. */
   onIndex?: (index: PolicyIndex) => void;
+  /** Called after every load with what it skipped (the dashboard's "last reload"). */
+  onLoad?: (
+    outcome: "ok" | "rejected",
+    rules: number,
+    refused: readonly { object: string; reason: string }[],
+  ) => void;
 }
 
 /** A store serving the empty index until the first good snapshot. */
@@ -39,6 +45,7 @@ export function createRuleStore(deps: RuleStoreDeps): RuleStore {
           rules: index.ruleCount,
         });
         deps.metrics?.indexLoaded("error", index.ruleCount, 0);
+        deps.onLoad?.("rejected", index.ruleCount, [{ object: "(rules)", reason: snapshot.error }]);
         return;
       }
       const compiled = compilePolicyIndex(snapshot.objects, {
@@ -56,6 +63,11 @@ export function createRuleStore(deps: RuleStoreDeps): RuleStore {
         hosts: index.hosts.size,
         skipped: compiled.problems.length,
       });
+      deps.onLoad?.(
+        "ok",
+        index.ruleCount,
+        compiled.problems.map((p) => ({ object: p.object, reason: p.message })),
+      );
       deps.onIndex?.(index);
     },
   };

@@ -19,6 +19,7 @@ import { resetCluster, takeBaseline } from "./cluster/reset.ts";
 import { stopAllProcesses } from "./cluster/_process.ts";
 import { ensureRedisInstalled, startRedis } from "./redis/redis.ts";
 import { ensureNginxInstalled } from "./nginx/nginx.ts";
+import { ensureChromiumInstalled } from "./dashboard/chromium.ts";
 import { runDenoTest } from "./test_runner.ts";
 import { startTestWebhook, withWebhookConversion } from "./cluster/webhook.ts";
 import { type Summary, summaryLine } from "./summary.ts";
@@ -40,6 +41,11 @@ async function main(args: readonly string[]): Promise<Summary> {
   const binaries = await timed("build", async () => {
     await ensureRedisInstalled(console.log);
     await ensureNginxInstalled(console.log);
+    // Headless Chromium for tests/dashboard/: the test skips, saying why, when apt cannot.
+    const chromium = await ensureChromiumInstalled(console.log);
+    if (!chromium.ok) {
+      console.log(`tests/dashboard/ will skip its browser test: ${chromium.reason}`);
+    }
     // Ory Hydra for tests/authz/hydra_test.ts: seconds with a warm Go build cache, ten minutes
     // cold. A failed build leaves the test skipped, saying why, rather than stopping the run.
     await ensureHydra(console.log).catch((error) =>

@@ -15,7 +15,7 @@ import { decideRule } from "../pipeline.ts";
 import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine } from "../outcome.ts";
 import { DEBUG_HEADER, debugValue, toResponse } from "../responses.ts";
-import { localLimitHeaders, refusal, takeLocal } from "../ratelimit/local.ts";
+import { localLimitHeaders, type LocalVerdict, refusal, takeLocal } from "../ratelimit/local.ts";
 import type { MemoryBucketStore } from "../ratelimit/store.ts";
 import { deny } from "../../core/authz/decision.ts";
 import type { GatewayConfig, Route } from "./config.ts";
@@ -33,6 +33,7 @@ import {
   traceparentOf,
   tracingOn,
 } from "../../lib/tracing.ts";
+import { bucketLevels, type DecisionObserver } from "../decisions.ts";
 
 export interface GatewayOptions {
   canonical: CanonicalOptions;
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   /** Transport of plain-HTTP upstreams; `fetch` when absent. */
   http1?: Http1Client;
   options: GatewayOptions;
+  /** Told of each request's outcome (the dashboard's live stream), when set. */
+  onDecision?: DecisionObserver;
 }
 
 type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -74,7 +77,7 @@ class BodyTooLarge extends RangeError {}
 
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
-  const { options, log, metrics } = deps;
+  const { options, log, metrics, onDecision } = deps;
   return function gateway(request, info) {
     if (!tracingOn()) return serve(request, info);
     return inSpan(
@@ -97,6 +100,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     let response: Response;
     /** Whether the span got the decision's attributes (a request denied earlier has none). */
     let decided = false;
+    let verdicts: LocalVerdict[] = [];
     const read = readRequest(request, options);
     if (!read.ok) {
       reason = read.error.reason;
@@ -111,7 +115,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
       } else {
         const peer: Peer = { address: addressOf(info), scheme, authority };
         const target = canonical.path + (canonical.query === "" ? "" : `?${canonical.query}`);
-        const verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
+        verdicts = route.limits.length === 0 ? [] : takeLocal(deps.buckets, route.limits, {
           method: canonical.method,
           scheme,
           host: canonical.host,
@@ -207,20 +211,25 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
         ...(!decided && route !== undefined ? { "apigw.rule": route.rule.id } : {}),
       });
     }
+    if (!options.accessLog && onDecision === undefined) return response;
+    const served = {
+      rule: route?.rule.id,
+      method: request.method,
+      host: read.ok ? read.value.request.host : "",
+      path: read.ok ? read.value.request.path : "",
+      status: response.status,
+      reason,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+    };
     if (options.accessLog) {
       log.info("Served request", {
         requestId,
-        rule: route?.rule.id,
-        method: request.method,
-        host: read.ok ? read.value.request.host : undefined,
-        path: read.ok ? read.value.request.path : undefined,
-        status: response.status,
-        reason,
+        ...served,
         upstream: route?.upstream.service,
         peer: addressOf(info),
-        durationMs: Math.round(seconds * 1e6) / 1e3,
       });
     }
+    onDecision?.({ at: Date.now(), frontEnd: "serve", ...served, buckets: bucketLevels(verdicts) });
     return response;
   }
 

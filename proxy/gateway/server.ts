@@ -15,6 +15,8 @@ import { createGateway, type GatewayOptions } from "./handler.ts";
 import { createHttp1Client } from "./http1_client.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { createGatewayStore } from "./store.ts";
+import { createDashboard } from "../dashboard/server.ts";
+import { describeLocalLimit, drawnBuckets } from "../dashboard/model.ts";
 
 type Address = { hostname: string; port: number };
 
@@ -26,6 +28,8 @@ export interface GatewaySettings {
   reader: Pick<ConfigReader, "read" | "renderMetrics">;
   listen: Partial<Address>;
   managementListen: Partial<Address>;
+  /** Where to serve the dashboard, if at all (`proxy/dashboard/`). */
+  dashboardListen?: Partial<Address>;
   /** Where to serve the demo echo upstream (and the dev key's JWKS), if at all. */
   demo?: Address;
   stateDir: string;
@@ -44,17 +48,35 @@ export async function runGateway(
   log: Logger,
   signal: AbortSignal,
 ): Promise<boolean> {
+  const dashboard = settings.dashboardListen === undefined ? undefined : createDashboard({
+    title: "apigw serve",
+    index: () => store.current().index,
+    extras(rule) {
+      const route = store.current().routes.get(rule.id);
+      return route === undefined ? undefined : {
+        upstream: `${route.upstream.service} (${route.upstream.origin})`,
+        limits: route.limits.flatMap(describeLocalLimit),
+      };
+    },
+    drawsFrom: (rule, request) =>
+      drawnBuckets(store.current().routes.get(rule.id)?.limits ?? [], request),
+    canonical: settings.gateway.canonical,
+    pipeline: settings.gateway.pipeline,
+    log,
+  });
   // The global limits of each route's workload, shared with `apigw authz`.
   const plane = createDataPlane({
     log,
     limiting: { redisUrl: settings.redisUrl, redisTimeoutMs: 50, localKeys: 100_000 },
     globalLimits: { current: () => store.current().globalLimits },
+    ...(dashboard !== undefined ? { onDecision: dashboard.onDecision } : {}),
   });
   const metrics = createGatewayMetrics(plane);
   const store = createGatewayStore({
     providerName: settings.providerName,
     log,
     onReload: metrics.reload,
+    ...(dashboard !== undefined ? { onLoad: dashboard.loaded } : {}),
     onConfig(config) {
       plane.jwks.warm(config.index.jwksUris);
       log.info("Loaded config", {
@@ -87,6 +109,7 @@ export async function runGateway(
   const onAbort = () => {
     stop.abort();
     for (const server of servers) server.shutdown();
+    void dashboard?.close();
   };
   signal.addEventListener("abort", onAbort, { once: true });
   const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
@@ -118,6 +141,7 @@ export async function runGateway(
       fetch: upstreamFetch,
       ...(settings.upstreamClient === "http1" ? { http1 } : {}),
       options: settings.gateway,
+      ...(plane.onDecision !== undefined ? { onDecision: plane.onDecision } : {}),
     }, scheme);
     const gateway = Deno.serve({
       ...settings.listen,
@@ -134,6 +158,9 @@ export async function runGateway(
       management.fetch,
     );
     servers.push(admin);
+    if (dashboard !== undefined && settings.dashboardListen !== undefined) {
+      servers.push(dashboard.listen(settings.dashboardListen));
+    }
     sourceDone = watch(settings.dir, store.load, settings.reader.read, stop.signal, log);
     log.info("Serving gateway", {
       listen: `${scheme}://${gateway.addr.hostname}:${gateway.addr.port}`,
@@ -146,6 +173,7 @@ export async function runGateway(
     log.error("Failed to start", { error });
     onAbort();
     await Promise.all(servers.map((s) => s.finished));
+    await dashboard?.close();
     await plane.close();
     client?.close();
     http1.close();
@@ -153,6 +181,7 @@ export async function runGateway(
   }
   await Promise.all([...servers.map((s) => s.finished), sourceDone]);
   signal.removeEventListener("abort", onAbort);
+  await dashboard?.close();
   await plane.close();
   client?.close();
   http1.close();

@@ -27,6 +27,8 @@ export interface GatewayStoreDeps {
   /** Called with every config swapped in (fetch JWKS, log the routes). */
   onConfig?: (config: GatewayConfig, compiled: CompiledGateway) => void;
   onReload?: (outcome: "ok" | "rejected", routes: number, problems: number) => void;
+  /** Called after every load with what it refused (the dashboard's "last reload"). */
+  onLoad?: (outcome: "ok" | "rejected", routes: number, refused: readonly ConfigProblem[]) => void;
 }
 
 const EMPTY: GatewayConfig = {
@@ -46,6 +48,10 @@ export function createGatewayStore(deps: GatewayStoreDeps): GatewayStore {
       if (!snapshot.ok) {
         deps.log.error("Rejected config; keeping the last good one", { reason: snapshot.error });
         deps.onReload?.("rejected", config.routes.size, 0);
+        deps.onLoad?.("rejected", config.routes.size, [{
+          object: "(config folder)",
+          reason: snapshot.error,
+        }]);
         return false;
       }
       // Compiled by the config worker when it could; else here.
@@ -62,6 +68,7 @@ export function createGatewayStore(deps: GatewayStoreDeps): GatewayStore {
           routes: config.routes.size,
         });
         deps.onReload?.("rejected", config.routes.size, compiled.problems.length);
+        deps.onLoad?.("rejected", config.routes.size, fresh);
         return false;
       }
       if (known === undefined) {
@@ -75,6 +82,7 @@ export function createGatewayStore(deps: GatewayStoreDeps): GatewayStore {
       config = compiled.config;
       known = keys;
       deps.onReload?.("ok", config.routes.size, compiled.problems.length);
+      deps.onLoad?.("ok", config.routes.size, compiled.problems);
       deps.onConfig?.(config, compiled);
       return true;
     },
