@@ -4,6 +4,7 @@
  * source (`cluster_source.ts`) for Kubernetes.
  */
 import { parseAllDocuments } from "yaml";
+import { pruneNulls } from "../api/normalize.ts";
 
 export type Snapshot = { ok: true; objects: readonly unknown[] } | { ok: false; error: string };
 
@@ -74,7 +75,10 @@ async function listFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Every object of a multi-document YAML or JSON text; `List` items and arrays flattened. */
+/**
+ * Every object of a multi-document YAML or JSON text; `List` items and arrays flattened, `null`s
+ * normalised as the apiserver does before it validates (`api/normalize.ts`).
+ */
 export function parseObjects(text: string, file: string): unknown[] | string {
   const objects: unknown[] = [];
   for (const [index, document] of parseAllDocuments(text, { uniqueKeys: false }).entries()) {
@@ -82,7 +86,7 @@ export function parseObjects(text: string, file: string): unknown[] | string {
     if (error !== undefined) {
       return `Cannot parse "${file}" document ${index + 1}: ${error.message}`;
     }
-    objects.push(...flatten(document.toJS({ maxAliasCount: 100 })));
+    objects.push(...flatten(document.toJS({ maxAliasCount: 100 })).map(pruneNulls));
   }
   return objects;
 }

@@ -6,6 +6,7 @@
  * 4. every problem comes back with its field path; skipped checks come back as notes.
  */
 import { APIGATEWAY_V1ALPHA1, APIRULE_V1BETA1, OWN_KINDS, ownKind } from "../kinds.ts";
+import { pruneNulls } from "../normalize.ts";
 import { formatProblem } from "../schema/problem.ts";
 import { validateSchema } from "../schema/validate.ts";
 import type { ValidationFacts } from "./facts.ts";
@@ -41,7 +42,9 @@ export interface ObjectValidation {
 }
 
 /** Every problem of one apigw CR: schema first, then the semantic checks. Never throws. */
-export function validateObject(object: unknown, facts: ValidationFacts): ObjectValidation {
+export function validateObject(raw: unknown, facts: ValidationFacts): ObjectValidation {
+  // The apiserver drops or defaults non-nullable nulls before it validates; so does every caller.
+  const object = pruneNulls(raw);
   const kind = isRecord(object) && isString(object.kind) ? object.kind : "";
   const apiVersion = isRecord(object) ? object.apiVersion : undefined;
   const entry = ownKind(apiVersion, kind);
