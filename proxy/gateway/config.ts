@@ -202,7 +202,9 @@ function checkServices(
   const parsed = parseAPIRuleV2(object);
   // Unparseable objects are reported by the index with the validation's words.
   if (!parsed.ok || parsed.value.spec === undefined) return undefined;
-  const { spec, metadata } = parsed.value;
+  const { spec } = parsed.value;
+  // `metadata` is the apiserver's, not the schema's: offline input may lack it.
+  const metadata = parsed.value.metadata ?? {};
   const namespace = metadata.namespace ?? "default";
   const label = `APIRule ${namespace}/${metadata.name ?? ""}`;
   const upstreams: Upstream[] = [];
