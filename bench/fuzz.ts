@@ -51,7 +51,7 @@ const report = runCampaign(corpus, {
   ...(seconds !== undefined ? { durationMs: seconds * 1000 } : {}),
   yamlEvery: Number(args.values["yaml-every"]),
   onProgress: (r) => {
-    if (r.sets % 100_000 === 0) console.log(`  ${progress(r)}`);
+    console.log(`  ${progress(r)}`);
   },
 });
 print(report);
