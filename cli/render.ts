@@ -8,6 +8,7 @@ import type { KubeObject } from "../api/meta.ts";
 import { ownKind } from "../api/kinds.ts";
 import { validateSchema } from "../api/schema/validate.ts";
 import { formatProblem } from "../api/schema/problem.ts";
+import { storageProblem } from "../api/storage.ts";
 import { OFFLINE_CRDS } from "../core/installed_crds.ts";
 import { reconcileAll } from "../core/reconcile_all.ts";
 import { PLANNERS } from "../core/planners.ts";
@@ -103,7 +104,9 @@ export function renderInputs(inputs: readonly InputObject[], now: Date): Result<
 function schemaProblems(object: KubeObject): string[] {
   const kind = ownKind(object.apiVersion, object.kind);
   if (kind === undefined) return [];
-  return validateSchema(kind.schema, object).map(formatProblem);
+  const problems = validateSchema(kind.schema, object).map(formatProblem);
+  const unstorable = problems.length === 0 ? storageProblem(object) : undefined;
+  return unstorable === undefined ? problems : [`${unstorable.path}: ${unstorable.message}`];
 }
 
 function describe(object: KubeObject): string {

@@ -6,6 +6,7 @@
  * 4. every problem comes back with its field path; skipped checks come back as notes.
  */
 import { APIGATEWAY_V1ALPHA1, APIRULE_V1BETA1, OWN_KINDS, ownKind } from "../kinds.ts";
+import { storageProblem } from "../storage.ts";
 import { pruneNulls } from "../normalize.ts";
 import { formatProblem } from "../schema/problem.ts";
 import { validateSchema } from "../schema/validate.ts";
@@ -72,6 +73,12 @@ export function validateObject(raw: unknown, facts: ValidationFacts): ObjectVali
   }
   // Without a usable `spec` object the schema has said all there is to say.
   if (schemaProblems.some((p) => p.path === "spec")) return result;
+  // The cluster refuses an APIRule its conversion webhook cannot store (api/storage.ts).
+  const unstorable = schemaProblems.length === 0 ? storageProblem(object) : undefined;
+  if (unstorable !== undefined) {
+    result.problems.push({ ...unstorable, severity: "error" });
+    return result;
+  }
   const checked = semanticChecks(entry.apiVersion, kind, object, facts);
   for (const failure of checked.failures) {
     result.problems.push({

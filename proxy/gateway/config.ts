@@ -22,6 +22,7 @@ import {
   type GlobalLimit,
 } from "../../core/ratelimit/global.ts";
 import { compileCors, type Cors } from "./cors.ts";
+import { guarded } from "./_guarded.ts";
 import { type RateLimitPolicy, rateLimitPolicy } from "./rate_limit.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
 
@@ -100,7 +101,7 @@ export function compileGateway(
       problems.push(v2.error);
       continue;
     }
-    const checked = checkServices(v2.value, services);
+    const checked = guarded(object, () => checkServices(v2.value, services));
     if (checked === undefined) indexInput.push(v2.value);
     else if ("reason" in checked) problems.push(checked);
     else {
