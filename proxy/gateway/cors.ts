@@ -39,6 +39,8 @@ export function compileCors(policy: APIRuleCors | undefined): Result<Cors | unde
       try {
         // Envoy's safe_regex matches the whole value.
         regex = new RegExp(`^(?:${match.regex})$`);
+        // V8 compiles on first use: a pattern too large must fail here, not per request.
+        regex.test("");
       } catch (error) {
         return { ok: false, error: `allowOrigins regex ${JSON.stringify(match.regex)}: ${error}` };
       }

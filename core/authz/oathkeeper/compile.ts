@@ -88,6 +88,8 @@ export function v1beta1PathMatcher(rule: Pick<RuleV1beta1, "path">): (path: stri
   let regex: RegExp;
   try {
     regex = new RegExp(`^(?:${rule.path})$`);
+    // V8 compiles on first use: a pattern too large to compile must fail here, not per request.
+    regex.test("");
   } catch {
     // Not a regex JavaScript reads; Envoy would refuse the route too, so nothing matches.
     return () => false;
