@@ -2,10 +2,11 @@
  * Fuzz campaign (bench/README.md, "fuzz"): the conformance inputs, mutated (dropped fields, nulls,
  * wrong types, huge strings, unicode, duplicated list items, odd numbers, other apiVersions),
  * through every offline entry point (readers, validate, render, convert, admission, parsers,
- * serve's config, the policy index, the global limits). Seeded and reproducible: a failure prints
+ * serve's config, the policy index, the global limits) and, every n-th set, the commands
+ * `render`, `validate`, `convert` and `explain` themselves on the set written to a file. Seeded and reproducible: a failure prints
  * the seed, the set number and the smallest input set that still throws.
  *
- *   deno task bench:fuzz [--seed N] [--sets N] [--seconds S] [--yaml-every N]
+ *   deno task bench:fuzz [--seed N] [--sets N] [--seconds S] [--yaml-every N] [--cli-every N]
  *   deno task bench:fuzz --seed N --set K       # rebuild and rerun one set, printing it
  *
  * Exit status: 0 no entry point threw, 1 one did.
@@ -21,6 +22,7 @@ const args = parseArgs({
     seconds: { type: "string" },
     set: { type: "string" },
     "yaml-every": { type: "string", default: "1" },
+    "cli-every": { type: "string", default: "50" },
   },
 });
 const seed = args.values.seed !== undefined
@@ -34,7 +36,7 @@ if (args.values.set !== undefined) {
   console.log(`# seed ${seed}, set ${set}: ${built.name}`);
   console.log(`# mutations: ${JSON.stringify(built.mutations)}`);
   console.log(stringify(built.objects));
-  const report = runCampaign(corpus, { seed, firstSet: set, maxSets: 1 });
+  const report = await runCampaign(corpus, { seed, firstSet: set, maxSets: 1, cliEvery: 1 });
   print(report);
   Deno.exit(report.throws > 0 ? 1 : 0);
 }
@@ -45,11 +47,12 @@ console.log(
   `Fuzzing: seed ${seed}, ${corpus.length} conformance inputs, ` +
     `${maxSets ?? "unbounded"} sets, ${seconds ?? "unbounded"} s`,
 );
-const report = runCampaign(corpus, {
+const report = await runCampaign(corpus, {
   seed,
   ...(maxSets !== undefined ? { maxSets } : {}),
   ...(seconds !== undefined ? { durationMs: seconds * 1000 } : {}),
   yamlEvery: Number(args.values["yaml-every"]),
+  cliEvery: Number(args.values["cli-every"]),
   onProgress: (r) => {
     console.log(`  ${progress(r)}`);
   },

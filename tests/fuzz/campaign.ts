@@ -14,6 +14,7 @@ import {
   seededRandom,
   setSeed,
 } from "./mutate.ts";
+import { CLI_ENTRY_POINTS, hostsOf, runCliEntry } from "./cli_entry_points.ts";
 import { ENTRY_POINTS, type InputSet, readAsYaml, readInMemory, yamlOf } from "./entry_points.ts";
 
 export interface Corpus {
@@ -31,6 +32,8 @@ export interface FuzzOptions {
   firstSet?: number;
   /** Every how many sets the set also goes through the YAML readers (1 = always). */
   yamlEvery?: number;
+  /** Every how many sets the set also goes through the commands (`cli_entry_points.ts`). */
+  cliEvery?: number;
   /** Stop at the first failure (CI); the long run collects distinct failures instead. */
   stopOnFailure?: boolean;
   onProgress?: (report: FuzzReport) => void;
@@ -81,7 +84,10 @@ export function loadCorpus(): Corpus[] {
 }
 
 /** Runs the campaign; never throws itself (a throw of an entry point is a failure it reports). */
-export function runCampaign(corpus: readonly Corpus[], options: FuzzOptions): FuzzReport {
+export async function runCampaign(
+  corpus: readonly Corpus[],
+  options: FuzzOptions,
+): Promise<FuzzReport> {
   const started = performance.now();
   const report: FuzzReport = {
     seed: options.seed,
@@ -95,12 +101,15 @@ export function runCampaign(corpus: readonly Corpus[], options: FuzzOptions): Fu
   };
   const first = options.firstSet ?? 0;
   const yamlEvery = options.yamlEvery ?? 1;
+  const cliEvery = options.cliEvery ?? 50;
   const seen = new Set<string>();
+  const dir = await Deno.makeTempDir({ prefix: "apigw-fuzz-" });
   for (let set = first;; set++) {
     if (options.maxSets !== undefined && report.sets >= options.maxSets) break;
     if (options.durationMs !== undefined && performance.now() - started > options.durationMs) break;
     const built = buildSet(corpus, options.seed, set);
-    const outcome = runSet(built.objects, { yaml: set % yamlEvery === 0 }, report, set);
+    const outcome = runSet(built.objects, { yaml: set % yamlEvery === 0 }, report, set) ??
+      (set % cliEvery === 0 ? await runCliSet(built.objects, dir, report, set) : undefined);
     report.sets++;
     if (outcome !== undefined) {
       report.throws++;
@@ -114,7 +123,10 @@ export function runCampaign(corpus: readonly Corpus[], options: FuzzOptions): Fu
           entry: outcome.entry,
           error: outcome.error,
           mutations: built.mutations,
-          minimal: shrink(built.objects, outcome.entry),
+          // The commands are async and slow: their failures keep the whole set.
+          minimal: outcome.entry.startsWith("cli ")
+            ? built.objects
+            : shrink(built.objects, outcome.entry),
         });
       }
       if (options.stopOnFailure) break;
@@ -124,8 +136,29 @@ export function runCampaign(corpus: readonly Corpus[], options: FuzzOptions): Fu
       options.onProgress(report);
     }
   }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
   report.wallMs = performance.now() - started;
   return report;
+}
+
+async function runCliSet(
+  raw: readonly unknown[],
+  dir: string,
+  report: FuzzReport,
+  set: number,
+): Promise<Thrown | undefined> {
+  const text = yamlOf(raw);
+  if (text === undefined) return undefined;
+  const file = `${dir}/set.yaml`;
+  await Deno.writeTextFile(file, text);
+  const hosts = hostsOf(raw);
+  for (const entry of CLI_ENTRY_POINTS) {
+    const start = performance.now();
+    const error = await runCliEntry(entry, file, hosts);
+    time(report, entry.name, start, set);
+    if (error !== undefined) return { entry: entry.name, error };
+  }
+  return undefined;
 }
 
 /** Input set `set` of the campaign seeded `seed`: which case, mutated how. */
