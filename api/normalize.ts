@@ -21,8 +21,8 @@ import { ownKind } from "./kinds.ts";
 
 /**
  * `object` with its `null`s normalised as the apiserver would, when it is one of apigw's kinds
- * (by `apiVersion` and `kind`); any other value comes back unchanged. Never modifies its input
- * and never throws.
+ * (by `apiVersion` and `kind`); of any other object only the metadata is normalised, and a value
+ * that is no object comes back unchanged. Never modifies its input and never throws.
  *
  * @example
  * pruneNulls({ apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule", spec: { service: null } })
@@ -31,7 +31,12 @@ import { ownKind } from "./kinds.ts";
 export function pruneNulls<T>(object: T): T {
   if (!isRecord(object)) return object;
   const entry = ownKind(object.apiVersion, object.kind);
-  if (entry === undefined) return object;
+  if (entry === undefined) {
+    // Other kinds (Services, Gateways…) are decoded into Go structs: their metadata alike.
+    if (!("metadata" in object)) return object;
+    const { metadata, ...rest } = object;
+    return (metadata === null ? rest : { ...rest, metadata: normalizeMetadata(metadata) }) as T;
+  }
   // The schema describes the object's shape; the result keeps that shape with fewer nulls.
   return pruneNullsWith(entry.schema, object) as T;
 }
@@ -105,6 +110,109 @@ function normalizeMetadata(value: unknown): unknown {
     } else set(out, key, child);
   }
   return out;
+}
+
+/** A field of `metadata` the apiserver could not decode, and why. */
+export interface MetaProblem {
+  path: string;
+  reason: string;
+}
+
+const META_STRINGS = [
+  "name",
+  "generateName",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "creationTimestamp",
+  "deletionTimestamp",
+];
+
+/**
+ * Why the apiserver could not decode `object`'s metadata into an ObjectMeta (it refuses such a
+ * create outright), naming the field — or undefined when it could. Run after `pruneNulls()`.
+ *
+ * @example
+ * objectMetaProblem({ metadata: { namespace: {} } })
+ * // → { path: "metadata.namespace", reason: "must be a string, got an object" }
+ */
+export function objectMetaProblem(object: unknown): MetaProblem | undefined {
+  if (!isRecord(object) || !("metadata" in object)) return undefined;
+  const metadata = object.metadata;
+  if (!isRecord(metadata)) {
+    return { path: `metadata`, reason: `must be an object, got ${typeName(metadata)}` };
+  }
+  for (const key of META_STRINGS) {
+    const value = metadata[key];
+    if (value !== undefined && typeof value !== "string") {
+      return { path: `metadata.${key}`, reason: `must be a string, got ${typeName(value)}` };
+    }
+  }
+  const generation = metadata.generation;
+  if (generation !== undefined && !Number.isSafeInteger(generation)) {
+    return {
+      path: `metadata.generation`,
+      reason: `must be an integer, got ${typeName(generation)}`,
+    };
+  }
+  for (const key of ["labels", "annotations"]) {
+    const map = metadata[key];
+    if (map === undefined) continue;
+    if (!isRecord(map)) {
+      return { path: `metadata.${key}`, reason: `must be an object, got ${typeName(map)}` };
+    }
+    for (const [k, v] of Object.entries(map)) {
+      if (typeof v !== "string") {
+        return { path: `metadata.${key}.${k}`, reason: `must be a string, got ${typeName(v)}` };
+      }
+    }
+  }
+  const finalizers = metadata.finalizers;
+  if (finalizers !== undefined) {
+    if (!Array.isArray(finalizers)) {
+      return { path: `metadata.finalizers`, reason: `must be a list, got ${typeName(finalizers)}` };
+    }
+    const bad = finalizers.findIndex((f) => typeof f !== "string");
+    if (bad >= 0) {
+      return {
+        path: `metadata.finalizers[${bad}]`,
+        reason: `must be a string, got ${typeName(finalizers[bad])}`,
+      };
+    }
+  }
+  const owners = metadata.ownerReferences;
+  if (owners !== undefined) {
+    if (!Array.isArray(owners)) {
+      return {
+        path: `metadata.ownerReferences`,
+        reason: `must be a list, got ${typeName(owners)}`,
+      };
+    }
+    for (const [i, owner] of owners.entries()) {
+      if (!isRecord(owner)) {
+        return {
+          path: `metadata.ownerReferences[${i}]`,
+          reason: `must be an object, got ${typeName(owner)}`,
+        };
+      }
+      for (const key of ["apiVersion", "kind", "name", "uid"]) {
+        if (owner[key] !== undefined && typeof owner[key] !== "string") {
+          return {
+            path: `metadata.ownerReferences[${i}].${key}`,
+            reason: `must be a string, got ${typeName(owner[key])}`,
+          };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

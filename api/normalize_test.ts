@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pruneNulls, pruneNullsWith } from "./normalize.ts";
+import { objectMetaProblem, pruneNulls, pruneNullsWith } from "./normalize.ts";
 import type { OpenAPISchema } from "./schema/openapi.ts";
 
 const V2 = { apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule" };
@@ -92,6 +92,29 @@ Deno.test("pruneNulls() defaults RateLimit spec.enforce and leaves other kinds u
   });
   const service = { apiVersion: "v1", kind: "Service", spec: { selector: null } };
   assert.equal(pruneNulls(service), service);
+  assert.deepEqual(
+    pruneNulls({ ...service, metadata: { name: "s", labels: null, annotations: { a: null } } }),
+    { ...service, metadata: { name: "s", annotations: { a: "" } } },
+  );
   assert.equal(pruneNulls(null), null);
   assert.equal(pruneNulls("text"), "text");
+});
+
+Deno.test("objectMetaProblem() names the metadata field the apiserver could not decode", async (t) => {
+  const cases: [string, unknown, string | undefined][] = [
+    ["a valid metadata", { name: "a", labels: { x: "y" }, finalizers: ["f"] }, undefined],
+    ["no metadata", undefined, undefined],
+    ["a namespace object", { namespace: { toString: [] } }, "metadata.namespace"],
+    ["a number label", { labels: { x: 1 } }, "metadata.labels.x"],
+    ["a list as metadata", [], "metadata"],
+    ["a fractional generation", { generation: 1.5 }, "metadata.generation"],
+    ["a bad finalizer", { finalizers: ["a", 2] }, "metadata.finalizers[1]"],
+    ["a bad owner", { ownerReferences: [{ name: 3 }] }, "metadata.ownerReferences[0].name"],
+  ];
+  for (const [name, metadata, path] of cases) {
+    await t.step(name, () => {
+      const object = metadata === undefined ? { kind: "X" } : { kind: "X", metadata };
+      assert.equal(objectMetaProblem(object)?.path, path);
+    });
+  }
 });

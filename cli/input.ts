@@ -5,7 +5,7 @@
  * apiserver does before it validates (`api/normalize.ts`).
  */
 import { parseAllDocuments } from "yaml";
-import { pruneNulls } from "../api/normalize.ts";
+import { objectMetaProblem, pruneNulls } from "../api/normalize.ts";
 
 export interface InputObject {
   /** `file.yaml#2`: file and 1-based document index, for messages. */
@@ -60,10 +60,25 @@ export function parseText(text: string, file: string): ReadResult {
           error: `Cannot read "${source}": expected an object, got ${typeOf(item)}`,
         };
       }
-      objects.push({ source, value: pruneNulls(item) });
+      const value = pruneNulls(item);
+      // The apiserver refuses an object whose metadata it cannot decode: so does every reader.
+      const problem = objectMetaProblem(value);
+      if (problem !== undefined) {
+        return {
+          ok: false,
+          error: `Cannot read "${source}": ${
+            describeKind(value)
+          }${problem.path}: ${problem.reason}`,
+        };
+      }
+      objects.push({ source, value });
     }
   }
   return { ok: true, objects };
+}
+
+function describeKind(value: Record<string, unknown>): string {
+  return typeof value.kind === "string" ? `${value.kind} ` : "";
 }
 
 function flatten(value: unknown): unknown[] {

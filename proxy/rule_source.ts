@@ -4,7 +4,7 @@
  * source (`cluster_source.ts`) for Kubernetes.
  */
 import { parseAllDocuments } from "yaml";
-import { pruneNulls } from "../api/normalize.ts";
+import { objectMetaProblem, pruneNulls } from "../api/normalize.ts";
 
 export type Snapshot = { ok: true; objects: readonly unknown[] } | { ok: false; error: string };
 
@@ -86,7 +86,14 @@ export function parseObjects(text: string, file: string): unknown[] | string {
     if (error !== undefined) {
       return `Cannot parse "${file}" document ${index + 1}: ${error.message}`;
     }
-    objects.push(...flatten(document.toJS({ maxAliasCount: 100 })).map(pruneNulls));
+    for (const object of flatten(document.toJS({ maxAliasCount: 100 })).map(pruneNulls)) {
+      // Metadata the apiserver could not decode: the file is refused, like YAML that does not parse.
+      const problem = objectMetaProblem(object);
+      if (problem !== undefined) {
+        return `Cannot read "${file}" document ${index + 1}: ${problem.path}: ${problem.reason}`;
+      }
+      objects.push(object);
+    }
   }
   return objects;
 }

@@ -7,7 +7,7 @@
  */
 import { APIGATEWAY_V1ALPHA1, APIRULE_V1BETA1, OWN_KINDS, ownKind } from "../kinds.ts";
 import { storageProblem } from "../storage.ts";
-import { pruneNulls } from "../normalize.ts";
+import { objectMetaProblem, pruneNulls } from "../normalize.ts";
 import { formatProblem } from "../schema/problem.ts";
 import { validateSchema } from "../schema/validate.ts";
 import type { ValidationFacts } from "./facts.ts";
@@ -58,6 +58,12 @@ export function validateObject(raw: unknown, facts: ValidationFacts): ObjectVali
   };
   if (entry === undefined) {
     result.problems.push({ path: "", message: unknownKind(apiVersion, kind), severity: "error" });
+    return result;
+  }
+  // Metadata the apiserver cannot decode refuses the object before any schema check.
+  const meta = objectMetaProblem(object);
+  if (meta !== undefined) {
+    result.problems.push({ path: meta.path, message: meta.reason, severity: "error" });
     return result;
   }
   const schemaProblems = validateSchema(entry.schema, object);

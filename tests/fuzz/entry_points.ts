@@ -4,7 +4,7 @@
  * process. A throw from any of them is a bug: bad input must come back as problems.
  */
 import { stringify } from "yaml";
-import { pruneNulls } from "../../api/normalize.ts";
+import { objectMetaProblem, pruneNulls } from "../../api/normalize.ts";
 import { APIRULE_VERSIONS, ownKind } from "../../api/kinds.ts";
 import {
   parseAPIGateway,
@@ -166,10 +166,12 @@ export function yamlOf(raw: readonly unknown[]): string | undefined {
 
 /** The objects as the reader hands them on (records, nulls normalised), without YAML. */
 export function readInMemory(raw: readonly unknown[]): InputObject[] {
-  return raw.filter(isRecord).map((value, i) => ({
+  const read = raw.filter(isRecord).map((value, i) => ({
     source: `fuzz#${i + 1}`,
     value: pruneNulls(value),
   }));
+  // The reader refuses the whole input then; the commands stop with a usage error.
+  return read.some((o) => objectMetaProblem(o.value) !== undefined) ? [] : read;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
