@@ -203,10 +203,9 @@ function mutateObject(
       return { value: set(root, path, pick(random, ODD_NUMBERS)), path: shown };
     case "unknownField": {
       if (!isRecord(current)) return { value: set(root, path, { extra: current }), path: shown };
-      current[pick(random, ["extra", "__proto__", "constructor", "toString", "name", ""])] = pick(
-        random,
-        WRONG_TYPES,
-      );
+      // A copy: the shared constant must not grow (and loop) across sets.
+      current[pick(random, ["extra", "__proto__", "constructor", "toString", "name", ""])] =
+        structuredClone(pick(random, WRONG_TYPES));
       return { value: root, path: shown };
     }
     default:
