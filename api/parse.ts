@@ -6,6 +6,7 @@ import type { OpenAPISchema } from "./schema/openapi.ts";
 import type { Schema } from "./schema/build.ts";
 import type { Problem } from "./schema/problem.ts";
 import { prune, validateSchema } from "./schema/validate.ts";
+import { pruneNullsWith } from "./normalize.ts";
 import { APIRuleV2alpha1, type APIRuleV2Object } from "./apirule/v2.ts";
 import { APIRuleV1beta1, type APIRuleV1beta1Object } from "./apirule/v1beta1.ts";
 import { RateLimit, type RateLimitObject } from "./ratelimit/v1alpha1.ts";
@@ -17,7 +18,9 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: Problem[] }
  * Validates `value` against `schema` and returns it pruned and typed as `T`. Unknown fields are
  * not problems here (the apiserver prunes them); every other schema problem is.
  */
-export function parseWith<T>(schema: OpenAPISchema | Schema<unknown>, value: unknown): Parsed<T> {
+export function parseWith<T>(schema: OpenAPISchema | Schema<unknown>, raw: unknown): Parsed<T> {
+  // Non-nullable nulls are dropped (or defaulted) first, as the apiserver does before validating.
+  const value = pruneNullsWith(schema, raw);
   const problems = validateSchema(schema, value).filter((p) => p.type !== "Unknown");
   if (problems.length > 0) return { ok: false, error: problems };
   // The schema just accepted the value, so it has the shape T describes.

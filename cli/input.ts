@@ -1,9 +1,11 @@
 /**
  * Reads the `-f FILE` inputs of the offline commands: multi-document YAML or JSON (a single
  * object, a `v1` List, or an array), `-` for stdin. Every object comes back with where it was
- * found, so messages can name the file and document.
+ * found, so messages can name the file and document, and with its `null`s normalised as the
+ * apiserver does before it validates (`api/normalize.ts`).
  */
 import { parseAllDocuments } from "yaml";
+import { objectMetaProblem, pruneNulls } from "../api/normalize.ts";
 
 export interface InputObject {
   /** `file.yaml#2`: file and 1-based document index, for messages. */
@@ -58,10 +60,25 @@ export function parseText(text: string, file: string): ReadResult {
           error: `Cannot read "${source}": expected an object, got ${typeOf(item)}`,
         };
       }
-      objects.push({ source, value: item });
+      const value = pruneNulls(item);
+      // The apiserver refuses an object whose metadata it cannot decode: so does every reader.
+      const problem = objectMetaProblem(value);
+      if (problem !== undefined) {
+        return {
+          ok: false,
+          error: `Cannot read "${source}": ${
+            describeKind(value)
+          }${problem.path}: ${problem.reason}`,
+        };
+      }
+      objects.push({ source, value });
     }
   }
   return { ok: true, objects };
+}
+
+function describeKind(value: Record<string, unknown>): string {
+  return typeof value.kind === "string" ? `${value.kind} ` : "";
 }
 
 function flatten(value: unknown): unknown[] {

@@ -8,11 +8,12 @@ import type { KubeObject } from "../api/meta.ts";
 import { ownKind } from "../api/kinds.ts";
 import { validateSchema } from "../api/schema/validate.ts";
 import { formatProblem } from "../api/schema/problem.ts";
+import { storageProblem } from "../api/storage.ts";
 import { OFFLINE_CRDS } from "../core/installed_crds.ts";
 import { reconcileAll } from "../core/reconcile_all.ts";
 import { PLANNERS } from "../core/planners.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError } from "./command.ts";
-import { isRecord, readInputs } from "./input.ts";
+import { type InputObject, isRecord, readInputs } from "./input.ts";
 import { toJsonList, toYaml } from "./output.ts";
 import { commandOptions, fileOption, OBJECT_OUTPUT_OPTION } from "./options.ts";
 
@@ -52,45 +53,60 @@ export const renderCommand: Command = {
       io.stderr(`apigw render: ${inputs.error}\n`);
       return EXIT_USAGE;
     }
-    const objects: KubeObject[] = [];
-    for (const { source, value } of inputs.objects) {
-      const object = asKubeObject(value);
-      if (!object.ok) {
-        io.stderr(`apigw render: ${source}: ${object.error}\n`);
-        return EXIT_USAGE;
-      }
-      objects.push(object.value);
+    const rendered = renderInputs(inputs.objects, options.now ?? new Date());
+    if (!rendered.ok) {
+      io.stderr(`apigw render: ${rendered.error}\n`);
+      return EXIT_USAGE;
     }
-    const now = options.now ?? new Date();
-    const rejected = objects.filter((o) => schemaProblems(o).length > 0);
-    const planned = reconcileAll(objects.filter((o) => !rejected.includes(o)), {
-      planners: PLANNERS,
-      crds: OFFLINE_CRDS,
-      now,
-    });
-    const out: unknown[] = [];
-    const failures: string[] = [];
-    for (const { plan } of planned) {
-      out.push(...plan.apply);
-      if (plan.cr !== undefined) out.push(plan.cr);
-      if (plan.state !== "Ready" && plan.cr !== undefined) {
-        failures.push(`${describe(plan.cr)}: ${plan.state}: ${plan.description}`);
-      }
-    }
-    for (const object of rejected) {
-      // The apiserver would refuse to store it: nothing is reconciled, nothing printed for it.
-      failures.push(`${describe(object)}: Error: ${schemaProblems(object).join("; ")}`);
-    }
+    const { out, failures } = rendered.value;
     io.stdout(options.output === "json" ? toJsonList(out) : toYaml(out));
     for (const line of failures) io.stderr(line + "\n");
     return failures.length > 0 ? EXIT_FINDINGS : EXIT_OK;
   },
 };
 
+/** What `apigw render` prints for inputs already read: the objects, then one line per finding. */
+export interface Rendered {
+  out: unknown[];
+  failures: string[];
+}
+
+/** The offline reconcile of read inputs, as `apigw render` runs it (the fuzz campaign too). */
+export function renderInputs(inputs: readonly InputObject[], now: Date): Result<Rendered, string> {
+  const objects: KubeObject[] = [];
+  for (const { source, value } of inputs) {
+    const object = asKubeObject(value);
+    if (!object.ok) return { ok: false, error: `${source}: ${object.error}` };
+    objects.push(object.value);
+  }
+  const rejected = objects.filter((o) => schemaProblems(o).length > 0);
+  const planned = reconcileAll(objects.filter((o) => !rejected.includes(o)), {
+    planners: PLANNERS,
+    crds: OFFLINE_CRDS,
+    now,
+  });
+  const out: unknown[] = [];
+  const failures: string[] = [];
+  for (const { plan } of planned) {
+    out.push(...plan.apply);
+    if (plan.cr !== undefined) out.push(plan.cr);
+    if (plan.state !== "Ready" && plan.cr !== undefined) {
+      failures.push(`${describe(plan.cr)}: ${plan.state}: ${plan.description}`);
+    }
+  }
+  for (const object of rejected) {
+    // The apiserver would refuse to store it: nothing is reconciled, nothing printed for it.
+    failures.push(`${describe(object)}: Error: ${schemaProblems(object).join("; ")}`);
+  }
+  return { ok: true, value: { out, failures } };
+}
+
 function schemaProblems(object: KubeObject): string[] {
   const kind = ownKind(object.apiVersion, object.kind);
   if (kind === undefined) return [];
-  return validateSchema(kind.schema, object).map(formatProblem);
+  const problems = validateSchema(kind.schema, object).map(formatProblem);
+  const unstorable = problems.length === 0 ? storageProblem(object) : undefined;
+  return unstorable === undefined ? problems : [`${unstorable.path}: ${unstorable.message}`];
 }
 
 function describe(object: KubeObject): string {

@@ -39,11 +39,40 @@ export function reconcileAll(
   let state: KubeObject[] = [...objects];
   const planned: PlannedCR[] = [];
   for (const cr of crs) {
-    const plan = entryOf(cr)!.planner(cr, snapshotOf(state, options.crds), { now: options.now });
+    const plan = planOrError(entryOf(cr)!.planner, cr, snapshotOf(state, options.crds), {
+      now: options.now,
+    });
     planned.push({ input: cr, plan });
     state = nextState(state, cr, plan);
   }
   return planned;
+}
+
+/**
+ * Planners are total; one that throws anyway (a shape its parser let through) must not take the
+ * whole render down: the CR ends `Error` with a description naming it, and nothing is applied.
+ */
+function planOrError(
+  planner: Planner,
+  cr: KubeObject,
+  snapshot: ReturnType<typeof snapshotOf>,
+  options: PlanOptions,
+): Plan {
+  try {
+    return planner(cr, snapshot, options);
+  } catch (error) {
+    const { namespace, name } = cr.metadata ?? {};
+    const who = `${cr.kind} ${namespace ? `${namespace}/` : ""}${name ?? ""}`;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      apply: [],
+      delete: [],
+      cr,
+      state: "Error",
+      description: `Cannot plan ${who}: unexpected shape (${reason})`,
+      complete: true,
+    };
+  }
 }
 
 function nextState(state: KubeObject[], cr: KubeObject, plan: Plan): KubeObject[] {

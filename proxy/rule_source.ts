@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { CompiledGateway } from "./gateway/config.ts";
+import { objectMetaProblem, pruneNulls } from "../api/normalize.ts";
 
 /**
  * A folder or cluster snapshot. `compiled`: the embedded gateway's config, compiled off the
@@ -86,7 +87,10 @@ export async function listFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Every object of a multi-document YAML or JSON text; `List` items and arrays flattened. */
+/**
+ * Every object of a multi-document YAML or JSON text; `List` items and arrays flattened, `null`s
+ * normalised as the apiserver does before it validates (`api/normalize.ts`).
+ */
 export function parseObjects(text: string, file: string): unknown[] | string {
   const objects: unknown[] = [];
   for (const [index, document] of parseAllDocuments(text, { uniqueKeys: false }).entries()) {
@@ -94,7 +98,14 @@ export function parseObjects(text: string, file: string): unknown[] | string {
     if (error !== undefined) {
       return `Cannot parse "${file}" document ${index + 1}: ${error.message}`;
     }
-    objects.push(...flatten(document.toJS({ maxAliasCount: 100 })));
+    for (const object of flatten(document.toJS({ maxAliasCount: 100 })).map(pruneNulls)) {
+      // Metadata the apiserver could not decode: the file is refused, like YAML that does not parse.
+      const problem = objectMetaProblem(object);
+      if (problem !== undefined) {
+        return `Cannot read "${file}" document ${index + 1}: ${problem.path}: ${problem.reason}`;
+      }
+      objects.push(object);
+    }
   }
   return objects;
 }

@@ -6,6 +6,8 @@
  * 4. every problem comes back with its field path; skipped checks come back as notes.
  */
 import { APIGATEWAY_V1ALPHA1, APIRULE_V1BETA1, OWN_KINDS, ownKind } from "../kinds.ts";
+import { storageProblem } from "../storage.ts";
+import { objectMetaProblem, pruneNulls } from "../normalize.ts";
 import { formatProblem } from "../schema/problem.ts";
 import { validateSchema } from "../schema/validate.ts";
 import type { ValidationFacts } from "./facts.ts";
@@ -41,7 +43,9 @@ export interface ObjectValidation {
 }
 
 /** Every problem of one apigw CR: schema first, then the semantic checks. Never throws. */
-export function validateObject(object: unknown, facts: ValidationFacts): ObjectValidation {
+export function validateObject(raw: unknown, facts: ValidationFacts): ObjectValidation {
+  // The apiserver drops or defaults non-nullable nulls before it validates; so does every caller.
+  const object = pruneNulls(raw);
   const kind = isRecord(object) && isString(object.kind) ? object.kind : "";
   const apiVersion = isRecord(object) ? object.apiVersion : undefined;
   const entry = ownKind(apiVersion, kind);
@@ -54,6 +58,12 @@ export function validateObject(object: unknown, facts: ValidationFacts): ObjectV
   };
   if (entry === undefined) {
     result.problems.push({ path: "", message: unknownKind(apiVersion, kind), severity: "error" });
+    return result;
+  }
+  // Metadata the apiserver cannot decode refuses the object before any schema check.
+  const meta = objectMetaProblem(object);
+  if (meta !== undefined) {
+    result.problems.push({ path: meta.path, message: meta.reason, severity: "error" });
     return result;
   }
   const schemaProblems = validateSchema(entry.schema, object);
@@ -69,6 +79,12 @@ export function validateObject(object: unknown, facts: ValidationFacts): ObjectV
   }
   // Without a usable `spec` object the schema has said all there is to say.
   if (schemaProblems.some((p) => p.path === "spec")) return result;
+  // The cluster refuses an APIRule its conversion webhook cannot store (api/storage.ts).
+  const unstorable = schemaProblems.length === 0 ? storageProblem(object) : undefined;
+  if (unstorable !== undefined) {
+    result.problems.push({ ...unstorable, severity: "error" });
+    return result;
+  }
   const checked = semanticChecks(entry.apiVersion, kind, object, facts);
   for (const failure of checked.failures) {
     result.problems.push({

@@ -58,63 +58,75 @@ export function compilePolicyIndex(
   const domain = defaultDomainOf(objects);
   for (const object of apiRulesOldestFirst(objects)) {
     const label = `APIRule ${keyOf(object)}`;
-    if (isV1beta1APIRule(object)) {
-      // v1beta1 rules are Oathkeeper access rules, served here under `jwtHandler: apigw`.
-      const compiled = compileAPIRuleV1beta1(object, {
-        domain,
-        ...(options.handlerDefaults !== undefined ? { defaults: options.handlerDefaults } : {}),
+    try {
+      if (isV1beta1APIRule(object)) {
+        // v1beta1 rules are Oathkeeper access rules, served here under `jwtHandler: apigw`.
+        const compiled = compileAPIRuleV1beta1(object, {
+          domain,
+          ...(options.handlerDefaults !== undefined ? { defaults: options.handlerDefaults } : {}),
+        });
+        if (!compiled.ok) {
+          problems.push({ object: label, message: compiled.error });
+          continue;
+        }
+        const host = compiled.value.host;
+        const taken = owner.get(host);
+        if (taken !== undefined) {
+          problems.push({ object: label, message: `Host "${host}" is already served by ${taken}` });
+          continue;
+        }
+        owner.set(host, label);
+        byHost.set(host, compiled.value.rules);
+        continue;
+      }
+      if (!V2_VERSIONS.includes(String(object.apiVersion))) {
+        problems.push({
+          object: label,
+          message: `apiVersion "${object.apiVersion}" is not served`,
+        });
+        continue;
+      }
+      const errors = validateObject(object, facts).problems.filter((p) => p.severity === "error");
+      if (errors.length > 0) {
+        problems.push({ object: label, message: describe(errors) });
+        continue;
+      }
+      const parsed = parseAPIRuleV2(object);
+      if (!parsed.ok || parsed.value.spec === undefined) {
+        problems.push({ object: label, message: "spec is missing" });
+        continue;
+      }
+      const { spec, metadata } = parsed.value;
+      const discovery = discoverGateway(spec, facts);
+      const servers = discovery.ok && discovery.gateway?.state === "found"
+        ? discovery.gateway.value.servers
+        : [];
+      const hosts = resolveHosts(spec.hosts, gatewayDomain(servers));
+      if (!hosts.ok) {
+        problems.push({ object: label, message: hosts.error });
+        continue;
+      }
+      const namespace = metadata.namespace ?? "default";
+      const name = metadata.name ?? "";
+      const rules = spec.rules.map((rule, index) =>
+        compileRule(rule, { namespace, name, index, providerName: options.providerName })
+      );
+      for (const host of hosts.value) {
+        const taken = owner.get(host);
+        if (taken !== undefined) {
+          problems.push({ object: label, message: `Host "${host}" is already served by ${taken}` });
+          continue;
+        }
+        owner.set(host, label);
+        byHost.set(host, rules);
+      }
+    } catch (error) {
+      // Compilers are total; a throw anyway (a shape validation let through) skips this one
+      // object with a problem naming it instead of taking every other rule down.
+      problems.push({
+        object: label,
+        message: `Cannot compile: unexpected shape (${errorText(error)})`,
       });
-      if (!compiled.ok) {
-        problems.push({ object: label, message: compiled.error });
-        continue;
-      }
-      const host = compiled.value.host;
-      const taken = owner.get(host);
-      if (taken !== undefined) {
-        problems.push({ object: label, message: `Host "${host}" is already served by ${taken}` });
-        continue;
-      }
-      owner.set(host, label);
-      byHost.set(host, compiled.value.rules);
-      continue;
-    }
-    if (!V2_VERSIONS.includes(String(object.apiVersion))) {
-      problems.push({ object: label, message: `apiVersion "${object.apiVersion}" is not served` });
-      continue;
-    }
-    const errors = validateObject(object, facts).problems.filter((p) => p.severity === "error");
-    if (errors.length > 0) {
-      problems.push({ object: label, message: describe(errors) });
-      continue;
-    }
-    const parsed = parseAPIRuleV2(object);
-    if (!parsed.ok || parsed.value.spec === undefined) {
-      problems.push({ object: label, message: "spec is missing" });
-      continue;
-    }
-    const { spec, metadata } = parsed.value;
-    const discovery = discoverGateway(spec, facts);
-    const servers = discovery.ok && discovery.gateway?.state === "found"
-      ? discovery.gateway.value.servers
-      : [];
-    const hosts = resolveHosts(spec.hosts, gatewayDomain(servers));
-    if (!hosts.ok) {
-      problems.push({ object: label, message: hosts.error });
-      continue;
-    }
-    const namespace = metadata.namespace ?? "default";
-    const name = metadata.name ?? "";
-    const rules = spec.rules.map((rule, index) =>
-      compileRule(rule, { namespace, name, index, providerName: options.providerName })
-    );
-    for (const host of hosts.value) {
-      const taken = owner.get(host);
-      if (taken !== undefined) {
-        problems.push({ object: label, message: `Host "${host}" is already served by ${taken}` });
-        continue;
-      }
-      owner.set(host, label);
-      byHost.set(host, rules);
     }
   }
   return { index: policyIndex(byHost), problems };
@@ -193,6 +205,10 @@ function describe(errors: readonly { path: string; message: string }[]): string 
   );
   const more = errors.length - shown.length;
   return `Invalid: ${shown.join("; ")}${more > 0 ? `; ${more} more` : ""}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

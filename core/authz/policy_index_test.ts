@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { uriMatch } from "../apirule/paths.ts";
 import { compilePolicyIndex } from "./policy_index.ts";
 import { pathMatcher } from "./rule.ts";
+import { v1beta1PathMatcher } from "./oathkeeper/compile.ts";
 import { apiRule, GATEWAY, jwtConfig } from "./_testing.ts";
 
 const PROVIDER = { providerName: "apigw" };
@@ -178,4 +179,12 @@ Deno.test("pathMatcher() stays linear on hostile paths (§8 #35)", () => {
   const started = performance.now();
   assert.equal(match(hostile), false);
   assert.ok(performance.now() - started < 200);
+});
+
+Deno.test("pathMatcher() and v1beta1PathMatcher() match nothing for a path too large to compile", () => {
+  // Found by the fuzz campaign (seed 20261207, set 4713): V8 compiled the regex on first use,
+  // so the first request threw "Invalid regular expression" instead of the rule loading.
+  const huge = "a".repeat(1_048_576);
+  assert.equal(v1beta1PathMatcher({ path: huge })("/a"), false);
+  assert.equal(pathMatcher(`/{*}/${huge}`)("/x/a"), false);
 });

@@ -72,7 +72,15 @@ export function compileRule(
 export function pathMatcher(path: string): (candidate: string) => boolean {
   if (path === WILDCARD_PATH) return (candidate) => candidate.startsWith("/");
   if (!path.includes("{")) return (candidate) => candidate === path;
-  const regex = new RegExp(`^${pathRegex(path)}$`);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(`^${pathRegex(path)}$`);
+    // V8 compiles on first use: a pattern too large must fail here, not per request.
+    regex.test("");
+  } catch {
+    // Envoy would refuse such a route as well: it matches nothing.
+    return () => false;
+  }
   return (candidate) => regex.test(candidate);
 }
 

@@ -23,6 +23,7 @@ import {
 } from "../../core/ratelimit/global.ts";
 import { compileCors, type Cors } from "./cors.ts";
 import { type LocalLimit, localLimit } from "../ratelimit/local.ts";
+import { guarded } from "./_guarded.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
 
 /** One served rule: what routing matched and where and how it is forwarded. */
@@ -96,7 +97,7 @@ export function compileGateway(
       problems.push(v2.error);
       continue;
     }
-    const checked = checkServices(v2.value, services);
+    const checked = guarded(object, () => checkServices(v2.value, services));
     if (checked === undefined) indexInput.push(v2.value);
     else if ("reason" in checked) problems.push(checked);
     else {
@@ -196,7 +197,9 @@ function checkServices(
   const parsed = parseAPIRuleV2(object);
   // Unparseable objects are reported by the index with the validation's words.
   if (!parsed.ok || parsed.value.spec === undefined) return undefined;
-  const { spec, metadata } = parsed.value;
+  const { spec } = parsed.value;
+  // `metadata` is the apiserver's, not the schema's: offline input may lack it.
+  const metadata = parsed.value.metadata ?? {};
   const namespace = metadata.namespace ?? "default";
   const label = `APIRule ${namespace}/${metadata.name ?? ""}`;
   const upstreams: Upstream[] = [];

@@ -24,6 +24,8 @@ export interface Verdict {
   accepted: boolean;
   status: number;
   message: string;
+  /** The response body: the object as the apiserver would store it, when accepted. */
+  body?: unknown;
 }
 
 /** A dry-run create with strict field validation, as `kubectl apply --dry-run=server` does. */
@@ -46,12 +48,19 @@ export async function dryRunCreate(
     body,
   );
   let message = response.text;
+  let answer: unknown;
   try {
-    message = String(JSON.parse(response.text).message ?? response.text);
+    answer = JSON.parse(response.text);
+    message = String((answer as { message?: unknown }).message ?? response.text);
   } catch {
     // not a Status object: keep the raw text
   }
-  return { accepted: response.status === 201, status: response.status, message };
+  return {
+    accepted: response.status === 201,
+    status: response.status,
+    message,
+    body: answer,
+  };
 }
 
 /** The offline schema problems of an object of apigw's kinds. */
