@@ -1,11 +1,16 @@
 /** The one safety net of the gateway config compiler (`config.ts`). */
-import type { ConfigProblem } from "./config.ts";
+
+/** A problem naming the object, assignable to config.ts's `ConfigProblem` (no import: no cycle). */
+export interface GuardProblem {
+  object: string;
+  reason: string;
+}
 
 /**
  * `compile()`, or — when it throws anyway on a shape validation let through — a problem naming
  * the object, so one bad object is not served instead of the whole config failing.
  */
-export function guarded<T>(object: Record<string, unknown>, compile: () => T): T | ConfigProblem {
+export function guarded<T>(object: Record<string, unknown>, compile: () => T): T | GuardProblem {
   try {
     return compile();
   } catch (error) {
