@@ -20,19 +20,13 @@ import type { MemoryBucketStore } from "../ratelimit/store.ts";
 import { deny } from "../../core/authz/decision.ts";
 import type { GatewayConfig, Route } from "./config.ts";
 import { corsResponseHeaders, isPreflight, preflightResponse } from "./cors.ts";
-import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
+import type { Peer } from "./forward.ts";
+import { createForward } from "./upstream_call.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { declaredBodyLength, readRequest, type RequestLimits } from "./request.ts";
+import { readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
 import { outcomeAttributes } from "../trace_outcome.ts";
-import {
-  annotateActive,
-  inSpan,
-  type Span,
-  SpanKind,
-  traceparentOf,
-  tracingOn,
-} from "../../lib/tracing.ts";
+import { annotateActive, inSpan, SpanKind, tracingOn } from "../../lib/tracing.ts";
 import { bucketLevels, type DecisionObserver } from "../decisions.ts";
 
 export interface GatewayOptions {
@@ -73,11 +67,15 @@ export interface GatewayDeps {
 
 type Handler = (request: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
 
-class BodyTooLarge extends RangeError {}
-
 /** Builds the handler `Deno.serve` calls; `scheme` is the listener's. */
 export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Handler {
   const { options, log, metrics, onDecision } = deps;
+  const forward = createForward({
+    log,
+    fetch: deps.fetch,
+    ...(deps.http1 !== undefined ? { http1: deps.http1 } : {}),
+    maxBodyBytes: options.limits.maxBodyBytes,
+  });
   return function gateway(request, info) {
     if (!tracingOn()) return serve(request, info);
     return inSpan(
@@ -232,130 +230,6 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     onDecision?.({ at: Date.now(), frontEnd: "serve", ...served, buckets: bucketLevels(verdicts) });
     return response;
   }
-
-  /** The upstream call, in a client span of its own when traced. */
-  function forward(
-    request: Request,
-    route: Route,
-    extra: { target: string; peer: Peer; requestId: string; decided: Record<string, string> },
-  ): Promise<{ response: Response; reason: string }> {
-    if (!tracingOn()) return callUpstream(request, route, extra, undefined);
-    return inSpan("apigw.upstream", {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        "http.request.method": request.method,
-        "server.address": route.upstream.service,
-        "url.path": extra.target,
-      },
-    }, async (span) => {
-      const result = await callUpstream(request, route, extra, span);
-      span?.setAttributes({
-        "http.response.status_code": result.response.status,
-        "apigw.upstream.outcome": result.reason,
-      });
-      return result;
-    });
-  }
-
-  async function callUpstream(
-    request: Request,
-    route: Route,
-    extra: { target: string; peer: Peer; requestId: string; decided: Record<string, string> },
-    span: Span | undefined,
-  ): Promise<{ response: Response; reason: string }> {
-    const headers = upstreamHeaders(request.headers, route, extra);
-    // apigw's own HTTP/1.1 client is not traced by Deno: the upstream continues our span.
-    if (span !== undefined) headers.set("traceparent", traceparentOf(span));
-    const limited = limitBody(request.body, options.limits.maxBodyBytes);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), route.timeoutMs);
-    try {
-      if (deps.http1 !== undefined && !route.upstream.tls) {
-        const upstream = await deps.http1.request(route.upstream, {
-          method: request.method,
-          target: extra.target,
-          headers,
-          body: limited.body,
-          ...declaredLength(request, limited.body),
-          signal: abort.signal,
-        });
-        // The client built this response and its headers: filter them in place.
-        stripResponseHeaders(upstream.headers);
-        return { response: upstream, reason: "forwarded" };
-      }
-      const upstream = await deps.fetch(route.upstream.origin + extra.target, {
-        method: request.method,
-        headers: fetchHeaders(headers),
-        body: limited.body,
-        redirect: "manual",
-        signal: abort.signal,
-      });
-      return {
-        response: new Response(upstream.body, {
-          status: upstream.status,
-          statusText: upstream.statusText,
-          headers: responseHeaders(upstream.headers),
-        }),
-        reason: "forwarded",
-      };
-    } catch (error) {
-      if (limited.exceeded()) {
-        return {
-          response: problem(413, "body_too_large", "Body too large"),
-          reason: "body_too_large",
-        };
-      }
-      if (abort.signal.aborted) {
-        return {
-          response: problem(504, "upstream_timeout", "Upstream did not answer in time"),
-          reason: "upstream_timeout",
-        };
-      }
-      log.debug("Failed to reach upstream", { upstream: route.upstream.service, error });
-      return {
-        response: problem(502, "upstream_unavailable", "Upstream cannot be reached"),
-        reason: "upstream_unavailable",
-      };
-    } finally {
-      // The route timeout covers the wait for the upstream's response head (documented).
-      clearTimeout(timer);
-    }
-  }
-}
-
-function declaredLength(request: Request, body: unknown): { contentLength?: number } {
-  // readRequest refused invalid framing; repeated identical lengths merge to one number.
-  const length = declaredBodyLength(request.headers);
-  return body !== null && length.ok && length.value !== undefined
-    ? { contentLength: length.value }
-    : {};
-}
-
-// Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
-function fetchHeaders(headers: Headers): Headers {
-  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
-  return headers;
-}
-
-/** A streamed body that errors once more than `max` bytes passed. */
-function limitBody(body: ReadableStream<Uint8Array> | null, max: number) {
-  let seen = 0;
-  let exceeded = false;
-  if (body === null) return { body: null, exceeded: () => false };
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > max) {
-          exceeded = true;
-          controller.error(new BodyTooLarge(`Request body exceeds ${max} bytes`));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return { body: counted, exceeded: () => exceeded };
 }
 
 /** An RFC 9457 problem answer with a stable reason. */
