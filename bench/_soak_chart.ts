@@ -141,11 +141,13 @@ export function soakChart(samples: readonly SoakSample[], options: { title: stri
       }
       const ly = top + 12 + i * 16;
       out.push(
-        `<line x1="${LEFT + plotWidth + 10}" x2="${LEFT + plotWidth + 30}" y1="${ly - 4}" y2="${
-          ly - 4
-        }" stroke="${s.color}" stroke-width="${panel.bars && !s.dashed ? 6 : 2}"${
-          s.dashed ? ' stroke-dasharray="5,3"' : ""
-        }/>`,
+        panel.bars
+          ? `<rect x="${LEFT + plotWidth + 10}" y="${
+            ly - 8
+          }" width="20" height="8" fill="${s.color}" fill-opacity="${s.dashed ? 0.4 : 0.9}"/>`
+          : `<line x1="${LEFT + plotWidth + 10}" x2="${LEFT + plotWidth + 30}" y1="${ly - 4}" y2="${
+            ly - 4
+          }" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ""}/>`,
       );
       out.push(`<text x="${LEFT + plotWidth + 34}" y="${ly}">${escape(s.label)}</text>`);
     });
