@@ -130,6 +130,16 @@ async function run(): Promise<void> {
     const writes = difference(writesBefore, await apiserverWrites(cluster));
     const totalWrites = Object.values(writes).reduce((a, b) => a + b, 0);
     await sampleRss();
+    // Where the memory is once idle: V8 heap in use, buffers outside it, objects cached.
+    const one = async (name: string) => [...(await operator.metric(name)).values()][0] ?? 0;
+    const idleMemory = {
+      rssMiB: mib(await one("process_resident_memory_bytes")),
+      heapUsedMiB: mib(await one("process_heap_used_bytes")),
+      heapTotalMiB: mib(await one("process_heap_total_bytes")),
+      externalMiB: mib(await one("process_external_memory_bytes")),
+      cachedObjects: [...(await operator.metric("apigw_informer_objects")).values()]
+        .reduce((a, b) => a + b, 0),
+    };
 
     // From the moment the apiserver has stored the change (the apply answered) until the
     // VirtualService shows it: what the operator adds, without the harness's own write.
@@ -175,6 +185,7 @@ async function run(): Promise<void> {
       },
       peakRssMiB: Number((peakRss / 1024 / 1024).toFixed(1)),
       peakRssKernelMiB: Number((kernelPeak / 1024 / 1024).toFixed(1)),
+      idleMemory,
       coldStartCpu: coldCpu,
       writesPerAPIRule: Number((totalWrites / RULES).toFixed(2)),
       writesUntilIdle: writes,
@@ -189,6 +200,10 @@ async function run(): Promise<void> {
     await operator.stop();
     await cluster.reset();
   }
+}
+
+function mib(bytes: number): number {
+  return Number((bytes / 1024 / 1024).toFixed(1));
 }
 
 async function inParallel(
