@@ -142,7 +142,9 @@ async function measure(
       },
     };
   } finally {
-    child.kill("SIGTERM");
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
     await child.status;
     await lines.return(undefined);
     await proxy.close();
@@ -190,10 +192,14 @@ function countingProxy(target: { url: string; token: string; caPem: string }) {
       },
       client: http,
     });
+    // fetch has decoded a gzip body already: its encoding and length no longer apply.
+    const headers = new Headers(upstream.headers);
+    headers.delete("content-encoding");
+    headers.delete("content-length");
     if (!watch || upstream.body === null) {
       const body = await upstream.arrayBuffer();
       entry.done = performance.now();
-      return new Response(body, { status: upstream.status, headers: upstream.headers });
+      return new Response(body, { status: upstream.status, headers });
     }
     const reader = upstream.body.getReader();
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -216,7 +222,7 @@ function countingProxy(target: { url: string; token: string; caPem: string }) {
         void reader.cancel().catch(() => {});
       },
     });
-    return new Response(body, { status: upstream.status, headers: upstream.headers });
+    return new Response(body, { status: upstream.status, headers });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -337,7 +343,11 @@ async function runChild(client: Client, server: string, pageSize: number): Promi
     await informer.start();
     size = () => informer.list().length;
   }
-  while (size() < expected) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 600_000;
+  while (size() < expected) {
+    if (Date.now() > deadline) throw new Error(`${client}: ${size()}/${expected} after 10 min`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
   say({ event: "synced", ms: Math.round(performance.now() - started), objects: size() });
   (globalThis as { gc?: () => void }).gc?.();
   say({ event: "memory", heapUsed: Deno.memoryUsage().heapUsed });
