@@ -6,7 +6,10 @@
  * client-side create latency p50/p99 per burst (and of creates sent one at a time, for the
  * latency without queueing), and the apiserver's own measurement of each
  * webhook call (`apiserver_admission_webhook_admission_duration_seconds`, interpolated within
- * its buckets like PromQL's `histogram_quantile`).
+ * its buckets like PromQL's `histogram_quantile`), and apigw's own histograms of the same calls
+ * from the operator's /metrics (`apigw_webhook_request_duration_seconds`: body read to answer;
+ * `apigw_webhook_compute_duration_seconds`: the synchronous, CPU part), whose buckets start at
+ * 100 µs where the apiserver's are 5, 25, 100 and 500 ms.
  *
  *   deno task bench:admission [--creates 200]
  *
@@ -24,7 +27,7 @@ import {
 } from "../tests/cluster/mod.ts";
 import { ensureNamespace } from "../tests/cluster/namespaces.ts";
 
-import { operatorAccess } from "../tests/operator/_operator.ts";
+import { operatorAccess, type OperatorProcess } from "../tests/operator/_operator.ts";
 import {
   admissionNamespace,
   cleanUp,
@@ -40,6 +43,8 @@ const { values } = parseArgs({
 });
 const CREATES = Number(values.creates);
 const WEBHOOK_METRIC = "apiserver_admission_webhook_admission_duration_seconds";
+const OWN_DURATION_METRIC = "apigw_webhook_request_duration_seconds";
+const OWN_COMPUTE_METRIC = "apigw_webhook_compute_duration_seconds";
 
 const stop = Deno.env.get(CLUSTER_ENV.url) === undefined ? await ownCluster() : async () => {};
 try {
@@ -86,14 +91,25 @@ async function run(): Promise<void> {
     ];
     const rows: string[] = [];
     const calls: string[] = [];
+    const own: string[] = [];
     for (const phase of phases) {
       const before = await webhookHistograms(cluster);
+      const ownBefore = await ownHistograms(operator.process);
       rows.push(
         await creates(cluster, phase.ns, phase.version, phase.label, {
           count: phase.burst ? CREATES : Math.min(CREATES, 50),
           burst: phase.burst,
         }),
       );
+      for (const [name, counts] of await ownHistograms(operator.process)) {
+        const delta = subtract(counts, ownBefore.get(name));
+        if (delta.count === 0) continue;
+        own.push(
+          `| ${phase.label} | ${name} | ${delta.count} | ${ms(quantile(delta, 0.5), 2)} | ${
+            ms(quantile(delta, 0.99), 2)
+          } |`,
+        );
+      }
       const after = await webhookHistograms(cluster);
       for (const [name, counts] of after) {
         const delta = subtract(counts, before.get(name));
@@ -111,6 +127,9 @@ async function run(): Promise<void> {
     console.log("\n| phase | webhook (apiserver's histogram) | calls | p50 | p99 |");
     console.log("| --- | --- | ---: | ---: | ---: |");
     for (const row of calls) console.log(row);
+    console.log("\n| phase | apigw's own histogram (time / cpu, webhook) | calls | p50 | p99 |");
+    console.log("| --- | --- | ---: | ---: | ---: |");
+    for (const row of own) console.log(row);
   } finally {
     await cleanUp(cluster, parts);
   }
@@ -178,10 +197,36 @@ interface Histogram {
 /** The apiserver's webhook-call histograms, by webhook name (admit and validating summed). */
 async function webhookHistograms(cluster: TestCluster): Promise<Map<string, Histogram>> {
   const response = await cluster.request("GET", "/metrics");
+  return histogramsOf(response.text, WEBHOOK_METRIC, "name");
+}
+
+/**
+ * The operator's own fine-grained histograms of its webhook handling (buckets from 100 µs):
+ * `time <webhook>` (body read to answer) and `cpu <webhook>` (the synchronous part).
+ */
+async function ownHistograms(operator: OperatorProcess): Promise<Map<string, Histogram>> {
+  const text = await fetch(`${operator.metricsUrl}/metrics`).then((r) => r.text());
+  const own = new Map<string, Histogram>();
+  for (
+    const [prefix, metric] of [
+      ["time", OWN_DURATION_METRIC],
+      ["cpu", OWN_COMPUTE_METRIC],
+    ] as const
+  ) {
+    for (const [name, histogram] of histogramsOf(text, metric, "webhook")) {
+      own.set(`${prefix} ${name}`, histogram);
+    }
+  }
+  return own;
+}
+
+/** The histograms of `metric` in a Prometheus text, summed by the value of label `by`. */
+function histogramsOf(text: string, metric: string, by: string): Map<string, Histogram> {
   const histograms = new Map<string, Histogram>();
-  for (const line of response.text.split("\n")) {
-    if (!line.startsWith(`${WEBHOOK_METRIC}_bucket{`)) continue;
-    const name = /name="([^"]+)"/.exec(line)?.[1];
+  const label = new RegExp(`[{,]${by}="([^"]+)"`);
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${metric}_bucket{`)) continue;
+    const name = label.exec(line)?.[1];
     const le = /le="([^"]+)"/.exec(line)?.[1];
     const value = Number(line.slice(line.lastIndexOf(" ") + 1));
     if (name === undefined || le === undefined) continue;
@@ -222,6 +267,6 @@ function quantile(histogram: Histogram, q: number): number {
   return NaN;
 }
 
-function ms(value: number): string {
-  return Number.isNaN(value) ? "–" : `${value.toFixed(1)} ms`;
+function ms(value: number, digits = 1): string {
+  return Number.isNaN(value) ? "–" : `${value.toFixed(digits)} ms`;
 }

@@ -3,14 +3,23 @@
  * (default 1 000, each with its own Service and one `noAuth` rule) exist before `apigw operator`
  * starts; measured are the time from the operator's start to every APIRule `Ready`, then the
  * latency from an APIRule change to the changed VirtualService (K sequential changes), and the
- * operator's resident memory (its `process_resident_memory_bytes`, sampled throughout).
+ * operator's resident memory (its `process_resident_memory_bytes`, sampled throughout, and the
+ * kernel's peak `VmHWM`), the CPU seconds of each process from /proc (operator, kube-apiserver,
+ * etcd, and this process, which serves the test conversion webhook when it started the control
+ * plane), and the apiserver's write requests per APIRule (`apiserver_request_total`).
  *
- *   deno run -A bench/operator_bench.ts [--rules 1000] [--changes 200] [--concurrency 8]
+ *   deno run -A bench/operator_bench.ts [--apirules 1000] [--changes 200] [--concurrency 8]
  *
  * Runs against the cluster of `deno task test` when its variables are set, else starts one.
+ * Readiness is followed through one watch (kube/ informer) rather than by listing every APIRule.
  */
 import { parseArgs } from "node:util";
+import { createLogger } from "../lib/log.ts";
+import { createKubeClient } from "../kube/client.ts";
+import { Informer } from "../kube/informer.ts";
+import { resourceType } from "../kube/resources.ts";
 import { ownCluster } from "./_cluster.ts";
+import { apiserverWrites, CpuSplit, difference, findPids, memoryOf } from "./_proc.ts";
 
 import { CLUSTER_ENV, poll, testCluster } from "../tests/cluster/mod.ts";
 import { ensureNamespace } from "../tests/cluster/namespaces.ts";
@@ -22,17 +31,19 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     rules: { type: "string", default: "1000" },
+    apirules: { type: "string" },
+    "create-width": { type: "string", default: "16" },
     changes: { type: "string", default: "200" },
     concurrency: { type: "string", default: "8" },
   },
 });
-const RULES = Number(values.rules);
+const RULES = Number(values.apirules ?? values.rules);
 const CHANGES = Number(values.changes);
 const NS = "bench";
-const APIRULES = `/apis/gateway.kyma-project.io/v2alpha1/namespaces/${NS}/apirules`;
 const VIRTUAL_SERVICES = `/apis/networking.istio.io/v1/namespaces/${NS}/virtualservices`;
 
-const stop = Deno.env.get(CLUSTER_ENV.url) === undefined ? await ownCluster() : async () => {};
+const owned = Deno.env.get(CLUSTER_ENV.url) === undefined;
+const stop = owned ? await ownCluster() : async () => {};
 try {
   await run();
 } finally {
@@ -46,7 +57,8 @@ async function run(): Promise<void> {
   await ensureNamespace(cluster, NS);
   await applyAsAdmin(cluster, kymaGateway("bench.local"));
   console.log(`Creating ${RULES} Services and APIRules`);
-  await inParallel(RULES, 16, async (i) => {
+  const created = performance.now();
+  await inParallel(RULES, Number(values["create-width"]), async (i) => {
     for (
       const object of [
         service(NS, `svc-${i}`, { app: `app-${i}` }),
@@ -62,27 +74,72 @@ async function run(): Promise<void> {
     }
   });
 
+  console.log(`Created in ${((performance.now() - created) / 1000).toFixed(1)} s`);
+
+  // Readiness through one watch of the APIRules (storage version: no conversion).
+  const client = createKubeClient({
+    server: cluster.url,
+    caPem: cluster.caPem,
+    clientCert: undefined,
+    token: () => Promise.resolve(cluster.token),
+  });
+  const watcher = new Informer(
+    client,
+    { type: resourceType("gateway.kyma-project.io", "APIRule"), namespace: NS },
+    createLogger({ level: "error", write: () => {} }),
+  );
+  const stopWatch = new AbortController();
+  const watching = watcher.run(stopWatch.signal);
+  const runDir = Deno.env.get(CLUSTER_ENV.runDir) ?? cluster.runDir;
+  const pids = {
+    "kube-apiserver": findPids("kube-apiserver", runDir)[0],
+    etcd: findPids("etcd", runDir).find((pid) => findPids("kube-apiserver", runDir)[0] !== pid),
+    // This process serves the test conversion webhook when it started the control plane.
+    ...(owned ? { "bench (conversion webhook, watch)": Deno.pid } : {}),
+  };
+  const writesBefore = await apiserverWrites(cluster);
   const started = performance.now();
   const operator = await startOperator(cluster, kubeconfig, {
     name: "bench",
     args: [`--max-concurrent-reconciles=${values.concurrency}`],
   });
+  const cpu = new CpuSplit({ operator: operator.pid, ...pids });
+  cpu.start();
   let peakRss = 0;
   const sampleRss = async () => {
     const rss = [...(await operator.metric("process_resident_memory_bytes")).values()][0] ?? 0;
     peakRss = Math.max(peakRss, rss);
   };
   const sampler = setInterval(() => sampleRss().catch(() => {}), 250);
+  const ready = () =>
+    watcher.store.list().filter((r) => at(r, "status", "state") === "Ready").length;
+  const progress = setInterval(
+    () => console.log(`${((performance.now() - started) / 1000).toFixed(0)} s: ${ready()} Ready`),
+    10_000,
+  );
   try {
-    await poll(async () => {
-      const rules = await items(cluster, APIRULES);
-      return rules.filter((r) => at(r, "status", "state") === "Ready").length === RULES
-        ? true
-        : undefined;
-    }, { timeoutMs: 600_000, intervalMs: 250, what: `${RULES} APIRules to be Ready` });
+    await poll(() => ready() === RULES ? true : undefined, {
+      timeoutMs: 3_600_000,
+      intervalMs: 100,
+      what: `${RULES} APIRules to be Ready`,
+    });
     const coldStartMs = performance.now() - started;
-    await operator.waitIdle({ timeoutMs: 120_000 });
+    clearInterval(progress);
+    const coldCpu = cpu.stop();
+    await operator.waitIdle({ timeoutMs: 600_000 });
+    const writes = difference(writesBefore, await apiserverWrites(cluster));
+    const totalWrites = Object.values(writes).reduce((a, b) => a + b, 0);
     await sampleRss();
+    // Where the memory is once idle: V8 heap in use, buffers outside it, objects cached.
+    const one = async (name: string) => [...(await operator.metric(name)).values()][0] ?? 0;
+    const idleMemory = {
+      rssMiB: mib(await one("process_resident_memory_bytes")),
+      heapUsedMiB: mib(await one("process_heap_used_bytes")),
+      heapTotalMiB: mib(await one("process_heap_total_bytes")),
+      externalMiB: mib(await one("process_external_memory_bytes")),
+      cachedObjects: [...(await operator.metric("apigw_informer_objects")).values()]
+        .reduce((a, b) => a + b, 0),
+    };
 
     // From the moment the apiserver has stored the change (the apply answered) until the
     // VirtualService shows it: what the operator adds, without the harness's own write.
@@ -111,6 +168,7 @@ async function run(): Promise<void> {
       latencies.push(performance.now() - changed);
     }
     await sampleRss();
+    const kernelPeak = memoryOf(operator.pid)?.peak ?? 0;
     latencies.sort((a, b) => a - b);
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
@@ -126,13 +184,26 @@ async function run(): Promise<void> {
         max: Math.round(latencies.at(-1) ?? 0),
       },
       peakRssMiB: Number((peakRss / 1024 / 1024).toFixed(1)),
+      peakRssKernelMiB: Number((kernelPeak / 1024 / 1024).toFixed(1)),
+      idleMemory,
+      coldStartCpu: coldCpu,
+      writesPerAPIRule: Number((totalWrites / RULES).toFixed(2)),
+      writesUntilIdle: writes,
     };
     console.log(JSON.stringify(result));
   } finally {
     clearInterval(sampler);
+    clearInterval(progress);
+    stopWatch.abort();
+    await watching;
+    client.close();
     await operator.stop();
     await cluster.reset();
   }
+}
+
+function mib(bytes: number): number {
+  return Number((bytes / 1024 / 1024).toFixed(1));
 }
 
 async function inParallel(

@@ -17,7 +17,7 @@ import {
 import { WEBHOOK_SERVICE } from "../api/crds.ts";
 import { CERTIFICATE_SECRET } from "../api/webhook_configurations.ts";
 import { apiruleConverter } from "../webhook/apirule_converter.ts";
-import { createWebhookApp } from "../webhook/app.ts";
+import { createWebhookApp, type ReviewTiming } from "../webhook/app.ts";
 import {
   generateCertificates,
   KEY_ALGORITHMS,
@@ -353,10 +353,12 @@ function operatorWebhooks(options: {
   const { log } = options;
   const host = `${WEBHOOK_SERVICE}.${options.namespace}.svc`;
   const isIp = (san: string) => /^[\d.]+$/.test(san) || san.includes(":");
+  let sink: ((timing: ReviewTiming) => void) | undefined;
   const app = createWebhookApp({
     convert: apiruleConverter,
     log: log.child({ component: "webhook" }),
     ready: () => server.current !== undefined,
+    observe: (timing) => sink?.(timing),
   });
   const server = createWebhookServer(app.fetch, {
     hostname: options.address.hostname,
@@ -370,6 +372,7 @@ function operatorWebhooks(options: {
     server,
     wiring: {
       server,
+      observeReviews: (observe) => void (sink = observe),
       settings: Object.freeze({
         namespace: options.namespace,
         secretName: CERTIFICATE_SECRET,

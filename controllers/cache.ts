@@ -19,7 +19,7 @@ export const INFORMERS: readonly InformerOptions[] = [
   { type: resourceType("gateway.kyma-project.io", "APIRule") },
   { type: resourceType("gateway.kyma-project.io", "RateLimit") },
   { type: resourceType("operator.kyma-project.io", "APIGateway") },
-  { type: resourceType("", "Service") },
+  { type: resourceType("", "Service"), transform: slimService },
   { type: resourceType("", "Pod"), transform: slimPod },
   configMap(KYMA_SYSTEM, "api-gateway-config"),
   configMap("kube-system", "shoot-info"),
@@ -163,6 +163,26 @@ function slimPod(pod: KubeObject): KubeObject {
     kind: pod.kind,
     metadata: pod.metadata,
     spec: { containers: names(spec.containers), initContainers: names(spec.initContainers) },
+  };
+}
+
+/**
+ * Services as the planners and triggers read them: the selector (APIRule policies), type, ports
+ * and IP families (the ingress gateway's stack) and the load balancer status (its addresses).
+ */
+export function slimService(service: KubeObject): KubeObject {
+  const spec = isRecord(service.spec) ? service.spec : {};
+  const status = isRecord(service.status) ? service.status : {};
+  const kept: Record<string, unknown> = {};
+  for (const field of ["type", "selector", "ports", "ipFamilies", "externalName"]) {
+    if (spec[field] !== undefined) kept[field] = spec[field];
+  }
+  return {
+    apiVersion: service.apiVersion,
+    kind: service.kind,
+    metadata: service.metadata,
+    spec: kept,
+    ...(isRecord(status.loadBalancer) ? { status: { loadBalancer: status.loadBalancer } } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MetricsRegistry } from "./metrics.ts";
+import { createOperatorMetrics } from "./operator_metrics.ts";
 
 Deno.test("MetricsRegistry.render() writes the Prometheus text format", () => {
   const registry = new MetricsRegistry();
@@ -37,4 +38,26 @@ Deno.test("MetricsRegistry.render() writes the Prometheus text format", () => {
       "",
     ].join("\n"),
   );
+});
+
+Deno.test("createOperatorMetrics() exposes the webhook times in sub-millisecond buckets", () => {
+  const metrics = createOperatorMetrics({
+    queues: () => [],
+    informers: () => [],
+    owned: () => [],
+    leader: () => true,
+  });
+  metrics.webhookDuration.observe({ webhook: "validate-apirule", code: "200" }, 0.0004);
+  metrics.webhookDuration.observe({ webhook: "validate-apirule", code: "200" }, 0.045);
+  metrics.webhookCompute.observe({ webhook: "validate-apirule" }, 0.0009);
+  const text = metrics.registry.render();
+  const line = (name: string) => text.split("\n").find((l) => l.startsWith(name));
+  const duration =
+    'apigw_webhook_request_duration_seconds_bucket{webhook="validate-apirule",code="200"';
+  assert.equal(line(`${duration},le="0.0005"}`), `${duration},le="0.0005"} 1`);
+  assert.equal(line(`${duration},le="0.04"}`), `${duration},le="0.04"} 1`);
+  assert.equal(line(`${duration},le="0.05"}`), `${duration},le="0.05"} 2`);
+  const compute = 'apigw_webhook_compute_duration_seconds_bucket{webhook="validate-apirule"';
+  assert.equal(line(`${compute},le="0.00075"}`), `${compute},le="0.00075"} 0`);
+  assert.equal(line(`${compute},le="0.001"}`), `${compute},le="0.001"} 1`);
 });

@@ -7,6 +7,7 @@
 import type { OathkeeperImages } from "../core/apigateway/oathkeeper_deployment.ts";
 import { LEGACY_OWNER_LABEL, OWNER_NAME_LABEL } from "../core/apirule/labels.ts";
 import type { Logger } from "../lib/log.ts";
+import type { ReviewTiming } from "../webhook/app.ts";
 import { createKubeClient } from "../kube/client.ts";
 import type { Connection } from "../kube/connection.ts";
 import { createEventRecorder } from "../kube/events.ts";
@@ -79,6 +80,8 @@ export interface OperatorWebhooks {
   settings: CertificateSettings;
   material: CertificateMaterial;
   server: ServingServer;
+  /** Hands the webhook app's per-review timings to the operator's metrics. */
+  observeReviews?: (sink: (timing: ReviewTiming) => void) => void;
 }
 
 /** Runs the operator until `signal` aborts (exit 0) or leadership is lost (exit 1). */
@@ -102,6 +105,10 @@ export async function runOperator(
       cache.informers.map((i) => ({ resource: i.name, synced: i.synced, objects: i.store.size })),
     owned: () => ownedCounts(cache),
     leader: () => leader === undefined ? true : leader.isLeader(),
+  });
+  deps.webhooks?.observeReviews?.((t) => {
+    metrics.webhookDuration.observe({ webhook: t.webhook, code: String(t.code) }, t.seconds);
+    metrics.webhookCompute.observe({ webhook: t.webhook }, t.computeSeconds);
   });
   const client = createKubeClient(deps.connection, {
     userAgent: `apigw/${config.moduleVersion}`,

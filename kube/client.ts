@@ -55,6 +55,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   observe?: RequestObserver;
   userAgent?: string;
+  /**
+   * Longest line of a watch stream held while it is incomplete (default 16 MiB, in UTF-16 code
+   * units): a stream that sends more without a newline ends with an `Unavailable` error instead
+   * of growing the buffer without bound. The apiserver's own objects stay under 3 MiB.
+   */
+  maxLineLength?: number;
 }
 
 /** A client for `connection`. */
@@ -66,6 +72,7 @@ export function createKubeClient(connection: Connection, options: ClientOptions 
   });
   const observe = options.observe ?? (() => {});
   const userAgent = options.userAgent ?? "apigw";
+  const maxLineLength = options.maxLineLength ?? 16 * 1024 * 1024;
 
   async function send(
     method: string,
@@ -159,7 +166,7 @@ export function createKubeClient(connection: Connection, options: ClientOptions 
         const body = parseJson(await response.text().catch(() => ""));
         return { ok: false, error: errorFromResponse(response.status, body, what) };
       }
-      return { ok: true, value: jsonLines(response.body, what, options.signal) };
+      return { ok: true, value: jsonLines(response.body, what, options.signal, maxLineLength) };
     },
     close: () => http.close(),
   };
@@ -174,6 +181,7 @@ async function* jsonLines(
   body: ReadableStream<Uint8Array>,
   what: string,
   signal: AbortSignal,
+  maxLineLength: number,
 ): AsyncIterable<unknown> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -192,11 +200,16 @@ async function* jsonLines(
       }
       if (chunk.done || signal.aborted) return;
       buffer += decoder.decode(chunk.value, { stream: true });
+      let start = 0;
       let newline: number;
-      while ((newline = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
+      while ((newline = buffer.indexOf("\n", start)) !== -1) {
+        const line = buffer.slice(start, newline).trim();
+        start = newline + 1;
         if (line !== "") yield parseJson(line);
+      }
+      buffer = buffer.slice(start);
+      if (buffer.length > maxLineLength) {
+        throw unavailable(what, new Error(`a line exceeded ${maxLineLength} characters`));
       }
     }
   } finally {

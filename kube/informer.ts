@@ -27,8 +27,14 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Keep metadata only (`PartialObjectMetadata`): for existence checks of large objects. */
   metadataOnly?: boolean;
-  /** Shrinks each object before it is stored (drop what no reader needs). */
+  /**
+   * Shrinks each object before it is stored (drop what no reader needs). Every store already
+   * holds objects without `metadata.managedFields` (`asKubeObject` keeps only the metadata fields
+   * apigw reads) and without kubectl's last-applied annotation (`withoutWriteHistory`, before `transform`).
+   */
   transform?: (object: KubeObject) => KubeObject;
+  /** Items per list page (default 500). */
+  pageSize?: number;
   /** First and longest pause after a failed list or watch (default 250 ms, 5 s). */
   backoff?: { baseMs: number; maxMs: number };
   /** How soon to look again for a resource that does not exist (default 30 s). */
@@ -151,6 +157,8 @@ export class Informer {
         fieldSelector: this.#options.fieldSelector,
         labelSelector: this.#options.labelSelector,
         signal,
+        transform: (object) => this.#shape(object),
+        ...(this.#options.pageSize === undefined ? {} : { pageSize: this.#options.pageSize }),
         ...(this.#options.metadataOnly ? { accept: `${METADATA_LIST},application/json` } : {}),
       });
       if (signal.aborted) break;
@@ -170,12 +178,7 @@ export class Informer {
       }
       if (this.#absent) this.#log.info("Found resource present");
       this.#absent = false;
-      this.#dispatch(
-        this.store.replace(
-          listed.value.items.map((o) => this.#shape(o)),
-          listed.value.resourceVersion,
-        ),
-      );
+      this.#dispatch(this.store.replace(listed.value.items, listed.value.resourceVersion));
       this.#markSynced();
       failures = 0;
       let version = listed.value.resourceVersion;
@@ -252,9 +255,10 @@ export class Informer {
   }
 
   #shape(object: KubeObject): KubeObject {
-    const shaped = this.#options.metadataOnly
+    let shaped = this.#options.metadataOnly
       ? { ...object, apiVersion: apiVersionOf(this.type), kind: this.type.kind }
       : object;
+    shaped = withoutWriteHistory(shaped);
     return this.#options.transform === undefined ? shaped : this.#options.transform(shaped);
   }
 
@@ -295,6 +299,27 @@ export class Informer {
       this.#wake = done;
     });
   }
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * `object` without its write history: kubectl's last-applied annotation (a second copy of the
+ * object as its author last applied it) and `managedFields` (which `asKubeObject` already drops
+ * from what the apiserver sends; this covers objects built otherwise). No planner reads either;
+ * orphans.ts reads the managers from a fresh GET.
+ */
+export function withoutWriteHistory(object: KubeObject): KubeObject {
+  const metadata: KubeObject["metadata"] & { managedFields?: unknown } = object.metadata;
+  const annotations = metadata.annotations;
+  const lastApplied = annotations !== undefined && LAST_APPLIED in annotations;
+  if (!lastApplied && !("managedFields" in metadata)) return object;
+  const { managedFields: _history, ...rest } = metadata;
+  if (lastApplied) {
+    const { [LAST_APPLIED]: _last, ...kept } = annotations;
+    rest.annotations = kept;
+  }
+  return { ...object, metadata: rest };
 }
 
 function versionField(version: string | undefined): { version?: string } {

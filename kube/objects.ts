@@ -52,7 +52,13 @@ export interface ListPage {
   resourceVersion: string;
 }
 
-/** Lists every object (all pages) of a type, optionally in one namespace or by selectors. */
+/**
+ * Lists every object (all pages of `pageSize`, default 500) of a type, optionally in one
+ * namespace or by selectors. `transform` shrinks each item as its page arrives, so the raw pages
+ * are garbage once parsed and the peak is one page plus the shrunk items. A continue token that
+ * expired meanwhile (`410 Gone` on a later page) restarts the list once from its first page, as
+ * client-go's pager does.
+ */
 export async function listObjects(
   client: KubeClient,
   type: ResourceType,
@@ -63,12 +69,15 @@ export async function listObjects(
     accept?: string;
     signal?: AbortSignal;
     pageSize?: number;
+    transform?: (object: KubeObject) => KubeObject;
   } = {},
 ): Promise<Result<ListPage, KubeError>> {
-  const items: KubeObject[] = [];
+  const transform = options.transform ?? ((object: KubeObject) => object);
+  let items: KubeObject[] = [];
   let continueToken: string | undefined;
   let resourceVersion = "";
-  do {
+  let restarted = false;
+  while (true) {
     const query = new URLSearchParams({ limit: String(options.pageSize ?? 500) });
     if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
     if (options.labelSelector) query.set("labelSelector", options.labelSelector);
@@ -81,14 +90,20 @@ export async function listObjects(
         ...(options.accept === undefined ? {} : { accept: options.accept }),
       },
     );
-    if (!result.ok) return result;
+    if (!result.ok) {
+      if (result.error.reason !== "Gone" || continueToken === undefined || restarted) return result;
+      restarted = true;
+      items = [];
+      continueToken = undefined;
+      continue;
+    }
     const body = result.value;
     const metadata = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
     const list = isRecord(body) && Array.isArray(body.items) ? body.items : [];
     for (const raw of list) {
       // List items of custom resources carry apiVersion and kind; core lists may leave them out.
       const object = asKubeObject(isRecord(raw) ? withKind(raw, type) : raw);
-      if (object !== undefined) items.push(object);
+      if (object !== undefined) items.push(transform(object));
     }
     resourceVersion = typeof metadata.resourceVersion === "string"
       ? metadata.resourceVersion
@@ -96,7 +111,8 @@ export async function listObjects(
     continueToken = typeof metadata.continue === "string" && metadata.continue !== ""
       ? metadata.continue
       : undefined;
-  } while (continueToken !== undefined);
+    if (continueToken === undefined) break;
+  }
   return { ok: true, value: { items, resourceVersion } };
 }
 

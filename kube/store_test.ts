@@ -103,3 +103,24 @@ Deno.test("ObjectStore.remember() never brings back an object whose deletion it 
     assert.equal(store.applyEvent("MODIFIED", object("a", 2)), undefined);
   });
 });
+
+Deno.test("ObjectStore.list() stays sorted and current through adds, changes and deletes", () => {
+  const store = new ObjectStore();
+  const names = () =>
+    store.list().map((o) =>
+      `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`
+    );
+  store.applyEvent("ADDED", object("b", 1));
+  store.applyEvent("ADDED", object("a", 2, { namespace: "z" }));
+  store.applyEvent("ADDED", object("c", 3));
+  assert.deepEqual(names(), ["ns/b@1", "ns/c@3", "z/a@2"]);
+  store.applyEvent("MODIFIED", object("b", 4));
+  store.remember(object("c", 5));
+  assert.deepEqual(names(), ["ns/b@4", "ns/c@5", "z/a@2"], "changed objects keep their place");
+  assert.deepEqual(store.list("ns").map((o) => o.metadata.resourceVersion), ["4", "5"]);
+  store.remember(object("a", 6));
+  store.applyEvent("DELETED", object("c", 7));
+  assert.deepEqual(names(), ["ns/a@6", "ns/b@4", "z/a@2"]);
+  store.forget(object("b", 4));
+  assert.deepEqual(names(), ["ns/a@6", "z/a@2"]);
+});

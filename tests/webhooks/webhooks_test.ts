@@ -86,6 +86,25 @@ Deno.test("apigw operator serves conversion and admission with the certificate i
       });
     });
 
+    await t.step(
+      "the operator's /metrics times each review in sub-millisecond buckets",
+      async () => {
+        const counts = await operator.process.metric(
+          "apigw_webhook_request_duration_seconds_count",
+        );
+        const count = (labels: string) => counts.get(labels) ?? 0;
+        assert.ok(count('{webhook="conversion",code="200"}') >= 1, JSON.stringify([...counts]));
+        assert.ok(count('{webhook="validate-apirule",code="200"}') >= 1);
+        assert.ok(count('{webhook="mutate-apirule",code="200"}') >= 1);
+        const buckets = await operator.process.metric(
+          "apigw_webhook_compute_duration_seconds_bucket",
+        );
+        const fine = buckets.get('{webhook="conversion",le="0.001"}') ?? 0;
+        const all = buckets.get('{webhook="conversion",le="+Inf"}') ?? 0;
+        assert.ok(all >= 1 && fine > 0, `conversion CPU ≤ 1 ms in ${fine} of ${all} reviews`);
+      },
+    );
+
     await t.step("a deleted Secret is recreated and conversion recovers", async () => {
       const before = await certificateSecret(cluster);
       assert.ok(before !== undefined);
