@@ -34,6 +34,7 @@ import { createGatewayStore } from "../proxy/gateway/store.ts";
 import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
 import { listenAddress } from "./authz.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { REDIS_CONNECTION_OPTIONS, redisUrlOption, withRedisFlags } from "./redis_flags.ts";
 import { startGlobalLimiting } from "../proxy/ratelimit/setup.ts";
 
 /** The bundled example the README's start command serves. */
@@ -152,8 +153,9 @@ const OPTIONS = {
     type: "string",
     help: "Redis shared by every gateway for RateLimit spec.global (in-memory buckets without it)",
     env: "APIGW_REDIS_URL",
-    parse: text,
+    parse: redisUrlOption,
   },
+  ...REDIS_CONNECTION_OPTIONS,
   "log-level": LOG_LEVEL_OPTION,
 } as const;
 
@@ -181,7 +183,7 @@ export const serveCommand: Command = {
   async run(args, io) {
     const parsed = parseOptions(OPTIONS, args, io.env);
     if (!parsed.ok) return usageError(serveCommand, parsed.error, io);
-    const options = parsed.value;
+    let options = parsed.value;
     if (options.help) {
       io.stdout(commandHelp(serveCommand));
       return EXIT_OK;
@@ -196,6 +198,12 @@ export const serveCommand: Command = {
       level: options["log-level"] ?? "info",
       write: (line) => io.stderr(line + "\n"),
     });
+    const redis = await withRedisFlags(options, io.env);
+    if (!redis.ok) {
+      io.stderr(`apigw serve: ${redis.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    options = redis.value;
     return await serve(options, log, io.signal);
   },
 };

@@ -1,14 +1,18 @@
 /**
  * The Redis bucket store (dataplane.md §6.3–6.6). The token bucket is one atomic Lua script on
  * Redis time (DP-RL-3; rate-limiter-flexible has no token bucket whose refill matches Envoy's),
- * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. ioredis is set up to fail fast
- * instead of queueing for seconds: no offline queue, no retries per request, a command timeout.
+ * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. The client (redis_client.ts)
+ * fails fast instead of queueing for seconds; on a Redis Cluster a batch runs the script once
+ * per slot (issue 20), since a script may only touch keys of one slot.
  */
-import { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
+import type { Logger } from "../../lib/log.ts";
+import { createRedisClient, type RedisClient } from "./redis_client.ts";
+import { groupBySlot } from "./redis_slots.ts";
+import { parseRedisUrl, type RedisTarget } from "./redis_url.ts";
 import type { BucketStore, WindowHit } from "./store.ts";
 
 /**
@@ -77,14 +81,21 @@ return out
 `;
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A URL (redis_url.ts forms, credentials inline) or a resolved target. */
+  url: string | RedisTarget;
   /** Budget of one Redis command (§6.6); past it the bucket's failure mode applies. */
   commandTimeoutMs: number;
+  /** Most Redis calls pending at once; more fail at once (the failure mode answers). */
+  maxPending?: number;
+  log?: Logger;
   /** Key prefix, so apigw's keys are recognisable and can share a Redis. */
   prefix?: string;
 }
 
 type TakeCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+/** A hard cap far above what MAX_IN_FLIGHT batches of a healthy Redis keep pending. */
+export const DEFAULT_MAX_PENDING = 1_000;
 
 /** Batches in flight at once; more checks wait for the next batch (cf. a pipeline window). */
 const MAX_IN_FLIGHT = 2;
@@ -98,22 +109,21 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** A store over one ioredis connection (pipelined automatically under concurrency). */
+/** A store over one ioredis client (pipelined automatically under concurrency). */
 export function createRedisStore(
   options: RedisStoreOptions,
-): BucketStore & { redis: Redis; connected(timeoutMs: number): Promise<boolean> } {
-  const redis = new Redis(options.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: 1_000,
-    // Reconnect quickly after an outage; every command fails fast meanwhile.
-    retryStrategy: (times: number) => Math.min(times * 50, 500),
-    enableAutoPipelining: true,
-    lazyConnect: false,
+): BucketStore & {
+  client: RedisClient;
+  connected(timeoutMs: number): Promise<boolean>;
+  renderMetrics(prefix: string): string;
+} {
+  const client = createRedisClient(targetOf(options.url), {
+    commandTimeoutMs: options.commandTimeoutMs,
+    maxPending: options.maxPending ?? DEFAULT_MAX_PENDING,
+    ...(options.log !== undefined ? { log: options.log } : {}),
   });
-  // Errors reach the callers of each command; the connection's own events only say it retries.
-  redis.on("error", () => {});
+  const { redis } = client;
+  const cluster = client.target.topology === "cluster";
   // The key count varies per batch, so it is the command's first argument.
   redis.defineCommand("apigwTakeTokens", { lua: TOKEN_BUCKET_LUA });
   const takeTokens = bound(redis, "apigwTakeTokens");
@@ -124,24 +134,15 @@ export function createRedisStore(
   const windows = new Map<string, RateLimiterRedis>();
   const prefix = options.prefix ?? "apigw:rl";
   return {
-    redis,
+    client,
     remote: true,
-    /** Waits up to `timeoutMs` for the first connection; false when Redis is not there yet. */
-    connected(timeoutMs) {
-      if (redis.status === "ready") return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (value: boolean) => {
-          clearTimeout(timer);
-          redis.off("ready", onReady);
-          resolve(value);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        redis.on("ready", onReady);
-      });
-    },
+    connected: (timeoutMs) => client.ready(timeoutMs),
+    renderMetrics: (metricPrefix) => client.renderMetrics(metricPrefix),
     take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Promise<Take> {
-      if (algorithm === "fixedWindow") return fixedWindow(windowFor(bucket), key);
+      if (algorithm === "fixedWindow") {
+        const limiter = windowFor(bucket);
+        return client.call(() => fixedWindow(limiter, key));
+      }
       return new Promise((resolve, reject) => {
         pending.push({ key: `${prefix}:tb:${key}`, bucket, resolve, reject });
         if (inFlight < MAX_IN_FLIGHT) flush();
@@ -149,24 +150,30 @@ export function createRedisStore(
     },
     async addHits(hits: readonly WindowHit[]): Promise<number[]> {
       if (hits.length === 0) return [];
-      const argv: (string | number)[] = [hits.length];
-      for (const hit of hits) argv.push(`${prefix}:rls:${hit.key}`);
-      for (const hit of hits) argv.push(hit.hits, hit.windowSeconds);
-      const reply = await addHits(...argv);
-      if (!Array.isArray(reply) || reply.length !== hits.length) {
-        throw new TypeError(`Unexpected counter reply ${JSON.stringify(reply)}`);
-      }
-      return reply.map(Number);
+      const keys = hits.map((hit) => `${prefix}:rls:${hit.key}`);
+      const groups = cluster ? groupBySlot(keys) : [hits.map((_, i) => i)];
+      const counts: number[] = new Array(hits.length);
+      await Promise.all(groups.map(async (group) => {
+        const argv: (string | number)[] = [group.length];
+        for (const i of group) argv.push(keys[i]!);
+        for (const i of group) argv.push(hits[i]!.hits, hits[i]!.windowSeconds);
+        const reply = await client.call(() => addHits(...argv));
+        if (!Array.isArray(reply) || reply.length !== group.length) {
+          throw new TypeError(`Unexpected counter reply ${JSON.stringify(reply)}`);
+        }
+        for (const [j, i] of group.entries()) counts[i] = Number(reply[j]);
+      }));
+      return counts;
     },
     size: () => windows.size,
     async close() {
-      redis.disconnect();
+      client.close();
       await Promise.resolve();
     },
   };
 
   /**
-   * Sends what is pending as one script run. The first check goes at once; checks arriving while
+   * Sends what is pending as one script run (one per slot on a cluster). The first check goes at once; checks arriving while
    * batches are in flight ride on the next one, so a busy replica needs far fewer round trips
    * (and ioredis commands) than checks, and an idle one adds no delay.
    */
@@ -174,20 +181,29 @@ export function createRedisStore(
     if (pending.length === 0) return;
     const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
     pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
-    const argv: (string | number)[] = [batch.length];
-    for (const item of batch) argv.push(item.key);
-    for (const { bucket } of batch) {
+    const groups = cluster ? groupBySlot(batch.map((item) => item.key)) : [batch.map((_, i) => i)];
+    inFlight++;
+    Promise.all(groups.map((group) => runGroup(group.map((i) => batch[i]!)))).finally(() => {
+      inFlight--;
+      flush();
+    });
+  }
+
+  /** One script run for `items` (keys of one slot on a cluster); settles every item. */
+  function runGroup(items: Pending[]): Promise<void> {
+    const argv: (string | number)[] = [items.length];
+    for (const item of items) argv.push(item.key);
+    for (const { bucket } of items) {
       argv.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
     }
-    inFlight++;
-    takeTokens(...argv).then(
+    return client.call(() => takeTokens(...argv)).then(
       (reply) => {
-        if (!Array.isArray(reply) || reply.length !== batch.length * 4) {
+        if (!Array.isArray(reply) || reply.length !== items.length * 4) {
           const error = new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
-          for (const item of batch) item.reject(error);
+          for (const item of items) item.reject(error);
           return;
         }
-        for (const [i, item] of batch.entries()) {
+        for (const [i, item] of items.entries()) {
           item.resolve({
             allowed: Number(reply[i * 4]) === 1,
             remaining: Number(reply[i * 4 + 1]),
@@ -197,12 +213,9 @@ export function createRedisStore(
         }
       },
       (error: unknown) => {
-        for (const item of batch) item.reject(error);
+        for (const item of items) item.reject(error);
       },
-    ).finally(() => {
-      inFlight--;
-      flush();
-    });
+    );
   }
 
   function windowFor(bucket: GlobalTokenBucket): RateLimiterRedis {
@@ -245,7 +258,14 @@ async function fixedWindow(limiter: RateLimiterRedis, key: string): Promise<Take
   }
 }
 
-function bound(redis: Redis, name: string): TakeCommand {
+function targetOf(url: string | RedisTarget): RedisTarget {
+  if (typeof url !== "string") return url;
+  const parsed = parseRedisUrl(url);
+  if (!parsed.ok) throw new TypeError(parsed.error);
+  return parsed.value;
+}
+
+function bound(redis: RedisClient["redis"], name: string): TakeCommand {
   const command: unknown = Reflect.get(redis, name);
   if (typeof command !== "function") {
     throw new TypeError(`ioredis did not define the command "${name}"`);

@@ -10,6 +10,7 @@ import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } fro
 import { createMemoryStore } from "./memory_store.ts";
 import { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
 import { createRedisStore } from "./redis_store.ts";
+import type { RedisTarget } from "./redis_url.ts";
 import type { BucketStore } from "./store.ts";
 
 const REDIS_STARTUP_WAIT_MS = 2_000;
@@ -24,7 +25,8 @@ export interface GlobalLimiting {
 }
 
 export interface GlobalLimitingOptions {
-  redisUrl?: string | undefined;
+  /** A URL or a resolved target (cli/redis_flags.ts): standalone, Sentinel or Cluster. */
+  redisUrl?: string | RedisTarget | undefined;
   redisTimeoutMs: number;
   /** Most keys kept in memory (in-memory buckets, known-empty keys). */
   localKeys: number;
@@ -39,11 +41,14 @@ export async function startGlobalLimiting(
 ): Promise<GlobalLimiting> {
   const local = createMemoryStore({ maxKeys: options.localKeys });
   let buckets: BucketStore = local;
+  let renderRedis = () => "";
   if (options.redisUrl !== undefined) {
     const redis = createRedisStore({
       url: options.redisUrl,
       commandTimeoutMs: options.redisTimeoutMs,
+      log,
     });
+    renderRedis = () => redis.renderMetrics("apigw_ratelimit");
     if (!await redis.connected(REDIS_STARTUP_WAIT_MS)) {
       log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");
     }
@@ -66,7 +71,7 @@ export async function startGlobalLimiting(
   return {
     step,
     metrics,
-    renderMetrics: () => metrics.render(local.size() + step.heldKeys()),
+    renderMetrics: () => metrics.render(local.size() + step.heldKeys()) + renderRedis(),
     close: () => buckets.close(),
   };
 }
