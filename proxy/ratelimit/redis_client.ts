@@ -132,7 +132,6 @@ function serverOptions(target: RedisTarget, options: RedisClientOptions) {
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: 1_000,
-    enableAutoPipelining: true,
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
     ...(tls !== undefined ? { tls } : {}),
@@ -167,7 +166,10 @@ function nodeOptions(target: RedisTarget, options: RedisClientOptions) {
 function clusterOptions(target: RedisTarget, options: RedisClientOptions) {
   return {
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    // ioredis' cluster auto-pipelines group scripts by a key it guesses wrongly for our
+    // variable key count, and then refuse the mixed pipeline; every script run is one slot's
+    // command instead (the connection still pipelines them on the wire).
+    enableAutoPipelining: false,
     // Re-reads the slot map every second besides on MOVED and lost connections, so a promoted
     // replica is found within about a second of its election.
     slotsRefreshInterval: 1_000,

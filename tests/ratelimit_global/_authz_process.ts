@@ -23,8 +23,15 @@ export async function configFolder(
   return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
 }
 
-/** Starts `apigw authz --config dir …args` on free ports and waits until it serves. */
-export async function startAuthzProcess(dir: string, args: string[]): Promise<AuthzProcess> {
+/**
+ * Starts `apigw authz --config dir …args` on free ports (with `env` added to the environment)
+ * and waits until it serves.
+ */
+export async function startAuthzProcess(
+  dir: string,
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<AuthzProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -40,6 +47,7 @@ export async function startAuthzProcess(dir: string, args: string[]): Promise<Au
       ...args,
     ],
     cwd: REPO,
+    ...(options.env !== undefined ? { env: options.env } : {}),
     stdin: "null",
     stdout: "null",
     stderr: "piped",
