@@ -5,7 +5,7 @@
  * tests themselves, not by tests/run.ts.
  */
 import { poll } from "../poll.ts";
-import { freePort } from "../cluster/_ports.ts";
+import { freePort, PortInUseError, retryOnPortInUse } from "../cluster/_ports.ts";
 import { stopProcess } from "../cluster/_process.ts";
 import { infoField, killNode, redisCli, type RedisNodeProcess, startNode } from "./_node.ts";
 
@@ -27,9 +27,13 @@ export interface TestRedisCluster {
 /** Node timeout: a master silent this long is failed over (the issue asks for ~1–2 s). */
 const NODE_TIMEOUT_MS = 1_000;
 
-export async function startRedisCluster(
+export function startRedisCluster(
   options: { password?: string } = {},
 ): Promise<TestRedisCluster> {
+  return retryOnPortInUse(() => startOnce(options));
+}
+
+async function startOnce(options: { password?: string }): Promise<TestRedisCluster> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-redis-cluster-" });
   const { password } = options;
   const nodes: RedisNodeProcess[] = [];
@@ -37,7 +41,7 @@ export async function startRedisCluster(
     await Promise.all(nodes.map((node) => stopProcess(node.process, 5_000)));
   };
   try {
-    const ports = Array.from({ length: 6 }, () => freePort());
+    const ports = clusterPorts(6);
     for (const port of ports) {
       const args = [
         "--port",
@@ -146,8 +150,36 @@ export async function startRedisCluster(
     };
   } catch (error) {
     await stopAll();
-    console.error(`Kept ${dir} for inspection`);
+    // A lost port race is retried with new ports; anything else is kept to look at.
+    if (error instanceof PortInUseError) await Deno.remove(dir, { recursive: true });
+    else console.error(`Kept ${dir} for inspection`);
     throw error;
+  }
+}
+
+/**
+ * `count` ports that are free together with their cluster bus ports (port + 10000, which must
+ * stay below 65536), none overlapping another's.
+ */
+function clusterPorts(count: number): number[] {
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = freePort();
+    const bus = port + 10_000;
+    if (bus > 65_535 || taken.has(port) || taken.has(bus) || !isFree(bus)) continue;
+    taken.add(port).add(bus);
+    ports.push(port);
+  }
+  return ports;
+}
+
+function isFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
   }
 }
 

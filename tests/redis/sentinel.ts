@@ -4,7 +4,7 @@
  * 1 s so a killed master is replaced within seconds. Started by the tests themselves.
  */
 import { poll } from "../poll.ts";
-import { freePort } from "../cluster/_ports.ts";
+import { freePort, PortInUseError, retryOnPortInUse } from "../cluster/_ports.ts";
 import { stopProcess } from "../cluster/_process.ts";
 import { infoField, killNode, redisCli, type RedisNodeProcess, startNode } from "./_node.ts";
 
@@ -22,9 +22,13 @@ export interface TestRedisSentinel {
   stop(): Promise<void>;
 }
 
-export async function startRedisSentinel(
+export function startRedisSentinel(
   options: { password?: string } = {},
 ): Promise<TestRedisSentinel> {
+  return retryOnPortInUse(() => startOnce(options));
+}
+
+async function startOnce(options: { password?: string }): Promise<TestRedisSentinel> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-redis-sentinel-" });
   const { password } = options;
   const nodes: RedisNodeProcess[] = [];
@@ -115,7 +119,9 @@ export async function startRedisSentinel(
     };
   } catch (error) {
     await stopAll();
-    console.error(`Kept ${dir} for inspection`);
+    // A lost port race is retried with new ports; anything else is kept to look at.
+    if (error instanceof PortInUseError) await Deno.remove(dir, { recursive: true });
+    else console.error(`Kept ${dir} for inspection`);
     throw error;
   }
 }
