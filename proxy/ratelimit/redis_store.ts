@@ -10,6 +10,7 @@ import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
 import type { Logger } from "../../lib/log.ts";
+import { type RunResult, runScripts } from "./redis_batch.ts";
 import { createRedisClient, type RedisClient } from "./redis_client.ts";
 import { groupBySlot } from "./redis_slots.ts";
 import { parseRedisUrl, type RedisTarget } from "./redis_url.ts";
@@ -92,8 +93,6 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-type TakeCommand = (...args: (string | number)[]) => Promise<unknown>;
-
 /** A hard cap far above what MAX_IN_FLIGHT batches of a healthy Redis keep pending. */
 export const DEFAULT_MAX_PENDING = 1_000;
 
@@ -126,9 +125,7 @@ export function createRedisStore(
   const cluster = client.target.topology === "cluster";
   // The key count varies per batch, so it is the command's first argument.
   redis.defineCommand("apigwTakeTokens", { lua: TOKEN_BUCKET_LUA });
-  const takeTokens = bound(redis, "apigwTakeTokens");
   redis.defineCommand("apigwAddHits", { lua: ADD_HITS_LUA });
-  const addHits = bound(redis, "apigwAddHits");
   let pending: Pending[] = [];
   let inFlight = 0;
   const windows = new Map<string, RateLimiterRedis>();
@@ -153,16 +150,24 @@ export function createRedisStore(
       const keys = hits.map((hit) => `${prefix}:rls:${hit.key}`);
       const groups = cluster ? groupBySlot(keys) : [hits.map((_, i) => i)];
       const counts: number[] = new Array(hits.length);
-      await Promise.all(groups.map(async (group) => {
-        const argv: (string | number)[] = [group.length];
-        for (const i of group) argv.push(keys[i]!);
-        for (const i of group) argv.push(hits[i]!.hits, hits[i]!.windowSeconds);
-        const reply = await client.call(() => addHits(...argv));
-        if (!Array.isArray(reply) || reply.length !== group.length) {
-          throw new TypeError(`Unexpected counter reply ${JSON.stringify(reply)}`);
+      const results = await runScripts(
+        client,
+        "apigwAddHits",
+        groups.map((group) => {
+          const args: (string | number)[] = [group.length];
+          for (const i of group) args.push(keys[i]!);
+          for (const i of group) args.push(hits[i]!.hits, hits[i]!.windowSeconds);
+          return { firstKey: keys[group[0]!]!, args };
+        }),
+      );
+      for (const [g, result] of results.entries()) {
+        if (!result.ok) throw result.error;
+        const group = groups[g]!;
+        if (!Array.isArray(result.reply) || result.reply.length !== group.length) {
+          throw new TypeError(`Unexpected counter reply ${JSON.stringify(result.reply)}`);
         }
-        for (const [j, i] of group.entries()) counts[i] = Number(reply[j]);
-      }));
+        for (const [j, i] of group.entries()) counts[i] = Number(result.reply[j]);
+      }
       return counts;
     },
     size: () => windows.size,
@@ -173,49 +178,54 @@ export function createRedisStore(
   };
 
   /**
-   * Sends what is pending as one script run (one per slot on a cluster). The first check goes at once; checks arriving while
-   * batches are in flight ride on the next one, so a busy replica needs far fewer round trips
-   * (and ioredis commands) than checks, and an idle one adds no delay.
+   * Sends what is pending as one script run (on a cluster one per slot, pipelined per node).
+   * The first check goes at once; checks arriving while batches are in flight ride on the next
+   * one, so a busy replica needs far fewer round trips (and ioredis commands) than checks, and
+   * an idle one adds no delay.
    */
   function flush(): void {
     if (pending.length === 0) return;
     const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
     pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
     const groups = cluster ? groupBySlot(batch.map((item) => item.key)) : [batch.map((_, i) => i)];
+    const runs = groups.map((group) => {
+      const args: (string | number)[] = [group.length];
+      for (const i of group) args.push(batch[i]!.key);
+      for (const i of group) {
+        const { bucket } = batch[i]!;
+        args.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
+      }
+      return { firstKey: batch[group[0]!]!.key, args };
+    });
     inFlight++;
-    Promise.all(groups.map((group) => runGroup(group.map((i) => batch[i]!)))).finally(() => {
+    runScripts(client, "apigwTakeTokens", runs).then((results) => {
+      for (const [g, result] of results.entries()) settle(groups[g]!.map((i) => batch[i]!), result);
+    }).finally(() => {
       inFlight--;
       flush();
     });
   }
 
-  /** One script run for `items` (keys of one slot on a cluster); settles every item. */
-  function runGroup(items: Pending[]): Promise<void> {
-    const argv: (string | number)[] = [items.length];
-    for (const item of items) argv.push(item.key);
-    for (const { bucket } of items) {
-      argv.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
+  /** Answers the checks of one script run. */
+  function settle(items: Pending[], result: RunResult): void {
+    if (!result.ok) {
+      for (const item of items) item.reject(result.error);
+      return;
     }
-    return client.call(() => takeTokens(...argv)).then(
-      (reply) => {
-        if (!Array.isArray(reply) || reply.length !== items.length * 4) {
-          const error = new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
-          for (const item of items) item.reject(error);
-          return;
-        }
-        for (const [i, item] of items.entries()) {
-          item.resolve({
-            allowed: Number(reply[i * 4]) === 1,
-            remaining: Number(reply[i * 4 + 1]),
-            retryAfterMs: Number(reply[i * 4 + 2]),
-            fullAfterMs: Number(reply[i * 4 + 3]),
-          });
-        }
-      },
-      (error: unknown) => {
-        for (const item of items) item.reject(error);
-      },
-    );
+    const { reply } = result;
+    if (!Array.isArray(reply) || reply.length !== items.length * 4) {
+      const error = new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
+      for (const item of items) item.reject(error);
+      return;
+    }
+    for (const [i, item] of items.entries()) {
+      item.resolve({
+        allowed: Number(reply[i * 4]) === 1,
+        remaining: Number(reply[i * 4 + 1]),
+        retryAfterMs: Number(reply[i * 4 + 2]),
+        fullAfterMs: Number(reply[i * 4 + 3]),
+      });
+    }
   }
 
   function windowFor(bucket: GlobalTokenBucket): RateLimiterRedis {
@@ -263,12 +273,4 @@ function targetOf(url: string | RedisTarget): RedisTarget {
   const parsed = parseRedisUrl(url);
   if (!parsed.ok) throw new TypeError(parsed.error);
   return parsed.value;
-}
-
-function bound(redis: RedisClient["redis"], name: string): TakeCommand {
-  const command: unknown = Reflect.get(redis, name);
-  if (typeof command !== "function") {
-    throw new TypeError(`ioredis did not define the command "${name}"`);
-  }
-  return (...args) => Reflect.apply(command, redis, args);
 }

@@ -85,6 +85,13 @@ export async function startAuthzProcess(
       intervalMs: 50,
     });
     const managementUrl = `http://${serving.management}`;
+    // Serving starts before the first snapshot is applied: wait until the rules (and with them
+    // the limits) are loaded, or an early check finds no limit for its peer.
+    await poll(async () => {
+      const response = await fetch(`${managementUrl}/readyz`);
+      await response.body?.cancel();
+      return response.ok || undefined;
+    }, { timeoutMs: 30_000, what: "apigw authz to be ready", intervalMs: 50 });
     return {
       checkUrl: `http://${serving.listen}`,
       managementUrl,
