@@ -64,6 +64,8 @@ export interface Scenario {
   killMaster(): Promise<string>;
   /** Every log line of both processes must pass this (e.g. no password). */
   checkLogs?(text: string): void;
+  /** What the Redis group says of itself, for a failure message. */
+  describe?(): Promise<string>;
 }
 
 const TOKENS = 10;
@@ -132,7 +134,24 @@ export async function failoverScenario(scenario: Scenario): Promise<Record<strin
       if (after.length < 60 || performance.now() - since[last]!.at < 1_500) return undefined;
       recoveredAt = since[last]!.at;
       return true;
-    }, { timeoutMs: 90_000, intervalMs: 100, what: "enforcement through the promoted replica" });
+    }, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: "enforcement through the promoted replica",
+    }).catch(async (error: unknown) => {
+      const logs = processes.flatMap((p) =>
+        p.logs.filter((l) => !String(l.msg).endsWith(" request")).slice(-8)
+      );
+      const group = await scenario.describe?.() ?? "";
+      const m = await a.metrics();
+      throw new Error(
+        `${error}\n${group}\nAnswers per second since the kill of ${killed}:\n${
+          timeline(answers, killedAt)
+        }\nLast logs: ${JSON.stringify(logs)}\nMetrics of one process:\n${
+          m.split("\n").filter((l) => /redis|fallback/.test(l) && !l.startsWith("#")).join("\n")
+        }`,
+      );
+    });
   } finally {
     stopLoad = true;
     await Promise.all(workers);
@@ -196,4 +215,20 @@ export async function failoverScenario(scenario: Scenario): Promise<Record<strin
     capped: sum("apigw_ratelimit_redis_capped_total", ""),
     fallbacks: sum("apigw_ratelimit_fallback_total", ""),
   };
+}
+
+/** Statuses per second after `from`, for a failure message. */
+function timeline(answers: Answer[], from: number): string {
+  const seconds = new Map<number, Map<string, number>>();
+  for (const x of answers) {
+    if (x.at <= from) continue;
+    const second = Math.floor((x.at - from) / 1000);
+    const counts = seconds.get(second) ?? new Map<string, number>();
+    const label = `${x.path}:${x.status}`;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    seconds.set(second, counts);
+  }
+  return [...seconds].map(([s, counts]) =>
+    `${s}s ${[...counts].map(([k, v]) => `${k}=${v}`).join(" ")}`
+  ).join("\n");
 }

@@ -61,6 +61,7 @@ Deno.test("the Sentinel master killed mid-load: failure modes in the window, enf
         return `master ${port}`;
       },
       checkLogs: noPassword,
+      describe: async () => `Sentinels name master ${await group.master().catch(String)}`,
     });
     console.log(`Redis Sentinel failover: ${JSON.stringify(report)}`);
     assert.ok(Number(report.failovers) >= 1, "the failover was seen");
