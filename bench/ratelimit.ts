@@ -173,9 +173,11 @@ async function storeBenchmark(
       const at = (q: number) =>
         `${latencies[Math.floor(q * (latencies.length - 1))]!.toFixed(2)} ms`;
       rows.push({
-        target: (algorithm === "tokenBucket"
+        target: algorithm === "fixedWindow"
+          ? `store: rate-limiter-flexible RateLimiterRedis${label}`
+          : label === ""
           ? "store: Lua token bucket (ioredis, auto-pipelined)"
-          : "store: rate-limiter-flexible RateLimiterRedis") + label,
+          : `store: Lua token bucket${label} (a run per slot, pipelined per node)`,
         rate: latencies.length / DURATION,
         p50: at(0.5),
         p99: at(0.99),
