@@ -116,7 +116,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       });
     },
     stats: () => ({ ...stats }),
-    renderMetrics: (prefix) => renderStats(prefix, target, stats),
+    renderMetrics: (prefix) => renderStats(prefix, target, stats, options.maxPending),
     close() {
       redis.disconnect();
     },
@@ -236,9 +236,17 @@ function scrubbed(error: unknown, target: RedisTarget): unknown {
   return copy;
 }
 
-function renderStats(prefix: string, target: RedisTarget, stats: RedisClientStats): string {
+function renderStats(
+  prefix: string,
+  target: RedisTarget,
+  stats: RedisClientStats,
+  cap: number,
+): string {
   const topology = `topology="${target.topology}"`;
   return [
+    `# HELP ${prefix}_redis_pending_cap Most Redis calls allowed to be pending at once`,
+    `# TYPE ${prefix}_redis_pending_cap gauge`,
+    `${prefix}_redis_pending_cap{${topology}} ${cap}`,
     `# HELP ${prefix}_redis_pending Redis calls waiting for an answer`,
     `# TYPE ${prefix}_redis_pending gauge`,
     `${prefix}_redis_pending{${topology}} ${stats.pending}`,

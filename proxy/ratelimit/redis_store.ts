@@ -116,9 +116,10 @@ export function createRedisStore(
   connected(timeoutMs: number): Promise<boolean>;
   renderMetrics(prefix: string): string;
 } {
-  const client = createRedisClient(targetOf(options.url), {
+  const target = targetOf(options.url);
+  const client = createRedisClient(target, {
     commandTimeoutMs: options.commandTimeoutMs,
-    maxPending: options.maxPending ?? DEFAULT_MAX_PENDING,
+    maxPending: options.maxPending ?? target.maxPending ?? DEFAULT_MAX_PENDING,
     ...(options.log !== undefined ? { log: options.log } : {}),
   });
   const { redis } = client;

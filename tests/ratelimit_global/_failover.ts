@@ -192,6 +192,7 @@ export async function failoverScenario(scenario: Scenario): Promise<Record<strin
   );
   // The pending cap held in both processes.
   for (const m of metrics) {
+    assert.equal(metricSum(m, "apigw_ratelimit_redis_pending_cap", ""), CAP);
     assert.ok(metricSum(m, "apigw_ratelimit_redis_pending_peak", "") <= CAP, m);
   }
   for (const p of processes) {
