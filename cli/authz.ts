@@ -153,7 +153,7 @@ const OPTIONS = {
   "redis-url": {
     type: "string",
     help:
-      "Redis shared by every replica for RateLimit spec.global; without it, buckets are per process",
+      "Redis shared by every replica for RateLimit spec.global (redis[s]://, redis[s]+sentinel://H:P,…/MASTER, redis[s]+cluster://H:P,…); without it, buckets are per process",
     env: "APIGW_REDIS_URL",
     parse: redisUrlOption,
   },

@@ -151,7 +151,8 @@ const OPTIONS = {
   },
   "redis-url": {
     type: "string",
-    help: "Redis shared by every gateway for RateLimit spec.global (in-memory buckets without it)",
+    help:
+      "Redis shared by every gateway for RateLimit spec.global (redis[s]://, redis[s]+sentinel://H:P,…/MASTER, redis[s]+cluster://H:P,…; in-memory buckets without it)",
     env: "APIGW_REDIS_URL",
     parse: redisUrlOption,
   },
