@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { MetricsRegistry } from "../../lib/metrics.ts";
 import { createRedisClient } from "./redis_client.ts";
+import { registerRedisMetrics } from "./redis_metrics.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 
 /**
@@ -78,6 +80,14 @@ Deno.test("createRedisClient() refuses calls past the pending cap at once, and t
       client.renderMetrics("apigw_x"),
       /^apigw_x_redis_capped_total\{topology="standalone"\} 2$/m,
     );
+    // The same families on the process registry (`apigw authz`, `apigw serve`), read at scrape.
+    const registry = new MetricsRegistry();
+    registerRedisMetrics(registry, "apigw_y", client);
+    const text = registry.render();
+    assert.match(text, /^# TYPE apigw_y_redis_capped_total counter$/m);
+    assert.match(text, /^apigw_y_redis_capped_total\{topology="standalone"\} 2$/m);
+    assert.match(text, /^apigw_y_redis_pending_cap\{topology="standalone"\} 3$/m);
+    assert.match(text, /^apigw_y_redis_pending_peak\{topology="standalone"\} 3$/m);
   } finally {
     client.close();
     await server.close();
