@@ -6,7 +6,10 @@
  * rate-limiter-flexible's fixed window, the choice the limiter makes per algorithm.
  *
  *   deno run -A bench/ratelimit.ts [--duration 10] [--connections 32] [--keys 10000]
- *     [--only redis,store,apigw,memory,envoy] [--bin ~/.cache/apigw-bench]
+ *     [--only redis,store,apigw,memory,envoy,cluster] [--bin ~/.cache/apigw-bench]
+ *
+ * `cluster` runs the store and `apigw authz` again on a Redis Cluster of 3 masters + 3 replicas
+ * (tests/redis/cluster.ts), reported as a ratio to the in-memory path of the same run.
  *
  * Everything listens on loopback ports chosen at run time and stops when the script ends.
  */
@@ -14,6 +17,7 @@ import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { startRedis, type TestRedis } from "../tests/redis/redis.ts";
+import { startRedisCluster } from "../tests/redis/cluster.ts";
 import { poll } from "../tests/poll.ts";
 import { createRedisStore, TOKEN_BUCKET_LUA } from "../proxy/ratelimit/redis_store.ts";
 import { runWrk } from "./_wrk.ts";
@@ -51,9 +55,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     if (wanted("redis")) rows.push(...await redisBenchmark(redis));
-    if (wanted("store")) rows.push(...await storeBenchmark(redis));
-    if (wanted("apigw")) rows.push(await apigwBenchmark(redis));
+    if (wanted("store")) rows.push(...await storeBenchmark(redis.url));
+    if (wanted("apigw")) rows.push(await apigwBenchmark(redis.url));
     if (wanted("memory")) rows.push(await apigwBenchmark(undefined));
+    if (wanted("cluster")) rows.push(...await clusterBenchmark(rows));
     if (wanted("envoy")) {
       const row = await envoyBenchmark(redis);
       if (row !== undefined) rows.push(row);
@@ -121,14 +126,40 @@ async function redisBenchmark(redis: TestRedis): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * The store and `apigw authz` on a Redis Cluster (3 masters + 3 replicas on this machine), each
+ * as a ratio to the in-memory `apigw authz` of the same run (measured here when not yet).
+ */
+async function clusterBenchmark(rows: Row[]): Promise<Row[]> {
+  const memoryTarget = "apigw authz (HTTP, in-memory buckets, no Redis)";
+  const memory = rows.find((r) => r.target === memoryTarget) ?? await apigwBenchmark(undefined);
+  const cluster = await startRedisCluster();
+  try {
+    const found = [
+      ...await storeBenchmark(cluster.url, " on Redis Cluster", ["tokenBucket"]),
+      await apigwBenchmark(cluster.url, " on Redis Cluster"),
+    ];
+    for (const row of found) {
+      row.note = `${(row.rate / memory.rate).toFixed(2)}× in-memory apigw authz; ${row.note ?? ""}`;
+    }
+    return rows.includes(memory) ? found : [memory, ...found];
+  } finally {
+    await cluster.stop();
+  }
+}
+
 /** The stores alone, in-process: Lua token bucket against rate-limiter-flexible's window. */
-async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
-  const store = createRedisStore({ url: redis.url, commandTimeoutMs: 1_000 });
+async function storeBenchmark(
+  url: string,
+  label = "",
+  algorithms: readonly ("tokenBucket" | "fixedWindow")[] = ["tokenBucket", "fixedWindow"],
+): Promise<Row[]> {
+  const store = createRedisStore({ url, commandTimeoutMs: 1_000 });
   await store.connected(5_000);
   const bucket = { maxTokens: 1_000_000, tokensPerFill: 1_000_000, fillIntervalMs: 1_000 };
   const rows: Row[] = [];
   try {
-    for (const algorithm of ["tokenBucket", "fixedWindow"] as const) {
+    for (const algorithm of algorithms) {
       const latencies: number[] = [];
       const end = performance.now() + DURATION * 1000;
       await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
@@ -142,9 +173,11 @@ async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
       const at = (q: number) =>
         `${latencies[Math.floor(q * (latencies.length - 1))]!.toFixed(2)} ms`;
       rows.push({
-        target: algorithm === "tokenBucket"
+        target: algorithm === "fixedWindow"
+          ? `store: rate-limiter-flexible RateLimiterRedis${label}`
+          : label === ""
           ? "store: Lua token bucket (ioredis, auto-pipelined)"
-          : "store: rate-limiter-flexible RateLimiterRedis",
+          : `store: Lua token bucket${label} (a run per slot, pipelined per node)`,
         rate: latencies.length / DURATION,
         p50: at(0.5),
         p99: at(0.99),
@@ -158,7 +191,7 @@ async function storeBenchmark(redis: TestRedis): Promise<Row[]> {
 }
 
 /** `apigw authz` over HTTP; without `redis`, its in-memory buckets (the ceiling of the path). */
-async function apigwBenchmark(redis: TestRedis | undefined): Promise<Row> {
+async function apigwBenchmark(redisUrl: string | undefined, label = ""): Promise<Row> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-bench-rl-" });
   const objects = [
     {
@@ -187,7 +220,7 @@ async function apigwBenchmark(redis: TestRedis | undefined): Promise<Row> {
     "--config",
     dir,
     // Measure Redis-limited decisions: a loaded machine must not turn them into fallbacks.
-    ...(redis === undefined ? [] : ["--redis-url", redis.url, "--redis-timeout-ms", "1000"]),
+    ...(redisUrl === undefined ? [] : ["--redis-url", redisUrl, "--redis-timeout-ms", "1000"]),
     "--listen",
     "127.0.0.1:0",
     "--management-listen",
@@ -210,9 +243,9 @@ async function apigwBenchmark(redis: TestRedis | undefined): Promise<Row> {
     throw new Error(`apigw authz did not allow the probe (${probe.status})`);
   }
   const row = await wrk(
-    redis === undefined
+    redisUrl === undefined
       ? "apigw authz (HTTP, in-memory buckets, no Redis)"
-      : "apigw authz (HTTP, Redis token bucket)",
+      : `apigw authz (HTTP, Redis token bucket)${label}`,
     url,
   );
   const metrics = await fetch(`http://${management}/metrics`).then((r) => r.text());

@@ -26,6 +26,7 @@ import { CONFIG_MAX_FILE_OPTION, CONFIG_MAX_FOLDER_OPTION, configCaps } from "./
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { REDIS_CONNECTION_OPTIONS, redisUrlOption, withRedisFlags } from "./redis_flags.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
 import { configMapRef, startRlsFromFlags } from "./authz_rls.ts";
 
@@ -56,12 +57,6 @@ function pathPrefix(raw: string): Result<string, string> {
   return /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/.test(raw) && !raw.endsWith("/")
     ? { ok: true, value: raw }
     : { ok: false, error: `"${raw}" must start with / and not end with /` };
-}
-
-function redisUrl(raw: string): Result<string, string> {
-  return /^rediss?:\/\/.+/.test(raw)
-    ? { ok: true, value: raw }
-    : { ok: false, error: `"${raw}" is not a redis:// or rediss:// URL` };
 }
 
 function listenSpec(help: string, env: string, fallback: string) {
@@ -151,10 +146,11 @@ const OPTIONS = {
   "redis-url": {
     type: "string",
     help:
-      "Redis shared by every replica for RateLimit spec.global; without it, buckets are per process",
+      "Redis shared by every replica for RateLimit spec.global (redis[s]://, redis[s]+sentinel://H:P,…/MASTER, redis[s]+cluster://H:P,…); without it, buckets are per process",
     env: "APIGW_REDIS_URL",
-    parse: redisUrl,
+    parse: redisUrlOption,
   },
+  ...REDIS_CONNECTION_OPTIONS,
   "redis-timeout-ms": {
     type: "string",
     help: "Budget of one Redis call; past it the bucket's failureMode applies",
@@ -267,7 +263,7 @@ export const authzCommand: Command = {
   async run(args, io) {
     const parsed = commandOptions(authzCommand, OPTIONS, args, io);
     if ("exit" in parsed) return parsed.exit;
-    const options = parsed.options;
+    let options = parsed.options;
     if (options.positionals.length > 0) {
       return usageError(authzCommand, [`Unexpected argument "${options.positionals[0]}"`], io);
     }
@@ -275,6 +271,12 @@ export const authzCommand: Command = {
       level: options["log-level"] ?? "info",
       write: (line) => io.stderr(line + "\n"),
     });
+    const redis = await withRedisFlags(options, io.env);
+    if (!redis.ok) {
+      io.stderr(`apigw authz: ${redis.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    options = redis.value;
     const source = await ruleSource(options, io.env, log);
     if (!source.ok) {
       io.stderr(`apigw authz: ${source.error}\n`);

@@ -6,6 +6,7 @@ import type { Result } from "../config.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import type { Logger } from "../lib/log.ts";
+import type { RedisTarget } from "../proxy/ratelimit/redis_url.ts";
 import type { RlsFailureMode } from "../proxy/rls/service.ts";
 import { type RunningRls, startRls } from "../proxy/rls/setup.ts";
 import { configMapRlsSource, folderRlsSource } from "../proxy/rls/source.ts";
@@ -15,7 +16,7 @@ export interface RlsFlags {
   configDir?: string | undefined;
   configMap?: string | undefined;
   kubeconfig?: string | undefined;
-  redisUrl?: string | undefined;
+  redisUrl?: string | RedisTarget | undefined;
   redisTimeoutMs: number;
   localKeys: number;
   responseHeaders: boolean;

@@ -22,6 +22,7 @@ import { runGateway } from "../proxy/gateway/server.ts";
 import { listenAddress } from "./authz.ts";
 import { dashboardListenOption } from "./dashboard_option.ts";
 import { type Command, commandHelp, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
+import { REDIS_CONNECTION_OPTIONS, redisUrlOption, withRedisFlags } from "./redis_flags.ts";
 
 /** The bundled example the README's start command serves. */
 export const QUICKSTART_DIR = fileURLToPath(new URL("../examples/quickstart", import.meta.url));
@@ -138,10 +139,12 @@ const OPTIONS = {
   },
   "redis-url": {
     type: "string",
-    help: "Redis shared by every gateway for RateLimit spec.global (in-memory buckets without it)",
+    help:
+      "Redis shared by every gateway for RateLimit spec.global (redis[s]://, redis[s]+sentinel://H:P,…/MASTER, redis[s]+cluster://H:P,…; in-memory buckets without it)",
     env: "APIGW_REDIS_URL",
-    parse: text,
+    parse: redisUrlOption,
   },
+  ...REDIS_CONNECTION_OPTIONS,
   "log-level": LOG_LEVEL_OPTION,
 } as const;
 
@@ -169,7 +172,7 @@ export const serveCommand: Command = {
   async run(args, io) {
     const parsed = parseOptions(OPTIONS, args, io.env);
     if (!parsed.ok) return usageError(serveCommand, parsed.error, io);
-    const options = parsed.value;
+    let options = parsed.value;
     if (options.help) {
       io.stdout(commandHelp(serveCommand));
       return EXIT_OK;
@@ -184,6 +187,12 @@ export const serveCommand: Command = {
       level: options["log-level"] ?? "info",
       write: (line) => io.stderr(line + "\n"),
     });
+    const redis = await withRedisFlags(options, io.env);
+    if (!redis.ok) {
+      io.stderr(`apigw serve: ${redis.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    options = redis.value;
     return await serve(options, log, io.signal);
   },
 };

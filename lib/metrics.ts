@@ -109,6 +109,20 @@ export class MetricsRegistry {
     });
   }
 
+  /** A counter whose samples are read when scraped (totals kept elsewhere). */
+  counterFunction(
+    name: string,
+    help: string,
+    collect: () => Array<{ labels: Labels; value: number }>,
+  ): void {
+    this.#families.push({
+      name,
+      help,
+      type: "counter",
+      render: () => collect().map((v) => sample(name, v.labels, v.value)),
+    });
+  }
+
   histogram(name: string, help: string, buckets: readonly number[] = DURATION_BUCKETS): Histogram {
     const values = new Map<
       string,

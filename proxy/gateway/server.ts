@@ -17,6 +17,7 @@ import { createGatewayMetrics } from "./metrics.ts";
 import { createGatewayStore } from "./store.ts";
 import { createDashboard } from "../dashboard/server.ts";
 import { describeLocalLimit, drawnBuckets } from "../dashboard/model.ts";
+import type { RedisTarget } from "../ratelimit/redis_url.ts";
 
 type Address = { hostname: string; port: number };
 
@@ -37,7 +38,8 @@ export interface GatewaySettings {
   /** PEM CA certificates trusted for https upstreams, besides the system ones. */
   upstreamCa?: string;
   providerName: string;
-  redisUrl?: string | undefined;
+  /** A URL or a resolved target (cli/redis_flags.ts): standalone, Sentinel or Cluster. */
+  redisUrl?: string | RedisTarget | undefined;
   upstreamClient: "http1" | "fetch";
   gateway: GatewayOptions;
 }

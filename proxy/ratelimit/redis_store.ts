@@ -1,24 +1,22 @@
 /**
  * The Redis bucket store (dataplane.md §6.3–6.6). The token bucket is one atomic Lua script on
  * Redis time (DP-RL-3; rate-limiter-flexible has no token bucket whose refill matches Envoy's),
- * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. ioredis is set up to fail fast
- * instead of queueing for seconds: no offline queue, no retries per request, a command timeout.
+ * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. The client (redis_client.ts)
+ * fails fast instead of queueing for seconds; on a Redis Cluster a batch runs the script once
+ * per slot (issue 20), since a script may only touch keys of one slot.
  */
-import { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { GlobalAlgorithm } from "../../api/ratelimit/v1alpha1.ts";
 import type { GlobalTokenBucket } from "../../core/ratelimit/global.ts";
 import type { Take } from "../../core/ratelimit/token_bucket.ts";
+import type { Logger } from "../../lib/log.ts";
+import { type RunResult, runScripts } from "./redis_batch.ts";
+import { createRedisClient, type RedisClient } from "./redis_client.ts";
+import { groupBySlot } from "./redis_slots.ts";
+import { parseRedisUrl, type RedisTarget } from "./redis_url.ts";
 import type { BucketStore, WindowHit } from "./store.ts";
-import {
-  contextOf,
-  fail,
-  sampledParent,
-  type SpanContext,
-  SpanKind,
-  startSpan,
-  tracingOn,
-} from "../../lib/tracing.ts";
+import { fail, sampledParent, type SpanContext, tracingOn } from "../../lib/tracing.ts";
+import { batchSpan } from "./redis_span.ts";
 
 /**
  * `core/ratelimit/token_bucket.ts` in Lua, for every key of the call (a batch of concurrent
@@ -86,14 +84,19 @@ return out
 `;
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A URL (redis_url.ts forms, credentials inline) or a resolved target. */
+  url: string | RedisTarget;
   /** Budget of one Redis command (§6.6); past it the bucket's failure mode applies. */
   commandTimeoutMs: number;
+  /** Most Redis calls pending at once; more fail at once (the failure mode answers). */
+  maxPending?: number;
+  log?: Logger;
   /** Key prefix, so apigw's keys are recognisable and can share a Redis. */
   prefix?: string;
 }
 
-type TakeCommand = (...args: (string | number)[]) => Promise<unknown>;
+/** A hard cap far above what MAX_IN_FLIGHT batches of a healthy Redis keep pending. */
+export const DEFAULT_MAX_PENDING = 1_000;
 
 /** Batches in flight at once; more checks wait for the next batch (cf. a pipeline window). */
 const MAX_IN_FLIGHT = 2;
@@ -109,50 +112,39 @@ interface Pending {
   caller?: SpanContext | undefined;
 }
 
-/** A store over one ioredis connection (pipelined automatically under concurrency). */
+/** A store over one ioredis client (pipelined automatically under concurrency). */
 export function createRedisStore(
   options: RedisStoreOptions,
-): BucketStore & { redis: Redis; connected(timeoutMs: number): Promise<boolean> } {
-  const redis = new Redis(options.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: 1_000,
-    // Reconnect quickly after an outage; every command fails fast meanwhile.
-    retryStrategy: (times: number) => Math.min(times * 50, 500),
-    enableAutoPipelining: true,
-    lazyConnect: false,
+): BucketStore & {
+  client: RedisClient;
+  connected(timeoutMs: number): Promise<boolean>;
+  renderMetrics(prefix: string): string;
+} {
+  const target = targetOf(options.url);
+  const client = createRedisClient(target, {
+    commandTimeoutMs: options.commandTimeoutMs,
+    maxPending: options.maxPending ?? target.maxPending ?? DEFAULT_MAX_PENDING,
+    ...(options.log !== undefined ? { log: options.log } : {}),
   });
-  // Errors reach the callers of each command; the connection's own events only say it retries.
-  redis.on("error", () => {});
+  const { redis } = client;
+  const cluster = client.target.topology === "cluster";
   // The key count varies per batch, so it is the command's first argument.
   redis.defineCommand("apigwTakeTokens", { lua: TOKEN_BUCKET_LUA });
-  const takeTokens = bound(redis, "apigwTakeTokens");
   redis.defineCommand("apigwAddHits", { lua: ADD_HITS_LUA });
-  const addHits = bound(redis, "apigwAddHits");
   let pending: Pending[] = [];
   let inFlight = 0;
   const windows = new Map<string, RateLimiterRedis>();
   const prefix = options.prefix ?? "apigw:rl";
   return {
-    redis,
+    client,
     remote: true,
-    /** Waits up to `timeoutMs` for the first connection; false when Redis is not there yet. */
-    connected(timeoutMs) {
-      if (redis.status === "ready") return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (value: boolean) => {
-          clearTimeout(timer);
-          redis.off("ready", onReady);
-          resolve(value);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        redis.on("ready", onReady);
-      });
-    },
+    connected: (timeoutMs) => client.ready(timeoutMs),
+    renderMetrics: (metricPrefix) => client.renderMetrics(metricPrefix),
     take(key: string, bucket: GlobalTokenBucket, algorithm: GlobalAlgorithm): Promise<Take> {
-      if (algorithm === "fixedWindow") return fixedWindow(windowFor(bucket), key);
+      if (algorithm === "fixedWindow") {
+        const limiter = windowFor(bucket);
+        return client.call(() => fixedWindow(limiter, key));
+      }
       return new Promise((resolve, reject) => {
         pending.push({
           key: `${prefix}:tb:${key}`,
@@ -166,82 +158,89 @@ export function createRedisStore(
     },
     async addHits(hits: readonly WindowHit[]): Promise<number[]> {
       if (hits.length === 0) return [];
-      const argv: (string | number)[] = [hits.length];
-      for (const hit of hits) argv.push(`${prefix}:rls:${hit.key}`);
-      for (const hit of hits) argv.push(hit.hits, hit.windowSeconds);
-      const reply = await addHits(...argv);
-      if (!Array.isArray(reply) || reply.length !== hits.length) {
-        throw new TypeError(`Unexpected counter reply ${JSON.stringify(reply)}`);
+      const keys = hits.map((hit) => `${prefix}:rls:${hit.key}`);
+      const groups = cluster ? groupBySlot(keys) : [hits.map((_, i) => i)];
+      const counts: number[] = new Array(hits.length);
+      const results = await runScripts(
+        client,
+        "apigwAddHits",
+        groups.map((group) => {
+          const args: (string | number)[] = [group.length];
+          for (const i of group) args.push(keys[i]!);
+          for (const i of group) args.push(hits[i]!.hits, hits[i]!.windowSeconds);
+          return { firstKey: keys[group[0]!]!, args };
+        }),
+      );
+      for (const [g, result] of results.entries()) {
+        if (!result.ok) throw result.error;
+        const group = groups[g]!;
+        if (!Array.isArray(result.reply) || result.reply.length !== group.length) {
+          throw new TypeError(`Unexpected counter reply ${JSON.stringify(result.reply)}`);
+        }
+        for (const [j, i] of group.entries()) counts[i] = Number(result.reply[j]);
       }
-      return reply.map(Number);
+      return counts;
     },
     size: () => windows.size,
     async close() {
-      redis.disconnect();
+      client.close();
       await Promise.resolve();
     },
   };
 
   /**
-   * Sends what is pending as one script run. The first check goes at once; checks arriving while
-   * batches are in flight ride on the next one, so a busy replica needs far fewer round trips
-   * (and ioredis commands) than checks, and an idle one adds no delay.
+   * Sends what is pending as one script run (on a cluster one per slot, pipelined per node).
+   * The first check goes at once; checks arriving while batches are in flight ride on the next
+   * one, so a busy replica needs far fewer round trips (and ioredis commands) than checks, and
+   * an idle one adds no delay.
    */
   function flush(): void {
     if (pending.length === 0) return;
     const batch = pending.length <= MAX_BATCH ? pending : pending.slice(0, MAX_BATCH);
     pending = pending.length <= MAX_BATCH ? [] : pending.slice(MAX_BATCH);
-    const argv: (string | number)[] = [batch.length];
-    for (const item of batch) argv.push(item.key);
-    for (const { bucket } of batch) {
-      argv.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
-    }
+    const groups = cluster ? groupBySlot(batch.map((item) => item.key)) : [batch.map((_, i) => i)];
+    const runs = groups.map((group) => {
+      const args: (string | number)[] = [group.length];
+      for (const i of group) args.push(batch[i]!.key);
+      for (const i of group) {
+        const { bucket } = batch[i]!;
+        args.push(bucket.maxTokens, bucket.tokensPerFill, bucket.fillIntervalMs);
+      }
+      return { firstKey: batch[group[0]!]!.key, args };
+    });
     inFlight++;
-    const span = tracingOn() ? batchSpan(batch) : undefined;
-    takeTokens(...argv).then(
-      (reply) => {
-        if (!Array.isArray(reply) || reply.length !== batch.length * 4) {
-          const error = new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
-          for (const item of batch) item.reject(error);
-          return;
-        }
-        for (const [i, item] of batch.entries()) {
-          item.resolve({
-            allowed: Number(reply[i * 4]) === 1,
-            remaining: Number(reply[i * 4 + 1]),
-            retryAfterMs: Number(reply[i * 4 + 2]),
-            fullAfterMs: Number(reply[i * 4 + 3]),
-          });
-        }
-      },
-      (error: unknown) => {
-        if (span !== undefined) fail(span, error);
-        for (const item of batch) item.reject(error);
-      },
-    ).finally(() => {
+    const span = tracingOn() ? batchSpan(batch.map((item) => item.caller), runs.length) : undefined;
+    runScripts(client, "apigwTakeTokens", runs).then((results) => {
+      const failed = results.find((result) => !result.ok);
+      if (span !== undefined && failed !== undefined && !failed.ok) fail(span, failed.error);
+      for (const [g, result] of results.entries()) settle(groups[g]!.map((i) => batch[i]!), result);
+    }).finally(() => {
       span?.end();
       inFlight--;
       flush();
     });
   }
 
-  /**
-   * One span per batched script run, linked to every sampled check it serves; a child of the
-   * first of them. None when no check of the batch is sampled.
-   */
-  function batchSpan(batch: readonly Pending[]) {
-    const callers = batch.flatMap((item) => item.caller === undefined ? [] : [item.caller]);
-    if (callers.length === 0) return undefined;
-    return startSpan("apigw.redis.take_tokens", {
-      kind: SpanKind.CLIENT,
-      parent: contextOf(callers[0]!),
-      links: callers.map((context) => ({ context })),
-      attributes: {
-        "db.system.name": "redis",
-        "db.operation.name": "EVALSHA",
-        "apigw.redis.batch_size": batch.length,
-      },
-    });
+  /** Answers the checks of one script run. */
+  function settle(items: Pending[], result: RunResult): void {
+    if (!result.ok) {
+      for (const item of items) item.reject(result.error);
+      return;
+    }
+    const { reply } = result;
+    if (!Array.isArray(reply) || reply.length !== items.length * 4) {
+      const error = new TypeError(`Unexpected token bucket reply ${JSON.stringify(reply)}`);
+      for (const item of items) item.reject(error);
+      return;
+    }
+    for (const [i, item] of items.entries()) {
+      item.resolve({
+        allowed: Number(reply[i * 4]) === 1,
+        remaining: Number(reply[i * 4 + 1]),
+        retryAfterMs: Number(reply[i * 4 + 2]),
+        fullAfterMs: Number(reply[i * 4 + 3]),
+      });
+    }
   }
 
   function windowFor(bucket: GlobalTokenBucket): RateLimiterRedis {
@@ -284,10 +283,9 @@ async function fixedWindow(limiter: RateLimiterRedis, key: string): Promise<Take
   }
 }
 
-function bound(redis: Redis, name: string): TakeCommand {
-  const command: unknown = Reflect.get(redis, name);
-  if (typeof command !== "function") {
-    throw new TypeError(`ioredis did not define the command "${name}"`);
-  }
-  return (...args) => Reflect.apply(command, redis, args);
+function targetOf(url: string | RedisTarget): RedisTarget {
+  if (typeof url !== "string") return url;
+  const parsed = parseRedisUrl(url);
+  if (!parsed.ok) throw new TypeError(parsed.error);
+  return parsed.value;
 }

@@ -10,7 +10,9 @@ import type { RateLimitStep } from "../outcome.ts";
 import { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } from "./limiter.ts";
 import { createMemoryStore } from "./memory_store.ts";
 import { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
+import { registerRedisMetrics } from "./redis_metrics.ts";
 import { createRedisStore } from "./redis_store.ts";
+import type { RedisTarget } from "./redis_url.ts";
 import type { BucketStore } from "./store.ts";
 
 const REDIS_STARTUP_WAIT_MS = 2_000;
@@ -25,7 +27,8 @@ export interface GlobalLimiting {
 }
 
 export interface GlobalLimitingOptions {
-  redisUrl?: string | undefined;
+  /** A URL or a resolved target (cli/redis_flags.ts): standalone, Sentinel or Cluster. */
+  redisUrl?: string | RedisTarget | undefined;
   redisTimeoutMs: number;
   /** Most keys kept in memory (in-memory buckets, known-empty keys). */
   localKeys: number;
@@ -51,7 +54,9 @@ export function createGlobalLimiting(
     const redis = createRedisStore({
       url: options.redisUrl,
       commandTimeoutMs: options.redisTimeoutMs,
+      log,
     });
+    registerRedisMetrics(deps.registry, "apigw_ratelimit", redis.client);
     started = redis.connected(REDIS_STARTUP_WAIT_MS).then((connected) => {
       if (connected) return;
       log.warn("Failed to reach Redis at startup; buckets apply their failure mode until it is");

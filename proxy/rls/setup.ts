@@ -8,6 +8,7 @@ import type { Logger } from "../../lib/log.ts";
 import { startGrpcServer } from "../grpc/server.ts";
 import { createMemoryStore } from "../ratelimit/memory_store.ts";
 import { createRedisStore } from "../ratelimit/redis_store.ts";
+import type { RedisTarget } from "../ratelimit/redis_url.ts";
 import type { BucketStore } from "../ratelimit/store.ts";
 import { parseRlsConfig, type RlsConfig } from "./config.ts";
 import { createRlsMetrics } from "./metrics.ts";
@@ -18,7 +19,7 @@ export interface RlsOptions {
   hostname: string;
   port: number;
   source: RlsSource;
-  redisUrl?: string | undefined;
+  redisUrl?: string | RedisTarget | undefined;
   redisTimeoutMs: number;
   localKeys: number;
   responseHeaders: boolean;
@@ -97,7 +98,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
     ok: true,
     value: {
       listen: `${host}:${server.port}`,
-      renderMetrics: () => metrics.render(),
+      renderMetrics: () => metrics.render() + (store.renderMetrics?.("apigw_rls") ?? ""),
       async close() {
         stop.abort();
         await server.close();
@@ -108,11 +109,16 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
   };
 }
 
-async function openStore(options: RlsOptions, log: Logger): Promise<BucketStore> {
+/** The store, and for Redis the metrics of its client (pending calls, failovers). */
+async function openStore(
+  options: RlsOptions,
+  log: Logger,
+): Promise<BucketStore & { renderMetrics?(prefix: string): string }> {
   if (options.redisUrl === undefined) return createMemoryStore({ maxKeys: options.localKeys });
   const redis = createRedisStore({
     url: options.redisUrl,
     commandTimeoutMs: options.redisTimeoutMs,
+    log,
   });
   if (!await redis.connected(2_000)) {
     log.warn(

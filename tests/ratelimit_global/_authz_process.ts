@@ -23,8 +23,15 @@ export async function configFolder(
   return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
 }
 
-/** Starts `apigw authz --config dir …args` on free ports and waits until it serves. */
-export async function startAuthzProcess(dir: string, args: string[]): Promise<AuthzProcess> {
+/**
+ * Starts `apigw authz --config dir …args` on free ports (with `env` added to the environment)
+ * and waits until it serves.
+ */
+export async function startAuthzProcess(
+  dir: string,
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<AuthzProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -40,6 +47,7 @@ export async function startAuthzProcess(dir: string, args: string[]): Promise<Au
       ...args,
     ],
     cwd: REPO,
+    ...(options.env !== undefined ? { env: options.env } : {}),
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -77,6 +85,13 @@ export async function startAuthzProcess(dir: string, args: string[]): Promise<Au
       intervalMs: 50,
     });
     const managementUrl = `http://${serving.management}`;
+    // Serving starts before the first snapshot is applied: wait until the rules (and with them
+    // the limits) are loaded, or an early check finds no limit for its peer.
+    await poll(async () => {
+      const response = await fetch(`${managementUrl}/readyz`);
+      await response.body?.cancel();
+      return response.ok || undefined;
+    }, { timeoutMs: 30_000, what: "apigw authz to be ready", intervalMs: 50 });
     return {
       checkUrl: `http://${serving.listen}`,
       managementUrl,

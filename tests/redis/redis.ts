@@ -38,22 +38,24 @@ export async function ensureRedisInstalled(log: (line: string) => void): Promise
  * Starts redis-server on a free loopback port (or on `port`, e.g. to restart a stopped one),
  * without persistence, and waits for PING.
  */
-export async function startRedis(options: { port?: number } = {}): Promise<TestRedis> {
+export async function startRedis(
+  options: { port?: number; args?: string[] } = {},
+): Promise<TestRedis> {
   const dir = await Deno.makeTempDir({ prefix: "apigw-redis-" });
   try {
     const { port } = options;
     return await (port === undefined
-      ? retryOnPortInUse(() => startOn(freePort(), dir))
-      : startOn(port, dir));
+      ? retryOnPortInUse(() => startOn(freePort(), dir, options.args ?? []))
+      : startOn(port, dir, options.args ?? []));
   } catch (error) {
     console.error(`Kept ${dir} for inspection`);
     throw error;
   }
 }
 
-async function startOn(port: number, dir: string): Promise<TestRedis> {
+async function startOn(port: number, dir: string, extra: string[]): Promise<TestRedis> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-  args.push("--daemonize", "no", "--dir", dir);
+  args.push("--daemonize", "no", "--dir", dir, ...extra);
   const process = spawnLogged("redis-server", "redis-server", {
     args,
     logPath: `${dir}/redis.log`,
@@ -80,16 +82,16 @@ async function stop(process: LoggedProcess, dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true });
 }
 
-/** `true` once the server answers `+PONG` on a fresh connection. */
+/** `true` once the server answers `+PONG` (or `-NOAUTH`) on a fresh connection. */
 async function pong(port: number): Promise<true | undefined> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buffer = new Uint8Array(64);
     const read = await conn.read(buffer);
-    return new TextDecoder().decode(buffer.subarray(0, read ?? 0)).startsWith("+PONG")
-      ? true
-      : undefined;
+    const reply = new TextDecoder().decode(buffer.subarray(0, read ?? 0));
+    // A server with `--requirepass` answers, asking for the password.
+    return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH") ? true : undefined;
   } finally {
     conn.close();
   }
