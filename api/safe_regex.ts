@@ -1,6 +1,6 @@
 /**
  * Regexes that APIRule authors write (v1beta1 rule paths, CORS `allowOrigins` regexes), compiled
- * and matched with RE2 semantics in linear time (issue 14, dataplane.md §8 #35). Envoy matches
+ * and matched with RE2 semantics in linear time (issue 14, docs/spec/dataplane.md §8 #35). Envoy matches
  * the rendered VirtualService with RE2 too, so a pattern this refuses is one Envoy would refuse,
  * and one this accepts means the same thing in the mesh and in apigw. The engine is `re2js`, a
  * JavaScript port of RE2: no backtracking, so no input makes a match slower than linear

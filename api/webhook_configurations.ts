@@ -1,6 +1,6 @@
 /**
  * apigw's admission webhooks as the apiserver sees them: the Validating- and
- * MutatingWebhookConfiguration that `apigw manifests` ships (certificate.md §5 names them), the
+ * MutatingWebhookConfiguration that `apigw manifests` ships (docs/spec/certificate.md §5 names them), the
  * paths the webhook server answers, and the objects the certificate controller injects its CA
  * bundle into. Why each setting: docs/webhooks.md.
  */
@@ -98,7 +98,7 @@ export function validatingWebhookConfiguration(
   };
 }
 
-/** The MutatingWebhookConfiguration of the v2alpha1 `original-version` defaulting (conversion.md §9). */
+/** The MutatingWebhookConfiguration of the v2alpha1 `original-version` defaulting (docs/spec/conversion.md §9). */
 export function mutatingWebhookConfiguration(
   target: WebhookTarget,
   options: { labels?: Record<string, string> } = {},

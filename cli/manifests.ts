@@ -1,7 +1,7 @@
 /**
  * `apigw manifests`: everything to install apigw with `kubectl apply -f -` — namespace, CRDs,
  * RBAC (cli/manifests_rbac.ts), the operator Deployment with its PriorityClass and
- * PodDisruptionBudget, the webhook and metrics Services (operator-config.md §7), and the
+ * PodDisruptionBudget, the webhook and metrics Services (docs/spec/operator-config.md §7), and the
  * `apigw authz` service (proxy/manifests.ts), and the admission webhook configurations
  * (docs/webhooks.md). `--extension-provider` prints the Istio mesh config that points Envoy at
  * the authz service instead (`--grpc`: its gRPC ext_authz port).

@@ -1,5 +1,5 @@
 /**
- * The operator's RBAC, least privilege (operator-config.md §8, weak spot taken): cluster-wide
+ * The operator's RBAC, least privilege (docs/spec/operator-config.md §8, weak spot taken): cluster-wide
  * only what APIRules and RateLimits in any namespace need (their CRs, the Services and Pods they
  * select, the Istio and Oathkeeper objects they own), and everything the APIGateway installs in
  * `kyma-system`, `istio-system` and `kube-system` through Roles there. Writes to cluster-scoped
@@ -68,7 +68,7 @@ const CLUSTER_RULES: Rule[] = [
   rule("apiextensions.k8s.io", ["customresourcedefinitions"], ["update", "patch", "delete"], [
     "rules.oathkeeper.ory.sh",
   ]),
-  // The webhook certificate controller injects its CA bundle here (certificate.md §5).
+  // The webhook certificate controller injects its CA bundle here (docs/spec/certificate.md §5).
   rule("apiextensions.k8s.io", ["customresourcedefinitions"], ["patch"], [
     "apirules.gateway.kyma-project.io",
   ]),
@@ -168,7 +168,7 @@ export function rbacObjects(namespace: string): Record<string, unknown>[] {
   ];
 }
 
-/** `kyma-api-gateway-view/edit/admin`, aggregated to the built-in roles (operator-config.md §8). */
+/** `kyma-api-gateway-view/edit/admin`, aggregated to the built-in roles (docs/spec/operator-config.md §8). */
 function userRoles(): Record<string, unknown>[] {
   const resources = ["apirules", "ratelimits"];
   const view = [

@@ -1,6 +1,6 @@
 /**
  * `apigw operator`: runs the APIRule, RateLimit and APIGateway controllers against the cluster
- * (operator-config.md). Flags keep upstream's names and defaults; the options are parsed once
+ * (docs/spec/operator-config.md). Flags keep upstream's names and defaults; the options are parsed once
  * into a frozen config, and bad options stop startup with every problem listed.
  */
 import { HELP_OPTION, LOG_LEVEL_OPTION, type Result } from "../config.ts";
@@ -30,7 +30,7 @@ import { type Command, EXIT_USAGE, usageError } from "./command.ts";
 import { APIGW_VERSION } from "./version.ts";
 import { commandOptions } from "./options.ts";
 
-/** The Lease upstream's operator elects its leader with (operator-config.md §4). */
+/** The Lease upstream's operator elects its leader with (docs/spec/operator-config.md §4). */
 export const LEASE_NAME = "69358922.kyma-project.io";
 
 const OPTIONS = {
@@ -172,20 +172,20 @@ const OPTIONS = {
       'Address of the HTTPS webhook server (conversion, admission), e.g. ":9443"; "0" disables ' +
       "it and the certificate controller",
     // Off unless asked for, like --leader-elect: the shipped Deployment sets ":9443"
-    // (operator-config.md §3), and processes that only reconcile need no certificate.
+    // (docs/spec/operator-config.md §3), and processes that only reconcile need no certificate.
     default: "0",
     parse: address,
   },
   "webhook-certificate-lifetime": {
     type: "string",
     help: "Lifetime of the webhook CA and serving certificate",
-    default: "2160h", // 90 days (certificate.md §2)
+    default: "2160h", // 90 days (docs/spec/certificate.md §2)
     parse: duration,
   },
   "webhook-certificate-renew-before": {
     type: "string",
     help: "Renew the certificate when it would expire within this time",
-    default: "336h", // 14 days (certificate.md §4)
+    default: "336h", // 14 days (docs/spec/certificate.md §4)
     parse: duration,
   },
   "webhook-ca-overlap": {
@@ -211,7 +211,7 @@ const OPTIONS = {
   "webhook-certificate-key": {
     type: "string",
     help: `Key type of new certificates: ${KEY_ALGORITHMS.join(", ")} (ecdsa-p256 is for tests)`,
-    default: "rsa-4096", // certificate.md §2
+    default: "rsa-4096", // docs/spec/certificate.md §2
     parse: keyAlgorithm,
   },
   "leader-elect-identity": {
@@ -338,7 +338,7 @@ export const operatorCommand: Command = {
   },
 };
 
-/** The webhook server and its certificate settings (certificate.md), from the flags. */
+/** The webhook server and its certificate settings (docs/spec/certificate.md), from the flags. */
 function operatorWebhooks(options: {
   address: ListenAddress;
   namespace: string;

@@ -73,7 +73,7 @@ Deno.test("operatorCommand stops on bad options and lists every problem", async 
 });
 
 Deno.test("operatorCommand checks the webhook and controller options", async (t) => {
-  await t.step("help names the certificate defaults of certificate.md", async () => {
+  await t.step("help names the certificate defaults of docs/spec/certificate.md", async () => {
     const { value, out } = io();
     assert.equal(await operatorCommand.run(["--help"], value), 0);
     const help = out.join("");

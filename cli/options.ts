@@ -57,7 +57,7 @@ export const NORMALIZATION_OPTION: StringSpec<PathNormalization> & { default: st
   parse: oneOf(PATH_NORMALIZATIONS),
 };
 
-/** What to do with `%2F` and `%5C` in paths (dataplane.md §8 #16). */
+/** What to do with `%2F` and `%5C` in paths (docs/spec/dataplane.md §8 #16). */
 export const ESCAPED_SLASHES_OPTION: StringSpec<"reject" | "keep"> & { default: string } = {
   type: "string",
   help: "%2F and %5C in paths (unless decoded): reject with 400, or keep",

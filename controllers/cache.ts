@@ -14,7 +14,7 @@ import { resourceType } from "../kube/resources.ts";
 
 export const KYMA_SYSTEM = "kyma-system";
 
-/** What the operator watches. Scopes follow what the planners read (operator-config.md §2). */
+/** What the operator watches. Scopes follow what the planners read (docs/spec/operator-config.md §2). */
 export const INFORMERS: readonly InformerOptions[] = [
   { type: resourceType("gateway.kyma-project.io", "APIRule") },
   { type: resourceType("gateway.kyma-project.io", "RateLimit") },

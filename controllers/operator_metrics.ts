@@ -1,5 +1,5 @@
 /**
- * The operator's metrics (operator-config.md §3): reconciles by controller and result, their
+ * The operator's metrics (docs/spec/operator-config.md §3): reconciles by controller and result, their
  * durations and errors, work-queue depth, objects owned, informer state, leadership, REST client
  * requests and process memory. Served at `/metrics` by the probes server.
  */

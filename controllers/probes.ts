@@ -1,5 +1,5 @@
 /**
- * The operator's HTTP endpoints (operator-config.md §3): `/healthz` answers while the process
+ * The operator's HTTP endpoints (docs/spec/operator-config.md §3): `/healthz` answers while the process
  * serves, `/readyz` only once every informer has synced (the stricter readiness the spec
  * recommends), `/metrics` in the Prometheus text format.
  */

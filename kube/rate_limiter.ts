@@ -1,5 +1,5 @@
 /**
- * The work queue's retry delays (operator-config.md §1.1): per key an exponential delay from
+ * The work queue's retry delays (docs/spec/operator-config.md §1.1): per key an exponential delay from
  * `baseDelayMs`, doubling per failure up to `maxDelayMs`, combined (the larger wins) with one
  * token bucket shared by all keys (`qps` refill, `burst` capacity), as controller-runtime's
  * default controller rate limiter does.

@@ -1,4 +1,4 @@
-/** Reading remote answers within bounds (dataplane.md §8 #29). */
+/** Reading remote answers within bounds (docs/spec/dataplane.md §8 #29). */
 
 /**
  * The body of `response` as text, or undefined when it is (declared or turns out) larger than

@@ -1,5 +1,5 @@
 /**
- * The boundary of an Envoy HTTP ext_authz check (dataplane.md §1.2, DP-AUTHZ-1..4): the raw
+ * The boundary of an Envoy HTTP ext_authz check (docs/spec/dataplane.md §1.2, DP-AUTHZ-1..4): the raw
  * `Request` becomes a canonical request, or a rejection. Method, path and host come from the
  * check request itself; `X-Forwarded-*`, `Forwarded`, `X-Original-URL` and method override
  * headers are never read (§8 #13, #24). The `Request` is not modified and its body never read.

@@ -1,5 +1,5 @@
 /**
- * Decisions on the wire (dataplane.md §1.3, DP-AUTHZ-5, DP-JWT-2): exactly 200 with the
+ * Decisions on the wire (docs/spec/dataplane.md §1.3, DP-AUTHZ-5, DP-JWT-2): exactly 200 with the
  * upstream headers to allow; a deny carries its status, an RFC 9457 problem body that names
  * the stable reason (never token contents), and the RFC 6750 challenge when there is one.
  */

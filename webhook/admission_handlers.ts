@@ -3,7 +3,7 @@
  * the schema, the CEL rules and the semantic checks on the object alone — so a bad APIRule or
  * RateLimit is refused at once with every problem and its field path; checks that need Services,
  * Gateways or Pods stay in the controller's status. Defaulting records the v2alpha1
- * `original-version` (conversion.md §9).
+ * `original-version` (docs/spec/conversion.md §9).
  */
 import { defaultV2alpha1 } from "../api/conversion/mod.ts";
 import { validateObject } from "../api/validation/mod.ts";

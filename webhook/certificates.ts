@@ -1,5 +1,5 @@
 /**
- * The webhook's certificate material (certificate.md §2): a fresh CA and a serving certificate
+ * The webhook's certificate material (docs/spec/certificate.md §2): a fresh CA and a serving certificate
  * signed by it, and the check that decides when to renew (§4). `tls.crt` is the serving
  * certificate followed by the CA; `tls.key` the serving key, PKCS#1 `RSA PRIVATE KEY` for RSA.
  * The CA key is discarded after signing, so the CA can never sign anything else.
@@ -60,7 +60,7 @@ export async function generateCertificates(
   const key = options.key ?? "rsa-4096";
   const algorithm = algorithmOf(key);
   const now = options.now ?? new Date();
-  // Backdated so that clocks slightly behind ours accept it at once (certificate.md §2).
+  // Backdated so that clocks slightly behind ours accept it at once (docs/spec/certificate.md §2).
   const notBefore = new Date(now.getTime() - (options.backdateMs ?? SKEW_MS));
   const notAfter = new Date(notBefore.getTime() + (options.lifetimeMs ?? 90 * DAY_MS));
   const commonName = options.commonName ?? options.dnsNames?.[0] ?? "apigw-webhook";
@@ -122,7 +122,7 @@ export async function generateCertificates(
 export type Verdict = { valid: true; notAfter: Date } | { valid: false; reason: string };
 
 /**
- * Whether a `tls.crt`/`tls.key` pair is still good at `at` (certificate.md §4 evaluates at
+ * Whether a `tls.crt`/`tls.key` pair is still good at `at` (docs/spec/certificate.md §4 evaluates at
  * now + 14 days): the first certificate verifies against a CA in the bundle, both are valid at
  * `at`, and the key is readable and belongs to the first certificate (upstream does not check
  * that last part).

@@ -29,7 +29,7 @@ Deno.test("generateCertificates() issues a serving certificate that TLS clients 
   }
 });
 
-Deno.test("generateCertificates() follows certificate.md §2: names, window, PKCS#1 key, bundle order", async () => {
+Deno.test("generateCertificates() follows docs/spec/certificate.md §2: names, window, PKCS#1 key, bundle order", async () => {
   const now = new Date("2026-01-01T00:00:00Z");
   const bundle = await generateCertificates({ dnsNames: [HOST], now, key: "rsa-2048" });
   const [leafDer, caDer] = x509.PemConverter.decode(bundle.certPem);

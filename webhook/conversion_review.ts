@@ -1,5 +1,5 @@
 /**
- * The ConversionReview exchange (conversion.md §14.4, §14.5): every object of a review converted,
+ * The ConversionReview exchange (docs/spec/conversion.md §14.4, §14.5): every object of a review converted,
  * in order, or the whole review failed with a message naming the object. Accepts
  * `apiextensions.k8s.io/v1` and `v1beta1` reviews and answers in the version it received.
  * See https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definition-versioning/#webhook-request-and-response

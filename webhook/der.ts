@@ -1,6 +1,6 @@
 /**
  * The little DER handling PEM keys need: RSA keys move between PKCS#8 (what WebCrypto exports
- * and imports) and PKCS#1 (`RSA PRIVATE KEY`, what the webhook Secret stores, certificate.md §2).
+ * and imports) and PKCS#1 (`RSA PRIVATE KEY`, what the webhook Secret stores, docs/spec/certificate.md §2).
  */
 
 const SEQUENCE = 0x30;

@@ -2,7 +2,7 @@
  * The webhook HTTPS listener with a certificate that can change while it serves. A request flows:
  * TLS handshake with the key pair loaded last → Node request adapted to a web `Request` → the
  * app's `fetch` → the `Response` written back. The listener opens with the first certificate
- * (before that, there is nothing to serve: certificate.md §6) and `load()` swaps the pair for new
+ * (before that, there is nothing to serve: docs/spec/certificate.md §6) and `load()` swaps the pair for new
  * handshakes only, so a rotation never fails a request in flight or a connection already open.
  *
  * `node:https` rather than `Deno.serve`: Deno.serve takes its certificate once, while Node's

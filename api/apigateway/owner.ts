@@ -1,5 +1,5 @@
 /**
- * The APIGateway that represents the module (apigateway.md §2): the oldest by
+ * The APIGateway that represents the module (docs/spec/apigateway.md §2): the oldest by
  * `creationTimestamp`; among equally old ones (one-second resolution) the first by name
  * ([tightened]; upstream's pick is arbitrary). One without a timestamp has not been stored yet
  * (render input) and counts as the newest. The APIGateway and RateLimit reconciles and

@@ -1,5 +1,5 @@
 /**
- * APIGateway `operator.kyma-project.io/v1alpha1` (apigateway.md §1): the cluster-scoped singleton
+ * APIGateway `operator.kyma-project.io/v1alpha1` (docs/spec/apigateway.md §1): the cluster-scoped singleton
  * that installs the Kyma Gateway, the Oathkeeper stack and the operator NetworkPolicy.
  */
 import { array, boolean, enumOf, integer, object, type Static, string } from "../schema/build.ts";

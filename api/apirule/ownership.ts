@@ -1,5 +1,5 @@
 /**
- * Which APIRule owns an object (apirule-v2.md §1, §12, §13.6): the owner labels, and the legacy
+ * Which APIRule owns an object (docs/spec/apirule-v2.md §1, §12, §13.6): the owner labels, and the legacy
  * label of v1beta1 times.
  */
 

@@ -1,5 +1,5 @@
 /**
- * APIRule `gateway.kyma-project.io/v1beta1` (apirule-v1beta1.md §2): a single `host`, handler
+ * APIRule `gateway.kyma-project.io/v1beta1` (docs/spec/apirule-v1beta1.md §2): a single `host`, handler
  * lists (`accessStrategies`, `mutators`) with free-form configs, a CORS `maxAge` duration string,
  * and the per-sub-resource status. The patterns are upstream's, loose as they are, so that
  * existing objects stay valid.

@@ -1,6 +1,6 @@
 /**
  * APIRule `gateway.kyma-project.io/v2` and `v2alpha1` (the storage version): one schema for
- * both, since they share every field (apirule-v2.md §2); only `v2` requires `spec`.
+ * both, since they share every field (docs/spec/apirule-v2.md §2); only `v2` requires `spec`.
  * Rule texts and messages are upstream's, so the apiserver and offline validation agree.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * The annotations that carry an APIRule's version history through conversion (conversion.md §2).
+ * The annotations that carry an APIRule's version history through conversion (docs/spec/conversion.md §2).
  */
 
 /** The API version in which the user last authored the rules: `v1beta1`, `v2alpha1` or `v2`. */

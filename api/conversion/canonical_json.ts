@@ -1,5 +1,5 @@
 /**
- * The text of the `gateway.kyma-project.io/v1beta1-spec` annotation (conversion.md §13): compact
+ * The text of the `gateway.kyma-project.io/v1beta1-spec` annotation (docs/spec/conversion.md §13): compact
  * JSON with upstream's key order, `null`/`""` for absent required fields, and Go's HTML-safe
  * string escapes, so annotations match the ones the Go implementation writes.
  *

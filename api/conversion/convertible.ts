@@ -1,5 +1,5 @@
 /**
- * Whether a v1beta1 rule list has a v2 form (conversion.md §5): all or nothing. Every rule needs a
+ * Whether a v1beta1 rule list has a v2 form (docs/spec/conversion.md §5): all or nothing. Every rule needs a
  * path in the v2 grammar and only access strategies that v2 can express.
  */
 import { ExtAuth, PATH_PATTERN } from "../apirule/v2.ts";

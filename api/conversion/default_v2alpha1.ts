@@ -1,5 +1,5 @@
 /**
- * The v2alpha1 admission defaulting (conversion.md §9): writes through v2alpha1 record
+ * The v2alpha1 admission defaulting (docs/spec/conversion.md §9): writes through v2alpha1 record
  * `original-version: v2alpha1`, as writes through v2 record `v2` during conversion. The webhook
  * answers with the JSON Patch; the defaulted object is returned for tests and offline use.
  */

@@ -1,5 +1,5 @@
 /**
- * v2alpha1 → v1beta1, "from hub" (conversion.md §8). An APIRule authored in v1beta1 is shown with
+ * v2alpha1 → v1beta1, "from hub" (docs/spec/conversion.md §8). An APIRule authored in v1beta1 is shown with
  * the spec saved in its `v1beta1-spec` annotation; any other gets the best-effort view of
  * `v1beta1_view.ts` where upstream shows an empty spec.
  */

@@ -1,5 +1,5 @@
 /**
- * v1beta1 gateway references in v2 form (conversion.md §6): legacy dotted names
+ * v1beta1 gateway references in v2 form (docs/spec/conversion.md §6): legacy dotted names
  * (`kyma-gateway.kyma-system.svc.cluster.local`) become `namespace/name`; whatever is not then in
  * the strict `namespace/name` format has no v2 form.
  */

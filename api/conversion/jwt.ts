@@ -1,5 +1,5 @@
 /**
- * The v1beta1 `jwt` access strategy in v2 form (conversion.md §5 strategy condition, §7). Its
+ * The v1beta1 `jwt` access strategy in v2 form (docs/spec/conversion.md §5 strategy condition, §7). Its
  * config comes in two dialects: Istio (`authentications`, `authorizations`, copied as they are)
  * and Ory (`trusted_issuers`, `jwks_urls`, `required_scope`, `target_audience`), which converts
  * only with exactly one issuer and one JWKS URL.

@@ -4,7 +4,7 @@
  * An object arrives as `unknown` in one of v1beta1, v2alpha1 (storage version, the hub) or v2.
  * `convertAPIRule()` checks the shape it needs, converts it to the hub (to_hub.ts, v2.ts), and
  * from the hub to the desired version (from_hub.ts, v2.ts); v1beta1 ⇄ v2 passes through one
- * in-memory hub object. Metadata is copied whole, annotations always (conversion.md §14.5).
+ * in-memory hub object. Metadata is copied whole, annotations always (docs/spec/conversion.md §14.5).
  */
 import {
   APIRULE_V1BETA1,

@@ -1,5 +1,5 @@
 /**
- * The `original-version` bookkeeping of writes through v2 and v2alpha1 (conversion.md §9, §10.1):
+ * The `original-version` bookkeeping of writes through v2 and v2alpha1 (docs/spec/conversion.md §9, §10.1):
  * which version the user last authored the rules in, and so which controller pipeline applies.
  */
 import { isDeepStrictEqual } from "node:util";

@@ -1,6 +1,6 @@
 /**
  * Property tests over random valid APIRules generated from the schema constraints: the round
- * trips of conversion.md §11 (with README decision 7) give back the original spec, and
+ * trips of docs/spec/conversion.md §11 (with README decision 7) give back the original spec, and
  * `convertAPIRule()` never throws, whatever it is given.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * APIRule status across versions (conversion.md §4 step 2, §8 step 2): v1beta1's aggregate
+ * APIRule status across versions (docs/spec/conversion.md §4 step 2, §8 step 2): v1beta1's aggregate
  * `APIRuleStatus.code` ⇄ v2's `state`. Sub-resource statuses and `observedGeneration` have no v2
  * form; the controller rewrites status on its next reconcile anyway.
  */

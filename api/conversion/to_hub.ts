@@ -1,5 +1,5 @@
 /**
- * v1beta1 → v2alpha1, "to hub" (conversion.md §4). The complete v1beta1 spec is kept in the
+ * v1beta1 → v2alpha1, "to hub" (docs/spec/conversion.md §4). The complete v1beta1 spec is kept in the
  * `v1beta1-spec` annotation; the hub gets host, gateway, service, timeout and CORS, and the rules
  * only when every rule has a v2 form (§5).
  */

@@ -1,5 +1,5 @@
 /**
- * A best-effort v1beta1 spec for APIRules that were not authored in v1beta1 (conversion.md §17
+ * A best-effort v1beta1 spec for APIRules that were not authored in v1beta1 (docs/spec/conversion.md §17
  * item 4: upstream shows them with an empty spec). Every v2 field with a v1beta1 form is kept, in
  * a form that converts back to the same v2 spec: `noAuth` → `no_auth`, `jwt` → a `jwt` strategy in
  * the Istio dialect, `extAuth` → apigw's `ext-auth` strategy, `request` → `header`/`cookie`

@@ -1,5 +1,5 @@
 /**
- * v2 ⇄ v2alpha1 (conversion.md §10): one schema, so the spec and status are copied as they are;
+ * v2 ⇄ v2alpha1 (docs/spec/conversion.md §10): one schema, so the spec and status are copied as they are;
  * what changes is the `original-version` bookkeeping on the way to the hub, and the legacy repair
  * of hub specs that older releases stored empty on the way out.
  */

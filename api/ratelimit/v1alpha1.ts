@@ -1,5 +1,5 @@
 /**
- * RateLimit `gateway.kyma-project.io/v1alpha1` (ratelimit.md §1): token buckets for Envoy's local
+ * RateLimit `gateway.kyma-project.io/v1alpha1` (docs/spec/ratelimit.md §1): token buckets for Envoy's local
  * rate limit, selected by workload labels; buckets match a path and/or headers.
  */
 import {
@@ -52,7 +52,7 @@ export const GlobalKey = object({
 });
 export type GlobalKey = Static<typeof GlobalKey>;
 
-/** What happens to a check when Redis is slow or down (dataplane.md §6.6). */
+/** What happens to a check when Redis is slow or down (docs/spec/dataplane.md §6.6). */
 export const FAILURE_MODES = ["open", "closed", "local"] as const;
 export type FailureMode = typeof FAILURE_MODES[number];
 export const GLOBAL_ALGORITHMS = ["tokenBucket", "fixedWindow"] as const;

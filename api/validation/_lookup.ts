@@ -84,7 +84,7 @@ export function podsWithoutSidecar(
 }
 
 /**
- * The namespace of a rule's Service (apirule-v2.md §7, apirule-v1beta1.md §6.2): the rule
+ * The namespace of a rule's Service (docs/spec/apirule-v2.md §7, docs/spec/apirule-v1beta1.md §6.2): the rule
  * service's, else the spec service's (also for a rule-level service, Q3), else the APIRule's;
  * `default` when that is empty. Undefined when it depends on a spec service that failed the
  * schema.

@@ -1,4 +1,4 @@
-/** Which APIRule owns a VirtualService (apirule-v2.md §1, §12, §13.6). */
+/** Which APIRule owns a VirtualService (docs/spec/apirule-v2.md §1, §12, §13.6). */
 import { isOwnedBy } from "../apirule/ownership.ts";
 import type { VirtualServiceFact } from "./facts.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Exact language containment for APIRule v2 rule paths (apirule-v2.md §9.3): does every request
+ * Exact language containment for APIRule v2 rule paths (docs/spec/apirule-v2.md §9.3): does every request
  * path that `later` matches also match `earlier`? Paths are compiled to small NFAs over the URI
  * path alphabet, literal characters meaning themselves (D2 escapes them), `{*}` one or more
  * segment characters or %-escapes, `{**}` any number of them and `/`; `/*` counts as `/{**}`.

@@ -1,5 +1,5 @@
 /**
- * The bucket checks `spec.local` and `spec.global` share (ratelimit.md §3 step 1 and apigw's
+ * The bucket checks `spec.local` and `spec.global` share (docs/spec/ratelimit.md §3 step 1 and apigw's
  * additions): fill interval, token counts, what a bucket matches, duplicates.
  */
 import type { BucketConfig, BucketSpec } from "../ratelimit/v1alpha1.ts";
@@ -103,7 +103,7 @@ export function duplicateFailure(
   return undefined;
 }
 
-/** The descriptor entries of a bucket (ratelimit.md §4.4): the path, then headers by name. */
+/** The descriptor entries of a bucket (docs/spec/ratelimit.md §4.4): the path, then headers by name. */
 function entriesOf(config: BucketConfig): Array<[string, string]> {
   const headers = Object.entries(config.headers ?? {}).sort((
     [a],

@@ -1,5 +1,5 @@
 /**
- * Handler config checks of APIRule v1beta1 (apirule-v1beta1.md §3.1, §10.3–§10.5, §10.7): the
+ * Handler config checks of APIRule v1beta1 (docs/spec/apirule-v1beta1.md §3.1, §10.3–§10.5, §10.7): the
  * `jwt` config in the Ory and the Istio dialect, configs of handlers that take none, and the
  * cross-rule JWT consistency of Istio mode.
  */

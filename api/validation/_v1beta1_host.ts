@@ -1,5 +1,5 @@
 /**
- * Host checks of APIRule v1beta1 (apirule-v1beta1.md §6.1, §10.1): a short host gets the
+ * Host checks of APIRule v1beta1 (docs/spec/apirule-v1beta1.md §6.1, §10.1): a short host gets the
  * default domain of Gateway `kyma-system/kyma-gateway`, and no foreign VirtualService may
  * serve the host.
  */

@@ -1,5 +1,5 @@
 /**
- * Mutator checks of APIRule v1beta1 in Istio mode (apirule-v1beta1.md §7.5, §10.6): a jwt rule
+ * Mutator checks of APIRule v1beta1 in Istio mode (docs/spec/apirule-v1beta1.md §7.5, §10.6): a jwt rule
  * may set request headers (`header`) and cookies (`cookie`), once each.
  */
 import type { Handler } from "../apirule/v1beta1.ts";

@@ -1,5 +1,5 @@
 /**
- * Access strategy checks of one APIRule v1beta1 rule (apirule-v1beta1.md §3, §10.3–§10.5):
+ * Access strategy checks of one APIRule v1beta1 rule (docs/spec/apirule-v1beta1.md §3, §10.3–§10.5):
  * exclusive and mixed strategies, each handler's config, and in Istio mode the sidecar check
  * of jwt rules.
  */

@@ -1,5 +1,5 @@
 /**
- * The offline check of an APIGateway (apigateway.md §2): only the oldest APIGateway CR
+ * The offline check of an APIGateway (docs/spec/apigateway.md §2): only the oldest APIGateway CR
  * reconciles the module; every other one is parked in `Warning`.
  */
 import { oldestOf } from "../apigateway/owner.ts";

@@ -9,7 +9,7 @@ function apiGateway(name: string): unknown {
   };
 }
 
-Deno.test("validateAPIGateway() parks every CR but the oldest (apigateway.md §2)", async (t) => {
+Deno.test("validateAPIGateway() parks every CR but the oldest (docs/spec/apigateway.md §2)", async (t) => {
   const apiGateways = [
     { name: "zz-second" },
     { name: "default" },

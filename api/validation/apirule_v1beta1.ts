@@ -1,5 +1,5 @@
 /**
- * The controller-side validation of an APIRule v1beta1 (apirule-v1beta1.md §4, §10) in either
+ * The controller-side validation of an APIRule v1beta1 (docs/spec/apirule-v1beta1.md §4, §10) in either
  * JWT handler mode, and its status description (§11.1). The mode comes from the facts; when it
  * is unknown it is taken from the dialect the jwt configs are written in, with a note.
  */

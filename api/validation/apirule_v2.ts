@@ -1,5 +1,5 @@
 /**
- * The controller-side validation of an APIRule v2/v2alpha1 (apirule-v2.md §4 steps 9–12, §13),
+ * The controller-side validation of an APIRule v2/v2alpha1 (docs/spec/apirule-v2.md §4 steps 9–12, §13),
  * and its status description (§14). Gateway discovery runs first and a failure ends validation;
  * then the JWT handler config; then every check of §13 in upstream's order, all failures kept.
  */
@@ -14,7 +14,7 @@ import { allowOriginsFailures } from "./regexes.ts";
 import { conforms, isRecord, isString, objectKey } from "./_guards.ts";
 import { usableAt, usableUnder } from "./_usable.ts";
 
-/** The values `jwtHandler` may take (apirule-v2.md §4 step 11). */
+/** The values `jwtHandler` may take (docs/spec/apirule-v2.md §4 step 11). */
 export const JWT_HANDLERS: readonly string[] = ["ory", "istio", "apigw"];
 
 /**

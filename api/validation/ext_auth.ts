@@ -1,5 +1,5 @@
 /**
- * extAuth checks of APIRule v2 (apirule-v2.md §13.4): every authorizer must be an
+ * extAuth checks of APIRule v2 (docs/spec/apirule-v2.md §13.4): every authorizer must be an
  * `envoyExtAuthzHttp` extension provider of the Istio mesh config (ConfigMap
  * `istio-system/istio`, key `mesh`; https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/).
  */

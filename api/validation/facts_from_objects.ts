@@ -15,7 +15,7 @@ import type {
 } from "./facts.ts";
 import { isRecord, isString, objectKey, stringList, stringMap } from "./_guards.ts";
 
-/** The module config map and its key (apirule-v2.md §4 step 1). */
+/** The module config map and its key (docs/spec/apirule-v2.md §4 step 1). */
 const MODULE_CONFIG = { namespace: "kyma-system", name: "api-gateway-config" };
 const MESH_CONFIG = { namespace: "istio-system", name: "istio" };
 

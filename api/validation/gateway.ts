@@ -1,5 +1,5 @@
 /**
- * Gateway discovery of APIRule v2 (apirule-v2.md §5, §13.7): exactly one of `spec.gateway` and
+ * Gateway discovery of APIRule v2 (docs/spec/apirule-v2.md §5, §13.7): exactly one of `spec.gateway` and
  * `spec.externalGateway`, and the named Istio Gateway must exist. It runs before every other
  * check and a failure stops them, as upstream's reconcile does. The checks G1–G4 of §13.7 are
  * shadowed by it upstream; their cases are covered here with discovery's texts.

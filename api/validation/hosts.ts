@@ -1,5 +1,5 @@
 /**
- * Host checks of APIRule v2 (apirule-v2.md §6, §13.6): short hosts need a Gateway with one
+ * Host checks of APIRule v2 (docs/spec/apirule-v2.md §6, §13.6): short hosts need a Gateway with one
  * `*.<domain>` host, hosts must be DNS names, and no foreign VirtualService may serve them.
  */
 import type { GatewayFact, ValidationFacts } from "./facts.ts";

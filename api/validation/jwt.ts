@@ -1,5 +1,5 @@
 /**
- * JWT checks of APIRule v2 (apirule-v2.md §13.3): J1–J9d for the `jwt` of a rule or the
+ * JWT checks of APIRule v2 (docs/spec/apirule-v2.md §13.3): J1–J9d for the `jwt` of a rule or the
  * `extAuth.restrictions` of one, and J10 across the jwt rules of an APIRule.
  */
 import type { JwtAuthentication, JwtAuthorization } from "../apirule/v2.ts";

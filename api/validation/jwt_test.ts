@@ -10,7 +10,7 @@ const AUTH: JwtAuthentication = {
 
 type Case = { name: string; config: JwtConfigInput; failures: Array<[string, string]> };
 
-// One failing and one passing config per check of apirule-v2.md §13.3.
+// One failing and one passing config per check of docs/spec/apirule-v2.md §13.3.
 const CASES: Case[] = [
   {
     name: "J1 fails on an empty authorizations list",

@@ -19,7 +19,7 @@ const JWT_AUTH = { issuer: "https://a", jwksUri: "https://a/keys" };
 
 type Case = { name: string; spec: Record<string, unknown>; problem?: string };
 
-// One failing and one passing spec per schema check of apirule-v2.md §3. `problem` is the start
+// One failing and one passing spec per schema check of docs/spec/apirule-v2.md §3. `problem` is the start
 // of the expected `path: message` line; absent means the spec is valid.
 const SCHEMA_CASES: Case[] = [
   {

@@ -1,5 +1,5 @@
 /**
- * Path checks of APIRule v2 (apirule-v2.md §13.2, §13.5): the `{**}` operator rules P1/P2 per
+ * Path checks of APIRule v2 (docs/spec/apirule-v2.md §13.2, §13.5): the `{**}` operator rules P1/P2 per
  * rule, and the path conflict check P3 across rules.
  */
 import type { HttpMethod } from "../apirule/v2.ts";

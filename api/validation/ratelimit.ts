@@ -1,5 +1,5 @@
 /**
- * The validation of a RateLimit (ratelimit.md §3): bucket fill intervals, then the Pods its
+ * The validation of a RateLimit (docs/spec/ratelimit.md §3): bucket fill intervals, then the Pods its
  * selector picks (some must exist, no other RateLimit may pick them, all need sidecars unless
  * they are ingress gateway Pods). The first failure wins, as in upstream's status.
  */
@@ -30,7 +30,7 @@ export function validateRateLimit(rateLimit: unknown, facts: ValidationFacts): C
   return podFailures({ name, namespace, selectorLabels: spec.selectorLabels }, facts);
 }
 
-/** The status description of a failed validation (ratelimit.md §2 step 5). */
+/** The status description of a failed validation (docs/spec/ratelimit.md §2 step 5). */
 export function describeRateLimitFailure(failure: Failure): string {
   return `failed to validate RateLimit: ${failure.message}`;
 }

@@ -46,7 +46,7 @@ type Case = {
   failure?: [string, string];
 };
 
-// ratelimit.md §3 in order, then the checks apigw adds for values Envoy or the controller reject.
+// docs/spec/ratelimit.md §3 in order, then the checks apigw adds for values Envoy or the controller reject.
 const CASES: Case[] = [
   {
     name: "§3.1 fails on a default interval under 50ms",

@@ -1,5 +1,5 @@
 /**
- * Rule checks of APIRule v2 (apirule-v2.md §7, §13.1–§13.2): per rule, in upstream's order, R1,
+ * Rule checks of APIRule v2 (docs/spec/apirule-v2.md §7, §13.1–§13.2): per rule, in upstream's order, R1,
  * J1–J9d, R2–R5, E1–E5, P1/P2; then P3 and J10 across the rules.
  */
 import type { Rule, Service } from "../apirule/v2.ts";

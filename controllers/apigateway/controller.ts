@@ -1,5 +1,5 @@
 /**
- * The APIGateway controller (apigateway.md §2–§11): the oldest APIGateway installs the module's
+ * The APIGateway controller (docs/spec/apigateway.md §2–§11): the oldest APIGateway installs the module's
  * infrastructure as the planner describes it; apigw fills in generated key material, waits for
  * the Oathkeeper Deployment by re-checking rather than by blocking a worker, and removes its
  * finalizers only after everything it installed is gone (§15 weak spots 1 and 6).

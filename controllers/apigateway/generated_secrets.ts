@@ -1,6 +1,6 @@
 /**
  * Key material of the Secrets the APIGateway plan lists in `generate` (spec README decisions 9
- * and 10; apigateway.md §7.4, §8.5): an existing Secret's data is kept while it still fits — a
+ * and 10; docs/spec/apigateway.md §7.4, §8.5): an existing Secret's data is kept while it still fits — a
  * parseable RSA key set, a certificate that covers the DNS names and is not about to expire — and
  * new material is generated otherwise. The Secret is read directly, never from a cache.
  */

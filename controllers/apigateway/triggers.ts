@@ -1,5 +1,5 @@
 /**
- * Which APIGateways to reconcile on which change (apigateway.md §10, widened). There are one or
+ * Which APIGateways to reconcile on which change (docs/spec/apigateway.md §10, widened). There are one or
  * two APIGateways, so a change that matters requeues all of them and the planner decides which
  * is the owner: any APIGateway created or deleted (§2 weak spot: a younger CR takes over when the
  * owner goes), the ingress Service, the managed NetworkPolicy, the cluster domain, the Nodes'

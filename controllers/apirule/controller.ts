@@ -1,5 +1,5 @@
 /**
- * The APIRule controller (apirule-v2.md §4, §14–§16; apirule-v1beta1.md §8, §11–§12): plans each
+ * The APIRule controller (docs/spec/apirule-v2.md §4, §14–§16; docs/spec/apirule-v1beta1.md §8, §11–§12): plans each
  * APIRule from the cache with the same planner `render` uses, and carries the plan out. Objects an
  * APIRule owns carry its owner labels and may live in other namespaces; only objects with those
  * labels are ever updated or deleted. The finalizer is added before the first object exists, so

@@ -1,5 +1,5 @@
 /**
- * Which APIRules to reconcile on which change (apirule-v2.md §16, widened): the APIRule's own
+ * Which APIRules to reconcile on which change (docs/spec/apirule-v2.md §16, widened): the APIRule's own
  * spec, annotations, deletion or finalizers; its Services (any event — a Service created after
  * the APIRule counts too) and the Pods they select; its Gateway; VirtualServices sharing a host;
  * objects it owns (a hand edit is reverted); and, for all APIRules, the module and mesh

@@ -1,5 +1,5 @@
 /**
- * The webhook certificate controller (certificate.md §4, its weak spots fixed), run by the
+ * The webhook certificate controller (docs/spec/certificate.md §4, its weak spots fixed), run by the
  * leader. One key; each reconcile reads the Secret and the injection targets uncached, asks
  * `nextCertificateStep()` what to do, does it, and reads again, until nothing is left to do:
  * create a missing Secret, rotate a pair that will not be valid at now + the renewal threshold
@@ -23,7 +23,7 @@ import { inject, readTargets, type TargetName, type Targets } from "./targets.ts
 export interface CertificateSettings {
   namespace: string;
   secretName: string;
-  /** Owner of a Secret the controller creates, when it exists (certificate.md §3). */
+  /** Owner of a Secret the controller creates, when it exists (docs/spec/certificate.md §3). */
   ownerDeployment: string;
   /** Renew when the pair would not be valid this long from now (spec: 14 days). */
   renewBeforeMs: number;

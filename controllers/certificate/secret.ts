@@ -1,6 +1,6 @@
 /**
  * The certificate Secret as the controller reads and writes it: `tls.crt` and `tls.key`
- * (certificate.md §1), plus apigw's rotation bookkeeping — `previous-ca.crt`, the CA trusted
+ * (docs/spec/certificate.md §1), plus apigw's rotation bookkeeping — `previous-ca.crt`, the CA trusted
  * during the overlap after a rotation, and the `rotated-at` annotation.
  */
 import type { KubeObject } from "../../api/meta.ts";
@@ -13,7 +13,7 @@ import { isRecord } from "../../kube/object.ts";
 
 export const TLS_CRT = "tls.crt";
 export const TLS_KEY = "tls.key";
-/** Upstream's module label on the Secret (certificate.md §3). */
+/** Upstream's module label on the Secret (docs/spec/certificate.md §3). */
 export const MODULE_LABEL = { "kyma-project.io/module": "api-gateway" };
 
 /** The decoded keys of a Secret object (absent keys stay absent). */
@@ -73,7 +73,7 @@ export function newSecret(
         ? {}
         : { annotations: { [ROTATED_AT_ANNOTATION]: options.now.toISOString() } }),
       ...(owner === undefined ? {} : {
-        // Garbage-collected with the operator; not a controller reference (certificate.md §3).
+        // Garbage-collected with the operator; not a controller reference (docs/spec/certificate.md §3).
         ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", ...owner }],
       }),
     },

@@ -1,5 +1,5 @@
 /**
- * Every replica's side of the certificate (certificate.md §6 weak spot fixed): whatever the
+ * Every replica's side of the certificate (docs/spec/certificate.md §6 weak spot fixed): whatever the
  * Secret holds is verified and loaded into this replica's webhook server on each change, leader
  * or not. A Secret that is deleted or holds a broken pair leaves the last good pair served.
  */

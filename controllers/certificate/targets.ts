@@ -1,5 +1,5 @@
 /**
- * The objects that carry the webhook CA bundle (certificate.md §5): the APIRule CRD's conversion
+ * The objects that carry the webhook CA bundle (docs/spec/certificate.md §5): the APIRule CRD's conversion
  * webhook and every webhook of apigw's two webhook configurations. Reading says what each one
  * trusts now; injecting writes a bundle into one of them. A webhook configuration that does not
  * exist is no target (nothing calls it); a CRD without a conversion client config is an error.

@@ -1,5 +1,5 @@
 /**
- * The RateLimit controller (ratelimit.md §2): plans each RateLimit with the planner `render`
+ * The RateLimit controller (docs/spec/ratelimit.md §2): plans each RateLimit with the planner `render`
  * uses and applies its EnvoyFilter, which carries a controller reference to the RateLimit. There
  * is no garbage collector to rely on (the test cluster has none, and a stopped collector must not
  * leave limits behind): when a RateLimit is gone, the controller deletes the EnvoyFilter (and the
@@ -80,7 +80,7 @@ async function removeFilter(
     : { kind: "retry", error: new Error(messages(failures)) };
 }
 
-/** Whether the object's controller reference names the RateLimit `name` (ratelimit.md §4.1). */
+/** Whether the object's controller reference names the RateLimit `name` (docs/spec/ratelimit.md §4.1). */
 export function isControlledBy(object: KubeObject, name: string): boolean {
   return (object.metadata.ownerReferences ?? []).some((reference) =>
     reference.controller === true && reference.kind === "RateLimit" &&

@@ -1,5 +1,5 @@
 /**
- * Which RateLimits to reconcile on which change. Upstream watches RateLimits only (ratelimit.md §2
+ * Which RateLimits to reconcile on which change. Upstream watches RateLimits only (docs/spec/ratelimit.md §2
  * weak spot); apigw also follows what validation and the filter depend on: the Pods a RateLimit
  * selects, the other RateLimits of its namespace (conflicts), its EnvoyFilter and global
  * AuthorizationPolicy (a hand edit is reverted), api-gateway-config (the provider name), the state
@@ -25,7 +25,7 @@ export function watchRateLimitTriggers(
   };
 
   rateLimits.onChange((event) => {
-    // Any event counts (ratelimit.md §2), but not the echo of our own status write.
+    // Any event counts (docs/spec/ratelimit.md §2), but not the echo of our own status write.
     if (event.type === "modified" && !changed(event, "spec")) {
       echo.observe(crKey(event.object), event.object);
     } else queue.add(crKey(event.object));

@@ -1,6 +1,6 @@
 /**
  * Names, labels and annotations shared by everything the APIGateway reconcile installs
- * (apigateway.md §6): the module label, the disclaimer annotation and the standard operator labels.
+ * (docs/spec/apigateway.md §6): the module label, the disclaimer annotation and the standard operator labels.
  */
 import type { KubeObject, ObjectMeta } from "../../api/meta.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Cluster size for the Oathkeeper variant (apigateway.md §8.4): below 5 CPUs or 10 GB of memory
+ * Cluster size for the Oathkeeper variant (docs/spec/apigateway.md §8.4): below 5 CPUs or 10 GB of memory
  * in total (or without Nodes) the cluster is an evaluation cluster.
  */
 import type { Snapshot } from "../snapshot.ts";

@@ -1,5 +1,5 @@
 /**
- * Finalizers of the owner APIGateway and the deletion blocking check (apigateway.md §5): the CR
+ * Finalizers of the owner APIGateway and the deletion blocking check (docs/spec/apigateway.md §5): the CR
  * is not torn down while any APIRule, Ory Oathkeeper Rule or RateLimit exists in the cluster.
  */
 import type { KubeObject } from "../../api/meta.ts";

@@ -1,5 +1,5 @@
 /**
- * The cluster domain and the Gardener switch (apigateway.md §7.1): the domain comes from the
+ * The cluster domain and the Gardener switch (docs/spec/apigateway.md §7.1): the domain comes from the
  * Gardener `kube-system/shoot-info` ConfigMap, and Gardener mode needs both Gardener CRDs too.
  */
 import type { Snapshot } from "../snapshot.ts";

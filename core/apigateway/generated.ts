@@ -8,12 +8,12 @@
 export type GeneratedMaterial =
   /**
    * A self-signed serving certificate: keys `tls.crt` and `tls.key` (PEM), subject alternative
-   * names `dnsNames`, server-auth usage (apigateway.md §7.4).
+   * names `dnsNames`, server-auth usage (docs/spec/apigateway.md §7.4).
    */
   | { kind: "SelfSignedTLS"; dnsNames: string[] }
   /**
    * A JSON Web Key Set under key `jwks.json` with one RSA 2048-bit private signing key: `kty: RSA`,
-   * `alg: RS256`, `use: sig`, a random UUID v4 `kid`, no `x5c` (apigateway.md §8.5).
+   * `alg: RS256`, `use: sig`, a random UUID v4 `kid`, no `x5c` (docs/spec/apigateway.md §8.5).
    */
   | { kind: "JWKS" };
 

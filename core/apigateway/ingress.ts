@@ -1,5 +1,5 @@
 /**
- * Addresses of the Istio ingress gateway load balancer (apigateway.md §7.5): the targets and IP
+ * Addresses of the Istio ingress gateway load balancer (docs/spec/apigateway.md §7.5): the targets and IP
  * stack of the Kyma Gateway DNSEntry, read from Service `istio-system/istio-ingressgateway`.
  */
 import type { Result } from "../result.ts";

@@ -1,5 +1,5 @@
 /**
- * The Kyma Gateway objects (apigateway.md §7.3–§7.6): the Istio Gateway `kyma-system/kyma-gateway`
+ * The Kyma Gateway objects (docs/spec/apigateway.md §7.3–§7.6): the Istio Gateway `kyma-system/kyma-gateway`
  * serving `*.<domain>`, its health VirtualService, and its TLS material — a Gardener Certificate
  * plus a DNSEntry to the ingress load balancer, or (local mode) a self-signed TLS Secret whose key
  * the operator generates at apply time.

@@ -1,5 +1,5 @@
 /**
- * The check before the Kyma Gateway is removed (apigateway.md §7.7): APIRules and VirtualServices
+ * The check before the Kyma Gateway is removed (docs/spec/apigateway.md §7.7): APIRules and VirtualServices
  * that route through it block the removal. Unlike upstream (§15 weak spot 8), every spelling of a
  * reference to the gateway counts, and only the gateway's own health VirtualService is exempt.
  */

@@ -1,5 +1,5 @@
 /**
- * The operator NetworkPolicy (apigateway.md §9): it selects every pod of the module (the operator
+ * The operator NetworkPolicy (docs/spec/apigateway.md §9): it selects every pod of the module (the operator
  * and Oathkeeper) and allows HTTPS and DNS out, webhooks and metrics scraping in.
  */
 import type { KubeObject } from "../../api/meta.ts";

@@ -1,5 +1,5 @@
 /**
- * The Ory Oathkeeper stack (apigateway.md §8.3): installed whenever the owner APIGateway exists
+ * The Ory Oathkeeper stack (docs/spec/apigateway.md §8.3): installed whenever the owner APIGateway exists
  * (spec README decision 1: no signed-access gate, never the "disabled" path of §8.2) and deleted
  * with it. The running operator also waits for the Deployment to become available, by requeueing
  * rather than by blocking a worker (§15 weak spot 6).

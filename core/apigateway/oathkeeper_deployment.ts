@@ -1,5 +1,5 @@
 /**
- * The Oathkeeper Deployment (apigateway.md §8.8): Oathkeeper plus the Maester sidecar that feeds
+ * The Oathkeeper Deployment (docs/spec/apigateway.md §8.8): Oathkeeper plus the Maester sidecar that feeds
  * it Rule objects, in a light variant for evaluation clusters and a full one for production.
  */
 import type { KubeObject } from "../../api/meta.ts";
@@ -9,7 +9,7 @@ import { CONFIG_MAP, JWKS_SECRET } from "./oathkeeper_config.ts";
 import { MAESTER_SERVICE_ACCOUNT } from "./oathkeeper_maester.ts";
 import { OATHKEEPER, OATHKEEPER_SELECTOR } from "./oathkeeper_services.ts";
 
-/** The three container images (operator-config.md §1.2). */
+/** The three container images (docs/spec/operator-config.md §1.2). */
 export interface OathkeeperImages {
   oathkeeper: string;
   maester: string;

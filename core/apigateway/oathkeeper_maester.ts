@@ -1,5 +1,5 @@
 /**
- * The Oathkeeper Maester's identity and access (apigateway.md §8.3 rows 2–5): the sidecar that
+ * The Oathkeeper Maester's identity and access (docs/spec/apigateway.md §8.3 rows 2–5): the sidecar that
  * writes Rule objects into Oathkeeper's rules file needs to read Rules cluster-wide, and its
  * metrics port is reachable without mTLS.
  */

@@ -1,5 +1,5 @@
 /**
- * The Ory Oathkeeper `Rule` CRD (apigateway.md §8.3 row 1), which the operator installs with the
+ * The Ory Oathkeeper `Rule` CRD (docs/spec/apigateway.md §8.3 row 1), which the operator installs with the
  * Oathkeeper stack: the Maester fixture's schema without its printer columns.
  */
 import type { KubeObject } from "../../api/meta.ts";

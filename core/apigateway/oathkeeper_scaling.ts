@@ -1,6 +1,6 @@
 /**
  * Oathkeeper's HorizontalPodAutoscaler (production clusters only) and PodDisruptionBudget
- * (apigateway.md §8.3 rows 8 and 12, §8.9).
+ * (docs/spec/apigateway.md §8.3 rows 8 and 12, §8.9).
  */
 import type { KubeObject } from "../../api/meta.ts";
 import { KYMA_SYSTEM, managedMeta, reference } from "./_meta.ts";

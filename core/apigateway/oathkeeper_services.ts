@@ -1,6 +1,6 @@
 /**
  * Oathkeeper's Services and its (unused, kept for compatibility) ServiceAccount
- * (apigateway.md §8.3 rows 9–10, §8.7).
+ * (docs/spec/apigateway.md §8.3 rows 9–10, §8.7).
  */
 import type { KubeObject } from "../../api/meta.ts";
 import { KYMA_SYSTEM, managedMeta } from "./_meta.ts";

@@ -1,5 +1,5 @@
 /**
- * One pass of the owner APIGateway that installs (apigateway.md §3 steps 2–10): NetworkPolicy,
+ * One pass of the owner APIGateway that installs (docs/spec/apigateway.md §3 steps 2–10): NetworkPolicy,
  * dependency check, module finalizer, Kyma Gateway, Oathkeeper, operator VPA. A pass in "keep"
  * mode runs while the CR's deletion is blocked: everything installed stays in shape, no finalizer
  * is added and nothing is removed.
@@ -139,7 +139,7 @@ function oathkeeperStep(
   }
 }
 
-/** The operator's variable name of the first unset image, if any (operator-config.md §1.2). */
+/** The operator's variable name of the first unset image, if any (docs/spec/operator-config.md §1.2). */
 function unsetImage(images: OathkeeperImages): string | undefined {
   if (images.oathkeeper.trim() === "") return "oathkeeper";
   if (images.maester.trim() === "") return "oathkeeper-maester";

@@ -1,5 +1,5 @@
 /**
- * The APIGateway planner (apigateway.md): the oldest CR installs the module's infrastructure —
+ * The APIGateway planner (docs/spec/apigateway.md): the oldest CR installs the module's infrastructure —
  * NetworkPolicy, Kyma Gateway, Oathkeeper stack, operator VPA — and tears it down once nothing in
  * the cluster needs it any more; younger CRs are parked in `Warning`.
  *

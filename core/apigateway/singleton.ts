@@ -1,5 +1,5 @@
 /**
- * The APIGateway singleton (apigateway.md §2): only the oldest CR reconciles the module; the
+ * The APIGateway singleton (docs/spec/apigateway.md §2): only the oldest CR reconciles the module; the
  * others are parked in `Warning`. The RateLimit planner uses the same owner.
  */
 import type { KubeObject } from "../../api/meta.ts";

@@ -1,5 +1,5 @@
 /**
- * The APIGateway status vocabulary (apigateway.md §4): one `state`, one `description` and exactly
+ * The APIGateway status vocabulary (docs/spec/apigateway.md §4): one `state`, one `description` and exactly
  * one condition of type `Ready` whose reason names the step that decided the outcome. Texts are
  * upstream's, verbatim (spec README decision 6); details are only ever appended.
  */

@@ -1,5 +1,5 @@
 /**
- * The operator's own VerticalPodAutoscaler (apigateway.md §11), maintained only where the VPA CRD
+ * The operator's own VerticalPodAutoscaler (docs/spec/apigateway.md §11), maintained only where the VPA CRD
  * is installed, and the labels of its checkpoint.
  */
 import type { KubeObject } from "../../api/meta.ts";

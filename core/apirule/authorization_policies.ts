@@ -1,5 +1,5 @@
 /**
- * AuthorizationPolicies of an APIRule v2 (apirule-v2.md §10): per rule, in rule order, ALLOW
+ * AuthorizationPolicies of an APIRule v2 (docs/spec/apirule-v2.md §10): per rule, in rule order, ALLOW
  * policies for noAuth/jwt/extAuth restrictions and CUSTOM policies for extAuth authorizers.
  */
 import type { JwtConfig } from "../../api/apirule/v2.ts";

@@ -1,5 +1,5 @@
 /**
- * Desired objects matched against the APIRule's actual objects (apirule-v2.md §12): which are
+ * Desired objects matched against the APIRule's actual objects (docs/spec/apirule-v2.md §12): which are
  * updated in place (keeping the actual name and annotations), created, or deleted.
  */
 import type { KubeObject } from "../../api/meta.ts";

@@ -1,6 +1,6 @@
 /**
  * The module configuration an APIRule reconcile reads: `jwtHandler` from the ConfigMap
- * `kyma-system/api-gateway-config`, key `api-gateway-config` (apirule-v2.md §4 step 1/11).
+ * `kyma-system/api-gateway-config`, key `api-gateway-config` (docs/spec/apirule-v2.md §4 step 1/11).
  */
 import { parse } from "yaml";
 import type { Snapshot } from "../snapshot.ts";

@@ -1,6 +1,6 @@
 /**
  * What the APIRule v2 generators work from: the APIRule's identity, its resolved hosts and
- * gateway, and each rule with its backend Service already looked up (apirule-v2.md §5–§7).
+ * gateway, and each rule with its backend Service already looked up (docs/spec/apirule-v2.md §5–§7).
  * The planner builds it from the cluster facts; the generators never look anything up.
  */
 import type { CorsPolicy, Rule } from "../../api/apirule/v2.ts";

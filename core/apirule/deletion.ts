@@ -1,5 +1,5 @@
 /**
- * Deleting an APIRule (apirule-v2.md §15, apirule-v1beta1.md §12): with our finalizer present,
+ * Deleting an APIRule (docs/spec/apirule-v2.md §15, docs/spec/apirule-v1beta1.md §12): with our finalizer present,
  * every owned AuthorizationPolicy, RequestAuthentication, VirtualService and Oathkeeper Rule goes,
  * in every namespace (each kind only if its CRD exists), then the finalizer.
  */

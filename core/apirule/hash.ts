@@ -1,5 +1,5 @@
 /**
- * The `gateway.kyma-project.io/hash` label of an AuthorizationPolicy (apirule-v2.md §12.2): a
+ * The `gateway.kyma-project.io/hash` label of an AuthorizationPolicy (docs/spec/apirule-v2.md §12.2): a
  * digest of what identifies a policy across reconciles — its namespace, its selector and its
  * operation (each list compared as a set) — but not `from`/`when`, so changing who may call
  * updates a policy in place. Three FNV-1a 64 digests in base 36, like upstream's three segments.

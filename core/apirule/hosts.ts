@@ -1,5 +1,5 @@
 /**
- * Host resolution for APIRule v2 (apirule-v2.md §6): short hosts take the gateway domain, FQDNs
+ * Host resolution for APIRule v2 (docs/spec/apirule-v2.md §6): short hosts take the gateway domain, FQDNs
  * and wildcard hosts stay as they are.
  */
 const SHORT_HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

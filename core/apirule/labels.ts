@@ -1,4 +1,4 @@
-/** Labels and constants shared by everything an APIRule owns (apirule-v2.md §8, §19). */
+/** Labels and constants shared by everything an APIRule owns (docs/spec/apirule-v2.md §8, §19). */
 
 import { OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from "../../api/apirule/ownership.ts";
 

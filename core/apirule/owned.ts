@@ -1,5 +1,5 @@
 /**
- * Objects an APIRule owns, found by label across all namespaces (apirule-v2.md §12): objects with
+ * Objects an APIRule owns, found by label across all namespaces (docs/spec/apirule-v2.md §12): objects with
  * the legacy owner label `<name>.<namespace>` (skipped when longer than 63 characters) and
  * objects with both owner labels.
  */

@@ -1,5 +1,5 @@
 /**
- * APIRule v2 rule paths (apirule-v2.md §9.3, §10.2): the VirtualService URI match and the
+ * APIRule v2 rule paths (docs/spec/apirule-v2.md §9.3, §10.2): the VirtualService URI match and the
  * AuthorizationPolicy path template of one rule path.
  */
 import type { StringMatch } from "../istio/types.ts";

@@ -1,7 +1,7 @@
 /**
  * The APIRule planner: v1beta1 objects, and stored objects whose rules were authored in v1beta1
  * (`original-version: v1beta1`), take the v1beta1 pipeline; everything else the v2 pipeline
- * (apirule-v2.md §4 step 6).
+ * (docs/spec/apirule-v2.md §4 step 6).
  */
 import type { Planner } from "../plan.ts";
 import { ORIGINAL_VERSION_ANNOTATION } from "./labels.ts";

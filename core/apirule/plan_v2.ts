@@ -1,5 +1,5 @@
 /**
- * The reconcile of an APIRule v2/v2alpha1 as a value (apirule-v2.md §4): finalizer, gateway
+ * The reconcile of an APIRule v2/v2alpha1 as a value (docs/spec/apirule-v2.md §4): finalizer, gateway
  * discovery, dependency and config checks, validation, then the VirtualService, the
  * AuthorizationPolicies and the RequestAuthentications matched against what the APIRule owns,
  * Ory Rules of its v1beta1 past removed, and the status. Invalid APIRules change no object.

@@ -1,5 +1,5 @@
 /**
- * RequestAuthentications of an APIRule v2 (apirule-v2.md §11): one per distinct (service
+ * RequestAuthentications of an APIRule v2 (docs/spec/apirule-v2.md §11): one per distinct (service
  * namespace, selector, issuer/JWKS list) among jwt rules and extAuth rules with restrictions.
  */
 import type { JwtAuthentication } from "../../api/apirule/v2.ts";

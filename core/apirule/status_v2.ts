@@ -1,4 +1,4 @@
-/** APIRule v2 status values and descriptions (apirule-v2.md §14). */
+/** APIRule v2 status values and descriptions (docs/spec/apirule-v2.md §14). */
 import type { APIRuleStatus } from "../../api/apirule/v2.ts";
 
 export const READY_DESCRIPTION = "Reconciled successfully";

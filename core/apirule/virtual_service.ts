@@ -1,5 +1,5 @@
 /**
- * The one VirtualService of an APIRule v2 (apirule-v2.md §9): one HTTP route per rule, in rule
+ * The one VirtualService of an APIRule v2 (docs/spec/apirule-v2.md §9): one HTTP route per rule, in rule
  * order, so earlier rules win.
  */
 import type { CorsPolicy as APIRuleCors } from "../../api/apirule/v2.ts";

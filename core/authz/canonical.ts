@@ -1,5 +1,5 @@
 /**
- * The one canonical request form (dataplane.md DP-CANON-1, §8): every rule match, the explain
+ * The one canonical request form (docs/spec/dataplane.md DP-CANON-1, §8): every rule match, the explain
  * command and the embedded gateway use what these functions return, computed from the raw
  * request target, never from `new URL().pathname` or router params.
  */

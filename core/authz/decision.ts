@@ -1,7 +1,7 @@
 /**
  * Decisions as values: every step of the ext_authz pipeline returns an allow or a deny with a
  * stable reason (STYLE §7: dashboards key on the reason), the step that decided, and for a deny
- * the HTTP status and `WWW-Authenticate` value the client gets (dataplane.md §3.7, DP-JWT-2).
+ * the HTTP status and `WWW-Authenticate` value the client gets (docs/spec/dataplane.md §3.7, DP-JWT-2).
  */
 
 /** The pipeline steps, in order. */

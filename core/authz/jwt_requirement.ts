@@ -5,7 +5,7 @@
  */
 import type { JwtConfig } from "../../api/apirule/v2.ts";
 
-/** Where a token may be found (dataplane.md §3.1). */
+/** Where a token may be found (docs/spec/dataplane.md §3.1). */
 export type TokenLocation =
   /**
    * A header whose value starts with `prefix`. `scheme: true` is the RFC 6750 default

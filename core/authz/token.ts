@@ -1,5 +1,5 @@
 /**
- * Finding the one token of a request (dataplane.md §3.1, DP-JWT-1, DP-AUTHZ-4, §8 #10, #22):
+ * Finding the one token of a request (docs/spec/dataplane.md §3.1, DP-JWT-1, DP-AUTHZ-4, §8 #10, #22):
  * every location of the rule's authentications is read; no token is "missing", two are
  * ambiguous, and anything of the wrong shape is an invalid token, never a missing one.
  *

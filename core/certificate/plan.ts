@@ -1,5 +1,5 @@
 /**
- * What the webhook certificate controller does next (certificate.md §3–§6), decided from what it
+ * What the webhook certificate controller does next (docs/spec/certificate.md §3–§6), decided from what it
  * read. The shell reads the Secret, verifies it (`webhook/certificates.ts`, at now + the renewal
  * margin) and the `caBundle`s it injected, asks this function, and carries the step out.
  *

@@ -16,7 +16,7 @@ export interface PathRewrite {
   narrowedDots: number[];
 }
 
-// Characters a v2 literal segment may hold (apirule-v2.md App. A2), minus `/`.
+// Characters a v2 literal segment may hold (docs/spec/apirule-v2.md App. A2), minus `/`.
 const V2_LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=:@]$/;
 // Characters that mean nothing special in a regex and may stand unescaped.
 const PLAIN = /^[A-Za-z0-9\-_~!&',;=:@/%]$/;

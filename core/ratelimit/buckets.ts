@@ -1,5 +1,5 @@
 /**
- * The checks that depend on the RateLimit alone (ratelimit.md §3 step 1, then apigw's additions
+ * The checks that depend on the RateLimit alone (docs/spec/ratelimit.md §3 step 1, then apigw's additions
  * for what Envoy would otherwise reject or never match while the CR shows Ready), and the token
  * buckets they yield. The first failure wins; upstream's interval checks run first, so a CR that
  * upstream rejects gets upstream's text.

@@ -18,7 +18,7 @@ interface Case {
   message: string;
 }
 
-// Upstream's interval checks (ratelimit.md §3 step 1), texts verbatim.
+// Upstream's interval checks (docs/spec/ratelimit.md §3 step 1), texts verbatim.
 const UPSTREAM: Case[] = [
   {
     name: "default interval below 50ms",
@@ -46,7 +46,7 @@ const UPSTREAM: Case[] = [
   },
 ];
 
-// apigw's additions (weak spots of ratelimit.md §1, §3, §4.4), each an Envoy NACK or a bucket that
+// apigw's additions (weak spots of docs/spec/ratelimit.md §1, §3, §4.4), each an Envoy NACK or a bucket that
 // can never match while upstream reports Ready.
 const APIGW: Case[] = [
   {

@@ -1,6 +1,6 @@
 /**
  * Buckets → Envoy local rate limit descriptors and the route actions that produce them
- * (ratelimit.md §4.4).
+ * (docs/spec/ratelimit.md §4.4).
  * See https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto
  */
 import type { Limit, TokenBucket } from "./buckets.ts";

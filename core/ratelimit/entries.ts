@@ -1,5 +1,5 @@
 /**
- * What one extra bucket matches, as Envoy descriptor entries (ratelimit.md §4.4): the path first,
+ * What one extra bucket matches, as Envoy descriptor entries (docs/spec/ratelimit.md §4.4): the path first,
  * then the headers in ascending byte order of their names (upstream: Go map order, i.e. random).
  */
 import { compareNames } from "./_json.ts";

@@ -1,5 +1,5 @@
 /**
- * The EnvoyFilter a RateLimit owns (ratelimit.md §4): same name and namespace, a controller
+ * The EnvoyFilter a RateLimit owns (docs/spec/ratelimit.md §4): same name and namespace, a controller
  * reference to the RateLimit, no labels, and two patches that insert Envoy's local rate limit
  * HTTP filter and configure it per route.
  * See https://istio.io/latest/docs/reference/config/networking/envoy-filter/

@@ -1,6 +1,6 @@
 /**
  * The fixed window of a global limit kept in memory, with rate-limiter-flexible's semantics
- * (dataplane.md §6.4): the window of a key starts at its first request and lasts
+ * (docs/spec/dataplane.md §6.4): the window of a key starts at its first request and lasts
  * `fillIntervalMs`; `maxTokens` requests fit in it.
  */
 import type { GlobalTokenBucket } from "./global.ts";

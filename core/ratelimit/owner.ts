@@ -1,5 +1,5 @@
 /**
- * The APIGateway CR that represents the module (apigateway.md §2): the oldest by
+ * The APIGateway CR that represents the module (docs/spec/apigateway.md §2): the oldest by
  * `metadata.creationTimestamp`, ties by name ([tightened]). The RateLimit controller reads its
  * `status.state`.
  */

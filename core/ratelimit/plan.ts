@@ -1,5 +1,5 @@
 /**
- * The RateLimit planner (ratelimit.md §2): parse the CR, check the EnvoyFilter CRD and the owner
+ * The RateLimit planner (docs/spec/ratelimit.md §2): parse the CR, check the EnvoyFilter CRD and the owner
  * APIGateway, validate against the cluster (§3), then want one EnvoyFilter (§4) and `Ready`.
  * The first failing step decides the status. A failing reconcile writes nothing else: an
  * EnvoyFilter from an earlier, valid spec stays in place and keeps limiting (upstream behaviour,

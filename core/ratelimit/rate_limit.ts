@@ -1,5 +1,5 @@
 /**
- * The RateLimit as the planner reads it (ratelimit.md §1): checked against the CRD schema (types,
+ * The RateLimit as the planner reads it (docs/spec/ratelimit.md §1): checked against the CRD schema (types,
  * required fields, the bucket CEL rule), then read into a plain model with the schema default
  * (`enforce: true`) applied. Problems read as the apiserver would print them.
  */

@@ -1,5 +1,5 @@
 /**
- * The response fields of a global limit (dataplane.md §6.5, DP-RL-1): IETF
+ * The response fields of a global limit (docs/spec/dataplane.md §6.5, DP-RL-1): IETF
  * draft-ietf-httpapi-ratelimit-headers-11 `RateLimit-Policy` and `RateLimit` (Structured Field
  * lists named by the bucket's policy, no partition key: identities never leave apigw) and, on a
  * deny, `Retry-After` in whole seconds, at least 1 (RFC 9110 §10.2.3).

@@ -1,5 +1,5 @@
 /**
- * Validation of a RateLimit against the cluster (ratelimit.md §3), first failure wins: the checks
+ * Validation of a RateLimit against the cluster (docs/spec/ratelimit.md §3), first failure wins: the checks
  * themselves are the shared ones of `api/validation/ratelimit.ts` (so `validate` and the
  * reconcile report the same texts); this module adds what the planner needs from a valid
  * RateLimit: its parsed buckets and whether it selects ingress gateway pods.

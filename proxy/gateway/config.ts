@@ -174,7 +174,7 @@ function asV2(object: Record<string, unknown>): { ok: true; value: unknown } | {
     };
   }
   const spec = converted.value.spec;
-  // conversion.md §3: the hub gets rules only when every v1beta1 rule is expressible in v2.
+  // docs/spec/conversion.md §3: the hub gets rules only when every v1beta1 rule is expressible in v2.
   if (isRecord(spec) && !Array.isArray(spec.rules)) {
     return {
       ok: false,
@@ -232,7 +232,7 @@ function checkServices(
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-/** dataplane.md §8 #14: header names and values the gateway sets must be valid HTTP fields. */
+/** docs/spec/dataplane.md §8 #14: header names and values the gateway sets must be valid HTTP fields. */
 function invalidHeader(rule: Rule): string | undefined {
   const fields = [
     ...Object.entries(rule.request?.headers ?? {}),

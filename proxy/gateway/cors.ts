@@ -1,6 +1,6 @@
 /**
  * CORS of the embedded gateway, as Envoy's CORS filter applies the route `corsPolicy` that
- * `corsPolicyFor` renders (apirule-v2.md §9.4, §9.5): a preflight from an allowed origin is
+ * `corsPolicyFor` renders (docs/spec/apirule-v2.md §9.4, §9.5): a preflight from an allowed origin is
  * answered here; other requests get the allow headers on the response; the upstream's own CORS
  * headers are always removed.
  */

@@ -1,5 +1,5 @@
 /**
- * Upstream request and client response headers (dataplane.md §8 #12, #13, #27): hop-by-hop
+ * Upstream request and client response headers (docs/spec/dataplane.md §8 #12, #13, #27): hop-by-hop
  * headers go, headers the gateway owns are overwritten rather than trusted from the client,
  * `X-Forwarded-For`/`Forwarded` get the peer appended, and the route's CORS headers are stripped
  * from the upstream's answer.

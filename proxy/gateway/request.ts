@@ -1,5 +1,5 @@
 /**
- * The boundary of a proxied request (dataplane.md §8): the raw `Request` becomes the one
+ * The boundary of a proxied request (docs/spec/dataplane.md §8): the raw `Request` becomes the one
  * canonical form routing and decisions use, or a 4xx. Method, path and host come from the
  * request line and `Host`/`:authority` only; `X-Forwarded-*`, `Forwarded`, `X-Original-URL` and
  * method override headers are never read. Header and declared body sizes are capped here.

@@ -24,7 +24,7 @@ export function grpcAuthzServicePort(): Record<string, unknown> {
 
 /**
  * The default name of the gRPC provider. APIRule v2 `extAuth` authorizers must name an
- * `envoyExtAuthzHttp` provider (upstream's check, apirule-v2.md Q5), so the HTTP provider keeps
+ * `envoyExtAuthzHttp` provider (upstream's check, docs/spec/apirule-v2.md Q5), so the HTTP provider keeps
  * `apigw-authz` and the gRPC one is a second provider; `apigwProvider` in api-gateway-config
  * makes the CUSTOM policies apigw renders (jwtHandler apigw, RateLimit spec.global) name it.
  */

@@ -1,5 +1,5 @@
 /**
- * The JWKS manager (dataplane.md DP-JWKS-1, §4.2, §9 item 3): one key set per JWKS URI, served
+ * The JWKS manager (docs/spec/dataplane.md DP-JWKS-1, §4.2, §9 item 3): one key set per JWKS URI, served
  * stale while a refresh runs, refetched at most once per cooldown on an unknown `kid` (failed
  * fetches count too), unknown kids cached negatively, and fetches capped in time and size.
  * Unlike jose's `createRemoteJWKSet`, an IdP outage does not reject tokens until the last good

@@ -1,5 +1,5 @@
 /**
- * The verified-token cache (dataplane.md §9 item 4, §8 #31): SHA-256 of the token → the claims
+ * The verified-token cache (docs/spec/dataplane.md §9 item 4, §8 #31): SHA-256 of the token → the claims
  * of a successful verification and the issuer configuration (issuer + JWKS URI) that verified
  * it. Entries end at `exp` plus the leeway, or sooner; the size is bounded (oldest out first).
  * It caches verification only: scope and audience checks run on every request.

@@ -1,5 +1,5 @@
 /**
- * JWT verification for APIRule `jwt` rules (dataplane.md §3.3, §4.1): size and shape checks
+ * JWT verification for APIRule `jwt` rules (docs/spec/dataplane.md §3.3, §4.1): size and shape checks
  * before any decoding, the algorithm allow-list, the issuer chosen by exact `iss`, keys from the
  * JWKS manager only (header `jwk`/`jku`/`x5u`/`x5c` are ignored), one refetch on an unknown
  * `kid`, then claim types. Successful verifications are cached by token hash.

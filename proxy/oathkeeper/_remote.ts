@@ -1,7 +1,7 @@
 /**
  * One bounded call to a remote endpoint (introspection, session check, token endpoint):
  * a timeout that also honours the decision deadline, no redirects, a JSON content type, and a
- * body read up to a byte cap (dataplane.md §8 #29).
+ * body read up to a byte cap (docs/spec/dataplane.md §8 #29).
  */
 import type { Deadline } from "../jwt/jwks.ts";
 import { readCapped } from "../../lib/http.ts";

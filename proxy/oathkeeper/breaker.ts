@@ -1,7 +1,7 @@
 /**
  * A circuit breaker per remote endpoint: after `failureThreshold` failures in a row the endpoint
  * is not called for `openMs`; then one trial call decides whether it closes again. Callers fail
- * fast while it is open instead of stacking timeouts on a dead IdP (dataplane.md §9 item 5).
+ * fast while it is open instead of stacking timeouts on a dead IdP (docs/spec/dataplane.md §9 item 5).
  */
 
 export interface BreakerOptions {

@@ -1,6 +1,6 @@
 /**
  * Local rate limits (RateLimit `spec.local`) as the embedded gateway applies them, the way Envoy's
- * `local_ratelimit` filter does (ratelimit.md §4, dataplane.md §6.1): one bucket per descriptor
+ * `local_ratelimit` filter does (docs/spec/ratelimit.md §4, docs/spec/dataplane.md §6.1): one bucket per descriptor
  * and per process. Everything but the key is the global limiter's: `selectBucket` (first extra
  * bucket whose entries all match, else the default), the token bucket of
  * `core/ratelimit/token_bucket.ts` through the in-memory `BucketStore`, and the `RateLimit` fields
@@ -100,7 +100,7 @@ export function refusal(verdicts: readonly LocalVerdict[]): LocalVerdict | undef
 /**
  * Response headers of the verdicts: the Envoy `X-RateLimit-*` triplet where a limit enables them
  * (Kyma `enableResponseHeaders`), and on a refusal `Retry-After`, `RateLimit` and
- * `RateLimit-Policy` as the global limits send them (dataplane.md DP-RL-1).
+ * `RateLimit-Policy` as the global limits send them (docs/spec/dataplane.md DP-RL-1).
  */
 export function localLimitHeaders(verdicts: readonly LocalVerdict[], headers: Headers): void {
   const refused = refusal(verdicts);

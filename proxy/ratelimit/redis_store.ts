@@ -1,5 +1,5 @@
 /**
- * The Redis bucket store (dataplane.md §6.3–6.6). The token bucket is one atomic Lua script on
+ * The Redis bucket store (docs/spec/dataplane.md §6.3–6.6). The token bucket is one atomic Lua script on
  * Redis time (DP-RL-3; rate-limiter-flexible has no token bucket whose refill matches Envoy's),
  * the fixed window is rate-limiter-flexible's `RateLimiterRedis`. The client (redis_client.ts)
  * fails fast instead of queueing for seconds; on a Redis Cluster a batch runs the script once

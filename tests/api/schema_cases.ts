@@ -1,5 +1,5 @@
 /**
- * Examples of the schema and CEL rules of apigw's CRDs (apirule-v2.md §3 S1–S15, the v1beta1,
+ * Examples of the schema and CEL rules of apigw's CRDs (docs/spec/apirule-v2.md §3 S1–S15, the v1beta1,
  * RateLimit and APIGateway schema tables): each a complete object and whether the apiserver must
  * accept it. Used to check that the offline validator and the real apiserver agree.
  */

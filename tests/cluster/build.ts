@@ -2,7 +2,7 @@
  * Builds kube-apiserver and etcd from the Go tool modules into a cache folder outside the repo.
  *
  * Idempotent: a cached pair whose `--version` matches is reused. See
- * shared/spec/test-cluster.md §1.5, §1.6 and §6.2. Run directly with `deno task cluster:build`.
+ * docs/spec/test-cluster.md §1.5, §1.6 and §6.2. Run directly with `deno task cluster:build`.
  */
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";

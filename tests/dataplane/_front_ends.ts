@@ -41,7 +41,7 @@ export async function configFolder(objects: unknown[]): Promise<AsyncDisposable 
 
 /**
  * `apigw authz --config dir --grpc-listen …`: each case is the check request Envoy's HTTP
- * ext_authz filter sends (dataplane.md §1.2): the original method, `path_prefix` + the original
+ * ext_authz filter sends (docs/spec/dataplane.md §1.2): the original method, `path_prefix` + the original
  * target, the original `Host` and headers, no body (`content-length: 0`). `grpc(form)` sends
  * the same cases to the gRPC listener of the same process, headers in `form`.
  */

@@ -226,7 +226,7 @@ export function objects(peers: Peers): unknown[] {
     },
     {
       // Oathkeeper handlers: `apigw authz` decides them; `apigw serve` serves only v1beta1
-      // rules expressible in v2 (conversion.md §3) and reports this one as not served.
+      // rules expressible in v2 (docs/spec/conversion.md §3) and reports this one as not served.
       apiVersion: "gateway.kyma-project.io/v1beta1",
       kind: "APIRule",
       metadata: { name: "oathkeeper", namespace: "shop" },
@@ -282,7 +282,7 @@ const LOCAL_LIMIT_WHY = "local buckets are Envoy's local_ratelimit filter in the
   "never an ext_authz decision; apigw serve enforces them itself";
 
 const OATHKEEPER_WHY = "apigw serve serves a v1beta1 APIRule only when its rules are " +
-  "expressible in v2 (conversion.md §3); Oathkeeper handlers are apigw authz's";
+  "expressible in v2 (docs/spec/conversion.md §3); Oathkeeper handlers are apigw authz's";
 
 /** The cases, run in order (the rate limit rows count on the ones before them). */
 export const CASES: readonly Case[] = [

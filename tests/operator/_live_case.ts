@@ -111,7 +111,7 @@ async function applyDocument(cluster: TestCluster, document: Json): Promise<stri
 
 /**
  * Plays the kubelet the test cluster lacks: the Oathkeeper Deployment becomes Available as soon as
- * it exists (apigateway.md §14: the operator waits for it).
+ * it exists (docs/spec/apigateway.md §14: the operator waits for it).
  */
 export async function markOathkeeperAvailable(cluster: TestCluster): Promise<void> {
   const path = "/apis/apps/v1/namespaces/kyma-system/deployments/ory-oathkeeper";

@@ -12,7 +12,7 @@ import { findResourceType, objectPath } from "../../kube/resources.ts";
 const REPO = new URL("../../", import.meta.url);
 const NAMESPACE = "kyma-system";
 /**
- * The Oathkeeper images the APIGateway controller needs (apigateway.md §14: any non-empty values),
+ * The Oathkeeper images the APIGateway controller needs (docs/spec/apigateway.md §14: any non-empty values),
  * as flags: a shell drops environment variables whose names contain a dash, like upstream's.
  */
 const IMAGE_ARGS = [

@@ -1,5 +1,5 @@
 /**
- * Leader election with the Lease `kyma-system/69358922.kyma-project.io` (operator-config.md §4):
+ * Leader election with the Lease `kyma-system/69358922.kyma-project.io` (docs/spec/operator-config.md §4):
  * of two replicas only the leader reconciles; when it is killed the other takes over within the
  * lease duration, and a replica stopped with SIGTERM hands the Lease over at once.
  */

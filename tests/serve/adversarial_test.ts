@@ -1,5 +1,5 @@
 /**
- * dataplane.md §8 through a real socket: raw request targets and spoofed headers that try to
+ * docs/spec/dataplane.md §8 through a real socket: raw request targets and spoofed headers that try to
  * reach the jwt-protected `/admin/{**}` without a token. Whatever the answer, the upstream must
  * never see an `/admin` path, and the gateway must never answer 5xx.
  */

@@ -2,7 +2,7 @@
  * `apigw operator` serving the webhooks on the test cluster, with the certificate its own
  * controller makes (no test-made certificate): the operator listens on a free loopback port with
  * 127.0.0.1 as an extra SAN; the APIRule CRD's conversion and apigw's two webhook configurations
- * point at `https://127.0.0.1:<port>` (test-cluster.md §4.3) and get their `caBundle` from the
+ * point at `https://127.0.0.1:<port>` (docs/spec/test-cluster.md §4.3) and get their `caBundle` from the
  * operator. `restore()` puts the harness's conversion back and removes the configurations, so the
  * test files after this one find the cluster as it was.
  */

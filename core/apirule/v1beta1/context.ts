@@ -1,6 +1,6 @@
 /**
  * What the v1beta1 generators work from: the APIRule identity, its effective host, the gateway as
- * written, the JWT handler mode, and each rule with its backend resolved (apirule-v1beta1.md §6).
+ * written, the JWT handler mode, and each rule with its backend resolved (docs/spec/apirule-v1beta1.md §6).
  */
 import type { CorsPolicyV1beta1, RuleV1beta1 } from "../../../api/apirule/v1beta1.ts";
 import type { JwtHandlerMode } from "./handlers.ts";

@@ -1,5 +1,5 @@
 /**
- * The default domain of v1beta1 short hosts (apirule-v1beta1.md §6.1): from the single HTTPS
+ * The default domain of v1beta1 short hosts (docs/spec/apirule-v1beta1.md §6.1): from the single HTTPS
  * server of Gateway `kyma-system/kyma-gateway`, whose one host is `*.<domain>`.
  */
 import type { Snapshot } from "../../snapshot.ts";

@@ -1,5 +1,5 @@
 /**
- * The v1beta1 access strategy catalogue (apirule-v1beta1.md §3) and the rule classifications the
+ * The v1beta1 access strategy catalogue (docs/spec/apirule-v1beta1.md §3) and the rule classifications the
  * generators use.
  */
 import type { RuleV1beta1 } from "../../../api/apirule/v1beta1.ts";

@@ -1,5 +1,5 @@
 /**
- * Istio mode of v1beta1 (apirule-v1beta1.md §7.7, §7.8): RequestAuthentications for jwt rules and,
+ * Istio mode of v1beta1 (docs/spec/apirule-v1beta1.md §7.7, §7.8): RequestAuthentications for jwt rules and,
  * when any rule is jwt-secured or uses `no_auth`, AuthorizationPolicies for every rule.
  */
 import type { RuleV1beta1 } from "../../../api/apirule/v1beta1.ts";

@@ -1,5 +1,5 @@
 /**
- * Oathkeeper `Rule` objects of a v1beta1 APIRule (apirule-v1beta1.md §7.6): one per rule that
+ * Oathkeeper `Rule` objects of a v1beta1 APIRule (docs/spec/apirule-v1beta1.md §7.6): one per rule that
  * Oathkeeper secures (in istio mode only for `noop` and `oauth2_introspection`).
  */
 import type { Handler } from "../../../api/apirule/v1beta1.ts";

@@ -1,5 +1,5 @@
 /**
- * The reconcile of a v1beta1 APIRule as a value (apirule-v1beta1.md §8): the spec as the user
+ * The reconcile of a v1beta1 APIRule as a value (docs/spec/apirule-v1beta1.md §8): the spec as the user
  * wrote it (the object itself, or the `v1beta1-spec` annotation of a stored object), finalizer,
  * dependency and mode checks, validation, then the VirtualService, the RequestAuthentications and
  * AuthorizationPolicies (istio mode) and the Oathkeeper Rules, matched against what it owns.

@@ -1,5 +1,5 @@
 /**
- * v1beta1 status values (apirule-v1beta1.md §11): the per-sub-resource entries of the mode and
+ * v1beta1 status values (docs/spec/apirule-v1beta1.md §11): the per-sub-resource entries of the mode and
  * the validation description format. apigw persists a success as `OK` (decision 1), with a hint
  * that v2 is recommended.
  */

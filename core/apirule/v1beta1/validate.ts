@@ -1,5 +1,5 @@
 /**
- * The controller-side checks of a v1beta1 APIRule (apirule-v1beta1.md §10) against the whole
+ * The controller-side checks of a v1beta1 APIRule (docs/spec/apirule-v1beta1.md §10) against the whole
  * snapshot, through the shared validation of api/validation.
  */
 import type { APIRuleSpecV1beta1 } from "../../../api/apirule/v1beta1.ts";

@@ -1,5 +1,5 @@
 /**
- * The one VirtualService of a v1beta1 APIRule (apirule-v1beta1.md §7.2–§7.5).
+ * The one VirtualService of a v1beta1 APIRule (docs/spec/apirule-v1beta1.md §7.2–§7.5).
  */
 import type { CorsPolicyV1beta1, RuleV1beta1 } from "../../../api/apirule/v1beta1.ts";
 import { parseGoDuration } from "../../../api/duration.ts";

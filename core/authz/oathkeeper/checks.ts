@@ -1,7 +1,7 @@
 /**
  * The claim checks of Ory-style authenticators, run on every request whether the token's
  * verification or introspection came from a cache or not (the lesson of GHSA-qvp4-rpmr-xwrr,
- * dataplane.md §8 #31): active, `token_use`, `exp`, audience (all-of), issuer, scopes.
+ * docs/spec/dataplane.md §8 #31): active, `token_use`, `exp`, audience (all-of), issuer, scopes.
  */
 import type { DenyReason } from "../decision.ts";
 import { audiencesOf, grantedScopes, missingScope, type ScopeStrategy } from "./scope.ts";

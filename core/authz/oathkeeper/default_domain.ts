@@ -1,5 +1,5 @@
 /**
- * The default domain v1beta1 short hosts take (apirule-v1beta1.md §6.1), read from raw objects:
+ * The default domain v1beta1 short hosts take (docs/spec/apirule-v1beta1.md §6.1), read from raw objects:
  * the one host `*.<domain>` of the one HTTPS server of Gateway `kyma-system/kyma-gateway`.
  */
 

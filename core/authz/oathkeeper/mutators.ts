@@ -1,5 +1,5 @@
 /**
- * Oathkeeper mutators (dataplane.md §5.4) compiled at load and rendered per request: `header`
+ * Oathkeeper mutators (docs/spec/dataplane.md §5.4) compiled at load and rendered per request: `header`
  * and `cookie` set values templated from the subject and its claims, `id_token` asks the shell
  * for a JWT signed with apigw's own key, `noop` sets nothing. Every rendered value is checked
  * against the RFC 9110 field-value grammar (§8 #14): an invalid one fails the request, it never

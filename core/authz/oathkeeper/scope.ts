@@ -1,7 +1,7 @@
 /**
  * Ory's scope strategies (fosite's `ScopeStrategy`, as Oathkeeper's `scope_strategy` names them):
  * whether the scopes a token grants satisfy one required scope. `none` means no local check; the
- * introspection endpoint is asked to judge instead (dataplane.md §5.2).
+ * introspection endpoint is asked to judge instead (docs/spec/dataplane.md §5.2).
  */
 export const SCOPE_STRATEGIES = ["exact", "hierarchic", "wildcard", "none"] as const;
 export type ScopeStrategy = typeof SCOPE_STRATEGIES[number];

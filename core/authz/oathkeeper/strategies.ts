@@ -1,5 +1,5 @@
 /**
- * APIRule v1beta1 access strategies (Ory Oathkeeper authenticators, dataplane.md §5.2, §5.4)
+ * APIRule v1beta1 access strategies (Ory Oathkeeper authenticators, docs/spec/dataplane.md §5.2, §5.4)
  * compiled at load: each handler's config (rule config over the operator's handler defaults,
  * as Oathkeeper merges its global config) is checked once, so a bad config is a load problem,
  * never a per-request surprise.
