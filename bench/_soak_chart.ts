@@ -3,7 +3,26 @@
  * p50/p99 latency per target, errors and failure-mode answers per interval — with Redis's
  * restart marked. Plain SVG text, no chart library.
  */
-import type { SoakSample } from "./soak.ts";
+
+/** The targets of the soak: the embedded gateway and the ext_authz service. */
+export const SOAK_TARGETS = ["serve", "authz"] as const;
+export type Target = typeof SOAK_TARGETS[number];
+
+export interface SoakSample {
+  /** Seconds since the load started. */
+  t: number;
+  targets: Record<Target, {
+    rssMiB: number;
+    requests: number;
+    p50Ms: number;
+    p99Ms: number;
+    statuses: Record<string, number>;
+    /** Answers that are neither 200 nor a failure-mode 503 inside the Redis window. */
+    errors: number;
+    failureMode: number;
+  }>;
+  events: string[];
+}
 
 const WIDTH = 900;
 const PANEL = 200;

@@ -18,7 +18,8 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { startRedis, type TestRedis } from "../tests/redis/redis.ts";
 import { memoryOf } from "./_proc.ts";
-import { soakChart } from "./_soak_chart.ts";
+import { SOAK_TARGETS, soakChart, type SoakSample, type Target } from "./_soak_chart.ts";
+export type { SoakSample };
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -42,29 +43,12 @@ const WARMUP_MS = args["warmup-minutes"] === undefined
   : Number(args["warmup-minutes"]) * 60_000;
 const HOST = "api.soak.local";
 const ISSUER = "https://soak.apigw.localhost";
-const TARGETS = ["serve", "authz"] as const;
-type Target = typeof TARGETS[number];
+const TARGETS = SOAK_TARGETS;
 
 /** One interval of one target. */
 interface Window {
   latencies: number[];
   statuses: Record<string, number>;
-}
-
-export interface SoakSample {
-  /** Seconds since the load started. */
-  t: number;
-  targets: Record<Target, {
-    rssMiB: number;
-    requests: number;
-    p50Ms: number;
-    p99Ms: number;
-    statuses: Record<string, number>;
-    /** Answers that are neither 200 nor a failure-mode 503 inside the Redis window. */
-    errors: number;
-    failureMode: number;
-  }>;
-  events: string[];
 }
 
 const children: Deno.ChildProcess[] = [];
