@@ -14,6 +14,7 @@ import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { stringify } from "yaml";
 import { poll } from "../poll.ts";
 import type { Case } from "./cases.ts";
+import { collectJsonLines } from "../json_log.ts";
 
 const REPO = new URL("../../", import.meta.url);
 
@@ -137,22 +138,7 @@ async function spawn(command: string, ready: string, args: string[]): Promise<Ch
     stderr: "piped",
   }).spawn();
   const logs: Record<string, unknown>[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        try {
-          logs.push(JSON.parse(line));
-        } catch {
-          logs.push({ msg: line });
-        }
-      }
-    }
-  })();
+  const reading = collectJsonLines(child.stderr, logs);
   let exited = false;
   const status = child.status.then((s) => {
     exited = true;

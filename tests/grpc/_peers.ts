@@ -3,6 +3,7 @@
  * and the built peers (Go client, grpcurl, envoyproxy/ratelimit) run as processes.
  */
 import { poll } from "../poll.ts";
+import { collectJsonLines } from "../json_log.ts";
 
 const REPO = new URL("../../", import.meta.url);
 export const PROTOSET = new URL("../../proxy/grpc/envoy.protoset", import.meta.url).pathname;
@@ -74,22 +75,7 @@ async function spawnAuthz(
     return s;
   });
   const logs: Record<string, unknown>[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        try {
-          logs.push(JSON.parse(line));
-        } catch {
-          logs.push({ msg: line });
-        }
-      }
-    }
-  })();
+  const reading = collectJsonLines(child.stderr, logs);
   const stop = async () => {
     if (!exited) child.kill("SIGTERM");
     await status;

@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import { poll } from "../poll.ts";
+import { collectJsonLines } from "../json_log.ts";
 
 const REPO = new URL("../../", import.meta.url);
 
@@ -53,22 +54,7 @@ export async function startAuthzProcess(
     stderr: "piped",
   }).spawn();
   const logs: Record<string, unknown>[] = [];
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        try {
-          logs.push(JSON.parse(line));
-        } catch {
-          logs.push({ msg: line });
-        }
-      }
-    }
-  })();
+  const reading = collectJsonLines(child.stderr, logs);
   const stop = async () => {
     try {
       child.kill("SIGTERM");
