@@ -50,3 +50,10 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
     ...(non2xx !== undefined ? { non2xx } : {}),
   };
 }
+
+/** The median of `values` (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { stringify } from "yaml";
+import { HOST, rulesYaml } from "./_jwt_rules.ts";
 import { http1 } from "../tests/authz/http1.ts";
 import { poll } from "../tests/poll.ts";
 import { runWrk } from "./_wrk.ts";
@@ -28,7 +28,6 @@ const args = parseArgs({
   },
 }).values;
 
-const HOST = "orders.bench.local";
 const children: Deno.ChildProcess[] = [];
 
 async function main(): Promise<void> {
@@ -133,40 +132,6 @@ async function main(): Promise<void> {
   }
   console.log("| target | decisions/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
   for (const row of results) console.log(row);
-}
-
-function rulesYaml(issuer: string): string {
-  const gateway = {
-    apiVersion: "networking.istio.io/v1",
-    kind: "Gateway",
-    metadata: { namespace: "kyma-system", name: "kyma-gateway" },
-    spec: {
-      selector: { app: "istio-ingressgateway" },
-      servers: [{
-        hosts: ["*.bench.local"],
-        port: { number: 443, name: "https", protocol: "HTTPS" },
-      }],
-    },
-  };
-  const rule = {
-    apiVersion: "gateway.kyma-project.io/v2",
-    kind: "APIRule",
-    metadata: { namespace: "default", name: "orders" },
-    spec: {
-      hosts: [HOST],
-      gateway: "kyma-system/kyma-gateway",
-      service: { name: "orders", port: 8080 },
-      rules: [{
-        path: "/orders/{*}",
-        methods: ["GET"],
-        jwt: {
-          authentications: [{ issuer, jwksUri: `${issuer}/jwks` }],
-          authorizations: [{ requiredScopes: ["orders:read"] }],
-        },
-      }],
-    },
-  };
-  return [gateway, rule].map((o) => stringify(o)).join("---\n");
 }
 
 async function measure(name: string, url: string, token: string, script?: string): Promise<string> {

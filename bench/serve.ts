@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { ensureNginxInstalled, startNginx, type TestNginx } from "../tests/nginx/nginx.ts";
-import { runWrk } from "./_wrk.ts";
+import { median, runWrk } from "./_wrk.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -131,12 +131,6 @@ async function main(): Promise<void> {
       } % (issue 14 keeps the client only at ≥ +10 %)`,
     );
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function configYaml(upstreamPort: number, jwksPort: number): string {

@@ -11,10 +11,10 @@
  */
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { stringify } from "yaml";
 import { http1 } from "../tests/authz/http1.ts";
 import { poll } from "../tests/poll.ts";
-import { runWrk } from "./_wrk.ts";
+import { median, runWrk } from "./_wrk.ts";
+import { HOST, rulesYaml } from "./_jwt_rules.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -26,7 +26,6 @@ const args = parseArgs({
     threads: { type: "string", default: "1" },
   },
 }).values;
-const HOST = "orders.bench.local";
 
 const MODES = [
   { name: "off", env: {} },
@@ -173,46 +172,6 @@ async function startAuthz(
   child.kill("SIGTERM");
   await child.status;
   throw new Error("apigw authz did not start");
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function rulesYaml(issuer: string): string {
-  const gateway = {
-    apiVersion: "networking.istio.io/v1",
-    kind: "Gateway",
-    metadata: { namespace: "kyma-system", name: "kyma-gateway" },
-    spec: {
-      selector: { app: "istio-ingressgateway" },
-      servers: [{
-        hosts: ["*.bench.local"],
-        port: { number: 443, name: "https", protocol: "HTTPS" },
-      }],
-    },
-  };
-  const rule = {
-    apiVersion: "gateway.kyma-project.io/v2",
-    kind: "APIRule",
-    metadata: { namespace: "default", name: "orders" },
-    spec: {
-      hosts: [HOST],
-      gateway: "kyma-system/kyma-gateway",
-      service: { name: "orders", port: 8080 },
-      rules: [{
-        path: "/orders/{*}",
-        methods: ["GET"],
-        jwt: {
-          authentications: [{ issuer, jwksUri: `${issuer}/jwks` }],
-          authorizations: [{ requiredScopes: ["orders:read"] }],
-        },
-      }],
-    },
-  };
-  return [gateway, rule].map((o) => stringify(o)).join("---\n");
 }
 
 if (import.meta.main) await main();
