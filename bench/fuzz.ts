@@ -7,6 +7,7 @@
  * the seed, the set number and the smallest input set that still throws.
  *
  *   deno task bench:fuzz [--seed N] [--sets N] [--seconds S] [--yaml-every N] [--cli-every N]
+ *                        [--from K]    # start at set K: shards of one campaign run side by side
  *   deno task bench:fuzz --seed N --set K       # rebuild and rerun one set, printing it
  *
  * Exit status: 0 no entry point threw, 1 one did.
@@ -21,6 +22,7 @@ const args = parseArgs({
     sets: { type: "string" },
     seconds: { type: "string" },
     set: { type: "string" },
+    from: { type: "string" },
     "yaml-every": { type: "string", default: "1" },
     "cli-every": { type: "string", default: "50" },
   },
@@ -43,12 +45,14 @@ if (args.values.set !== undefined) {
 
 const maxSets = args.values.sets !== undefined ? Number(args.values.sets) : undefined;
 const seconds = args.values.seconds !== undefined ? Number(args.values.seconds) : undefined;
+const from = args.values.from !== undefined ? Number(args.values.from) : 0;
 console.log(
   `Fuzzing: seed ${seed}, ${corpus.length} conformance inputs, ` +
-    `${maxSets ?? "unbounded"} sets, ${seconds ?? "unbounded"} s`,
+    `${maxSets ?? "unbounded"} sets from set ${from}, ${seconds ?? "unbounded"} s`,
 );
 const report = await runCampaign(corpus, {
   seed,
+  firstSet: from,
   ...(maxSets !== undefined ? { maxSets } : {}),
   ...(seconds !== undefined ? { durationMs: seconds * 1000 } : {}),
   yamlEvery: Number(args.values["yaml-every"]),
@@ -62,7 +66,8 @@ Deno.exit(report.throws > 0 ? 1 : 0);
 
 function progress(r: FuzzReport): string {
   return `${r.sets} sets, ${r.calls} calls, ${r.throws} throws, slowest call ` +
-    `${r.slowest.ms.toFixed(1)} ms (${r.slowest.entry}, set ${r.slowest.set}), ` +
+    `${r.slowest.ms.toFixed(1)} ms wall (${r.slowest.entry}, set ${r.slowest.set}), ` +
+    `${r.slowestCpu.ms.toFixed(1)} ms CPU (${r.slowestCpu.entry}, set ${r.slowestCpu.set}), ` +
     `${(r.wallMs / 1000).toFixed(0)} s`;
 }
 

@@ -143,14 +143,15 @@ export const ENTRY_POINTS: readonly EntryPoint[] = [
   },
 ];
 
-/**
- * The readers (`cli/input.ts` and the serve/authz folder source) on the set written as YAML.
- * Returns the objects `cli/input.ts` read.
- */
+/** The commands' reader (`cli/input.ts`) on the set written as YAML: the objects it read. */
 export function readAsYaml(text: string): InputObject[] {
-  parseObjects(text, "fuzz.yaml");
   const parsed = parseText(text, "fuzz.yaml");
   return parsed.ok ? parsed.objects : [];
+}
+
+/** The serve/authz folder source's reader on the set written as YAML. */
+export function readAsFolder(text: string): void {
+  parseObjects(text, "fuzz.yaml");
 }
 
 /** The set as a YAML file (a `v1` List), or undefined when it has no YAML form. */
