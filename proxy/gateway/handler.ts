@@ -26,7 +26,7 @@ import type { GatewayMetrics } from "./metrics.ts";
 import { readRequest, type RequestLimits } from "./request.ts";
 import type { Http1Client } from "./http1_client.ts";
 import { outcomeAttributes } from "../trace_outcome.ts";
-import { annotateActive, inSpan, SpanKind, tracingOn } from "../../lib/tracing.ts";
+import { annotateActive, incomingParent, inSpan, tracingOn } from "../../lib/tracing.ts";
 import { bucketLevels, type DecisionObserver } from "../decisions.ts";
 
 export interface GatewayOptions {
@@ -80,7 +80,7 @@ export function createGateway(deps: GatewayDeps, scheme: "http" | "https"): Hand
     if (!tracingOn()) return serve(request, info);
     return inSpan(
       "apigw.gateway.request",
-      { kind: SpanKind.INTERNAL, root: true },
+      incomingParent(request.headers, { b3: false }),
       (span) =>
         span === undefined ? serve(request, info) : serve(request, info).then((response) => {
           span.setAttribute("http.response.status_code", response.status);

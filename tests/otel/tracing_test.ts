@@ -17,6 +17,7 @@ import {
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
+  SpanKind,
   type SpanOptions,
   type SpanStatus,
   trace,
@@ -26,6 +27,7 @@ import {
 import {
   configureTracing,
   extractB3,
+  extractTraceparent,
   inSpan,
   traceparentOf,
   tracingSettingsFromEnv,
@@ -41,6 +43,7 @@ import { poll } from "../poll.ts";
 
 interface Recorded {
   name: string;
+  kind?: SpanKind;
   spanId: string;
   attributes: Attributes;
   links: Link[];
@@ -51,12 +54,16 @@ interface Recorded {
 /** Records every span it is asked for. */
 class RecordingProvider implements TracerProvider {
   readonly spans: Recorded[] = [];
+  /** Whether a span without a parent comes back sampled (Deno's sampler decides roots). */
+  sampledRoots = true;
   getTracer(): Tracer {
     const spans = this.spans;
+    const sampledRoots = () => this.sampledRoots;
     const start = (name: string, options: SpanOptions = {}, parent?: Context): Span => {
       const parentSpan = parent === undefined ? undefined : trace.getSpanContext(parent);
       const record: Recorded = {
         name,
+        ...(options.kind !== undefined ? { kind: options.kind } : {}),
         spanId: (spans.length + 1).toString(16).padStart(16, "0"),
         attributes: { ...options.attributes },
         links: options.links ?? [],
@@ -67,7 +74,7 @@ class RecordingProvider implements TracerProvider {
       const context: SpanContext = {
         traceId: parentSpan?.traceId ?? "4bf92f3577b34da6a3ce929d0e0e4736",
         spanId: spans.length.toString(16).padStart(16, "0"),
-        traceFlags: 1,
+        traceFlags: parentSpan !== undefined || sampledRoots() ? 1 : 0,
       };
       const span: Span = {
         spanContext: () => context,
@@ -233,10 +240,13 @@ function pick(attributes: Attributes): Attributes {
 
 Deno.test("tracingSettingsFromEnv reads the standard variables", () => {
   const env = (vars: Record<string, string>) => ({ get: (name: string) => vars[name] });
-  assert.deepEqual(tracingSettingsFromEnv(env({})), { enabled: false, ratio: 0 });
+  const off = { enabled: false, ratio: 0 };
+  const deno = { server: "deno", tracerSamples: true };
+  assert.deepEqual(tracingSettingsFromEnv(env({})), off);
   assert.deepEqual(tracingSettingsFromEnv(env({ OTEL_DENO: "true" })), {
     enabled: true,
     ratio: 1,
+    ...deno,
   });
   assert.deepEqual(
     tracingSettingsFromEnv(env({
@@ -244,11 +254,11 @@ Deno.test("tracingSettingsFromEnv reads the standard variables", () => {
       OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
       OTEL_TRACES_SAMPLER_ARG: "0.01",
     })),
-    { enabled: true, ratio: 0.01 },
+    { enabled: true, ratio: 0.01, ...deno },
   );
   assert.deepEqual(
     tracingSettingsFromEnv(env({ OTEL_DENO: "true", OTEL_TRACES_SAMPLER: "always_off" })),
-    { enabled: false, ratio: 0 },
+    off,
   );
   assert.deepEqual(
     tracingSettingsFromEnv(env({
@@ -256,8 +266,113 @@ Deno.test("tracingSettingsFromEnv reads the standard variables", () => {
       OTEL_TRACES_SAMPLER: "traceidratio",
       OTEL_TRACES_SAMPLER_ARG: "not-a-number",
     })),
-    { enabled: true, ratio: 1 },
+    { enabled: true, ratio: 1, ...deno },
   );
+  // As Deno reads them: OTEL_SDK_DISABLED wins; OTEL_DENO_TRACING alone turns Deno's tracing on.
+  assert.deepEqual(
+    tracingSettingsFromEnv(env({ OTEL_DENO: "true", OTEL_SDK_DISABLED: "true" })),
+    off,
+  );
+  assert.deepEqual(tracingSettingsFromEnv(env({ OTEL_DENO_TRACING: "true" })), {
+    enabled: true,
+    ratio: 1,
+    ...deno,
+  });
+  // Deno's tracing off and its exporter up (console capture, OTEL_DENO's default): apigw owns
+  // the server span.
+  const own = { OTEL_DENO: "true", OTEL_DENO_TRACING: "false", OTEL_DENO_METRICS: "false" };
+  assert.deepEqual(tracingSettingsFromEnv(env(own)), {
+    enabled: true,
+    ratio: 1,
+    server: "apigw",
+    tracerSamples: true,
+  });
+  // Nothing keeps Deno's exporter up (Deno's init skips it): nothing to export through.
+  assert.deepEqual(tracingSettingsFromEnv(env({ ...own, OTEL_DENO_CONSOLE: "ignore" })), off);
+  assert.deepEqual(tracingSettingsFromEnv(env({ OTEL_DENO_CONSOLE: "capture" })), off);
+});
+
+Deno.test("extractTraceparent reads W3C Trace Context and refuses malformed values", () => {
+  const id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  assert.deepEqual(extractTraceparent(`00-${id}-00f067aa0ba902b7-01`), {
+    traceId: id,
+    spanId: "00f067aa0ba902b7",
+    traceFlags: 1,
+    isRemote: true,
+  });
+  assert.equal(extractTraceparent(`00-${id}-00f067aa0ba902b7-00`)?.traceFlags, 0);
+  // A later version may append fields; version 00 may not.
+  assert.equal(extractTraceparent(`01-${id}-00f067aa0ba902b7-01-extra`)?.traceFlags, 1);
+  for (
+    const bad of [
+      null,
+      "",
+      `00-${id}-00f067aa0ba902b7-01-extra`,
+      `ff-${id}-00f067aa0ba902b7-01`,
+      `00-${"0".repeat(32)}-00f067aa0ba902b7-01`,
+      `00-${id}-${"0".repeat(16)}-01`,
+      `00-${id.slice(1)}-00f067aa0ba902b7-01`,
+      `00-${id.toUpperCase()}-00f067aa0ba902b7-01`,
+    ]
+  ) {
+    assert.equal(extractTraceparent(bad), undefined, String(bad));
+  }
+});
+
+Deno.test("apigw owning the server span: the check continues traceparent, B3, or is a root", async () => {
+  const backend = { tracerProvider: provider, contextManager: new StorageContextManager() };
+  configureTracing({ enabled: true, ratio: 1, server: "apigw" }, backend);
+  provider.spans.length = 0;
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  try {
+    await using app = testApp(RULES, { authz: { debugHeader: false } });
+    for (
+      const headers of [
+        { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        { traceparent: `00-${traceId}-00f067aa0ba902b7-00` }, // unsampled caller: nothing built
+        { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1" },
+        {},
+      ]
+    ) {
+      const response = await app.request("/public/a", { host: HOST, headers });
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    }
+  } finally {
+    configureTracing({ enabled: false, ratio: 0 });
+  }
+  assert.deepEqual(
+    provider.spans.map((s) => [s.name, s.kind, s.parent?.traceId, s.parent?.spanId]),
+    [
+      ["apigw.authz.check", SpanKind.SERVER, traceId, "00f067aa0ba902b7"],
+      [
+        "apigw.authz.check",
+        SpanKind.SERVER,
+        "80f198ee56343ba864fe8b2a57d3eff7",
+        "e457b5a2e4d86bd1",
+      ],
+      ["apigw.authz.check", SpanKind.SERVER, undefined, undefined],
+    ],
+  );
+  assert.ok(provider.spans.every((s) => s.ended && s.attributes["apigw.decision"] === "allow"));
+});
+
+Deno.test("a tracer that samples roots itself decides them: apigw draws no ratio", async () => {
+  const backend = { tracerProvider: provider, contextManager: new StorageContextManager() };
+  provider.sampledRoots = false;
+  // ratio 1 would sample every root if apigw drew it; the tracer says no.
+  configureTracing({ enabled: true, ratio: 1, server: "apigw", tracerSamples: true }, backend);
+  provider.spans.length = 0;
+  try {
+    await checkBoth();
+  } finally {
+    configureTracing({ enabled: false, ratio: 0 });
+    provider.sampledRoots = true;
+  }
+  // The tracer was asked (its span decides), but the unsampled spans got nothing: no
+  // attributes, not ended.
+  assert.equal(provider.spans.length, 2);
+  assert.ok(provider.spans.every((s) => !s.ended && s.attributes["apigw.decision"] === undefined));
 });
 
 Deno.test("extractB3 reads Envoy's headers and the single b3 header", () => {
