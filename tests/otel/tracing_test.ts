@@ -292,6 +292,29 @@ Deno.test("tracingSettingsFromEnv reads the standard variables", () => {
   assert.deepEqual(tracingSettingsFromEnv(env({ OTEL_DENO_CONSOLE: "capture" })), off);
 });
 
+Deno.test("the image's default environment: tracing off, and apigw's server span with OTEL_DENO=true", async () => {
+  const containerfile = await Deno.readTextFile(
+    new URL("../../image/Containerfile", import.meta.url),
+  );
+  const block = /^ENV ((?:.*\\\n)*.*)$/m.exec(containerfile)?.[1] ?? "";
+  const image = Object.fromEntries(
+    [...block.matchAll(/([A-Z_]+)=(\S+)/g)].map(([, name, value]) => [name!, value!]),
+  );
+  assert.equal(image.OTEL_DENO_TRACING, "false");
+  assert.equal(image.OTEL_DENO_METRICS, "false");
+  const env = (vars: Record<string, string>) => ({ get: (name: string) => vars[name] });
+  assert.deepEqual(tracingSettingsFromEnv(env(image)), { enabled: false, ratio: 0 });
+  assert.deepEqual(
+    tracingSettingsFromEnv(env({
+      ...image,
+      OTEL_DENO: "true",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.01",
+    })),
+    { enabled: true, ratio: 0.01, server: "apigw", tracerSamples: true },
+  );
+});
+
 Deno.test("extractTraceparent reads W3C Trace Context and refuses malformed values", () => {
   const id = "4bf92f3577b34da6a3ce929d0e0e4736";
   assert.deepEqual(extractTraceparent(`00-${id}-00f067aa0ba902b7-01`), {
