@@ -3,13 +3,16 @@
  * a real `apigw authz` process exports through Deno's own exporter (kept up by its console
  * capture) to an OTLP/HTTP JSON receiver in this test. The check span is the server span, under
  * the caller's `traceparent` or a root; Deno traces nothing itself (no `deno` scope, no
- * metrics), so `Deno.serve` keeps its fast path.
+ * metrics), so `Deno.serve` keeps its fast path. `apigw serve`'s request span is the server span
+ * the same way, with the upstream call under it.
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { apiRule, GATEWAY } from "../../core/authz/_testing.ts";
 import { http1 } from "../authz/http1.ts";
 import { poll } from "../poll.ts";
+import { apiRule as gatewayRule, rawRequest, upstreamService } from "../serve/_gateway.ts";
+import { startRawUpstream } from "../serve/_raw_upstream.ts";
 import { attribute, ids, type OtlpSpan, startApigw } from "./_collector.ts";
 
 const HOST = "orders.local.kyma.dev";
@@ -42,6 +45,18 @@ function receiver(received: Received): Deno.HttpServer<Deno.NetAddr> {
   });
 }
 
+/** The environment of apigw owning the server span, exporting JSON to `port`. */
+function ownEnv(port: number): Record<string, string> {
+  return {
+    OTEL_DENO: "true",
+    OTEL_DENO_TRACING: "false",
+    OTEL_DENO_METRICS: "false",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    OTEL_TRACES_SAMPLER: "parentbased_always_on",
+  };
+}
+
 Deno.test("apigw owning the server span: Deno's exporter gets apigw's server spans and nothing of Deno's", async () => {
   const dir = await Deno.makeTempDir({ prefix: "apigw-otel-own-" });
   await using stack = new AsyncDisposableStack();
@@ -64,14 +79,7 @@ Deno.test("apigw owning the server span: Deno's exporter gets apigw's server spa
       "--management-listen",
       "127.0.0.1:0",
     ],
-    {
-      OTEL_DENO: "true",
-      OTEL_DENO_TRACING: "false",
-      OTEL_DENO_METRICS: "false",
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.addr.port}`,
-      OTEL_TRACES_SAMPLER: "parentbased_always_on",
-    },
+    ownEnv(sink.addr.port),
     "Serving ext_authz",
   );
   stack.defer(async () => {
@@ -111,4 +119,65 @@ Deno.test("apigw owning the server span: Deno's exporter gets apigw's server spa
   assert.notEqual(root.traceId, unsampled.trace, "the unsampled caller's check built nothing");
   assert.ok(!received.paths.includes("/v1/metrics"), "Deno's HTTP metrics are off");
   assert.deepEqual(received.logBodies, [], "apigw writes no console output to capture");
+});
+
+Deno.test("apigw owning the server span: apigw serve's request span is the server span, the upstream call its child", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "apigw-otel-own-" });
+  await using stack = new AsyncDisposableStack();
+  stack.defer(() => Deno.remove(dir, { recursive: true }));
+  const received: Received = { paths: [], spans: [], logBodies: [] };
+  const sink = receiver(received);
+  stack.defer(() => sink.shutdown());
+  const upstream = stack.use(startRawUpstream());
+  await Deno.mkdir(`${dir}/config`);
+  await Deno.writeTextFile(`${dir}/config/service.json`, upstreamService(upstream.port));
+  await Deno.writeTextFile(
+    `${dir}/config/api.json`,
+    gatewayRule("api", { host: "api.test", port: upstream.port }, [
+      { path: "/public/{**}", methods: ["GET"], noAuth: true },
+    ]),
+  );
+  const gateway = await startApigw(
+    [
+      "serve",
+      "--config",
+      `${dir}/config`,
+      "--listen",
+      "127.0.0.1:0",
+      "--management-listen",
+      "127.0.0.1:0",
+      "--state-dir",
+      `${dir}/state`,
+      "--upstream-client",
+      "http1",
+    ],
+    ownEnv(sink.addr.port),
+    "Serving gateway",
+  );
+  stack.defer(async () => {
+    await gateway.stop();
+  });
+  const port = Number(/:(\d+)$/.exec(gateway.started.listen ?? "")![1]);
+  const caller = ids();
+  const answer = await rawRequest(
+    port,
+    `GET /public/a HTTP/1.1\r\nHost: api.test\r\ntraceparent: 00-${caller.trace}-${caller.span}-01\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(answer.status, 200);
+  assert.equal(await gateway.stop(), 0);
+  const spans = await poll(
+    () => received.spans.length >= 2 ? received.spans : undefined,
+    { what: "the request and upstream spans", timeoutMs: 20_000 },
+  );
+  const request = spans.find((s) => s.name === "apigw.gateway.request");
+  const call = spans.find((s) => s.name === "apigw.upstream");
+  assert.ok(request !== undefined && call !== undefined, JSON.stringify(spans));
+  assert.equal(request.kind, 2, "the server span");
+  assert.equal(request.traceId, caller.trace);
+  assert.equal(request.parentSpanId, caller.span);
+  assert.equal(attribute(request, "apigw.decision"), "allow");
+  assert.equal(call.parentSpanId, request.spanId);
+  assert.ok(spans.every((s) => s.scope === "apigw"), "no span of Deno's");
+  const head = upstream.requests.find((r) => r.target === "/public/a")?.head ?? "";
+  assert.match(head, new RegExp(`^traceparent: 00-${caller.trace}-${call.spanId}-01\r?$`, "im"));
 });

@@ -30,6 +30,7 @@ import {
   extractTraceparent,
   inSpan,
   traceparentOf,
+  tracingOn,
   tracingSettingsFromEnv,
 } from "../../lib/tracing.ts";
 import { testApp } from "../../proxy/_testing.ts";
@@ -313,6 +314,34 @@ Deno.test("the image's default environment: tracing off, and apigw's server span
     })),
     { enabled: true, ratio: 0.01, server: "apigw", tracerSamples: true },
   );
+});
+
+Deno.test("apigw owning the server span without Deno's exporter: the first span turns tracing off", () => {
+  // What a `deno compile`d binary built without the OTEL_DENO* switches does at run time.
+  const failing: TracerProvider = {
+    getTracer: () => ({
+      startSpan: () => {
+        throw new Error("otel not initialized");
+      },
+      startActiveSpan: (() => {
+        throw new Error("not used by apigw");
+      }) as Tracer["startActiveSpan"],
+    }),
+  };
+  configureTracing({ enabled: true, ratio: 1, server: "apigw" }, {
+    tracerProvider: failing,
+    contextManager: new StorageContextManager(),
+  });
+  try {
+    assert.ok(tracingOn());
+    assert.equal(
+      inSpan("apigw.authz.check", { root: true }, (span) => span ?? "no span"),
+      "no span",
+    );
+    assert.ok(!tracingOn());
+  } finally {
+    configureTracing({ enabled: false, ratio: 0 });
+  }
 });
 
 Deno.test("extractTraceparent reads W3C Trace Context and refuses malformed values", () => {
