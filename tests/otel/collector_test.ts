@@ -3,7 +3,9 @@
  * exporter). apigw runs as its own process with `OTEL_DENO=true`, so Deno's own SDK exports
  * (OTLP/HTTP protobuf, Deno's default). Requests carry the caller's context: a W3C
  * `traceparent` (Deno's server span continues it; apigw's span nests under that) or Envoy's B3
- * headers on ext_authz (apigw continues them itself). The tests read the collector's file.
+ * headers on ext_authz (apigw continues them itself). One authz case runs with apigw owning the
+ * server span instead (`OTEL_DENO_TRACING=false`, docs/tracing.md). The tests read the
+ * collector's file.
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
@@ -126,6 +128,75 @@ Deno.test({
     assert.equal(attribute(b3Check, "apigw.reason"), "no_auth");
     assert.equal(b3Check.links?.length, 1, "linked to Deno's server span");
 
+    assert.equal(spans.filter((s) => s.traceId === unsampled.trace).length, 0);
+    assert.equal(await collector.logRecords(), 0, "log export is off");
+  },
+});
+
+Deno.test({
+  name: "apigw authz owning the server span: the collector gets the check as the server span",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "apigw-otel-" });
+    await using stack = new AsyncDisposableStack();
+    stack.defer(() => Deno.remove(dir, { recursive: true }));
+    const collector = stack.use(await startCollector(collectorBinary!, dir));
+    await Deno.mkdir(`${dir}/rules`);
+    await Deno.writeTextFile(
+      `${dir}/rules/rules.yaml`,
+      [GATEWAY, authzRule("orders", [{ path: "/public", noAuth: true }])]
+        .map((o) => stringify(o)).join("---\n"),
+    );
+    const authz = await startApigw(
+      [
+        "authz",
+        "--config",
+        `${dir}/rules`,
+        "--listen",
+        "127.0.0.1:0",
+        "--management-listen",
+        "127.0.0.1:0",
+      ],
+      {
+        ...otelEnv(collector.endpoint, "apigw-authz"),
+        // docs/tracing.md's recommendation (the image's defaults).
+        OTEL_DENO_TRACING: "false",
+        OTEL_DENO_METRICS: "false",
+      },
+      "Serving ext_authz",
+    );
+    stack.defer(async () => {
+      await authz.stop();
+    });
+    const url = `http://${authz.started.listen ?? ""}`;
+    const sampled = ids();
+    const b3 = ids();
+    const unsampled = ids();
+    const checks: Record<string, string>[] = [
+      { traceparent: `00-${sampled.trace}-${sampled.span}-01` },
+      { "x-b3-traceid": b3.trace, "x-b3-spanid": b3.span, "x-b3-sampled": "1" },
+      { traceparent: `00-${unsampled.trace}-${unsampled.span}-00` },
+    ];
+    for (const headers of checks) {
+      const response = await http1(url, "/public", { headers: { host: HOST, ...headers } });
+      assert.equal(response.status, 200);
+    }
+    assert.equal(await authz.stop(), 0);
+
+    const spans = await poll(async () => {
+      const found = await collector.spans();
+      return [sampled, b3].every((ids) => found.some((s) => s.traceId === ids.trace))
+        ? found
+        : undefined;
+    }, { what: "the check spans in the collector's file", timeoutMs: 20_000 });
+    for (const caller of [sampled, b3]) {
+      const check = only(spans, caller.trace, "apigw.authz.check");
+      assert.equal(check.kind, 2, "the server span");
+      assert.equal(check.parentSpanId, caller.span);
+      assert.equal(attribute(check, "apigw.decision"), "allow");
+      assert.equal(check.links?.length ?? 0, 0, "no Deno server span to link to");
+    }
+    assert.equal(spans.length, 2, "no span of Deno's");
     assert.equal(spans.filter((s) => s.traceId === unsampled.trace).length, 0);
     assert.equal(await collector.logRecords(), 0, "log export is off");
   },
