@@ -18,6 +18,7 @@ import {
   compileGlobalLimits,
   type GlobalLimit,
 } from "../../core/ratelimit/global.ts";
+import type { ConfigProblem } from "../config_problem.ts";
 import { compileCors, type Cors } from "./cors.ts";
 import type { LocalLimit } from "../ratelimit/local.ts";
 import { guarded } from "./_guarded.ts";
@@ -49,12 +50,7 @@ export interface GatewayConfig {
   routes: ReadonlyMap<string, Route>;
 }
 
-/** Why an object is not (fully) served: object, field (when known) and reason. */
-export interface ConfigProblem {
-  object: string;
-  field?: string;
-  reason: string;
-}
+export type { ConfigProblem };
 
 export interface CompiledGateway {
   config: GatewayConfig;

@@ -4,14 +4,12 @@
  * the Services in its namespace carrying its `selectorLabels`).
  */
 import type { KubeObject } from "../../api/meta.ts";
+import type { ConfigProblem } from "../config_problem.ts";
 import { checkBuckets } from "../../core/ratelimit/buckets.ts";
 import { isRecord } from "../../core/ratelimit/_json.ts";
 import { parseRateLimit } from "../../core/ratelimit/rate_limit.ts";
 import { type LocalLimit, localLimit } from "../ratelimit/local.ts";
 import type { ServiceEntry } from "./services.ts";
-
-/** Problems are reported with this shape (`ConfigProblem` of `config.ts`). */
-type Problem = { object: string; field?: string; reason: string };
 
 const GATEWAY_SELECTOR = ["app", "istio-ingressgateway"] as const;
 
@@ -21,7 +19,10 @@ interface NamedPolicy {
   policy: LocalLimit;
 }
 
-export function readRateLimits(objects: readonly unknown[], problems: Problem[]): NamedPolicy[] {
+export function readRateLimits(
+  objects: readonly unknown[],
+  problems: ConfigProblem[],
+): NamedPolicy[] {
   const out: NamedPolicy[] = [];
   for (const object of objects) {
     if (!isKubeObject(object) || object.kind !== "RateLimit") continue;
