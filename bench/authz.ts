@@ -4,16 +4,20 @@
  * an equivalent Rego policy, JWKS inlined) and a bare `Deno.serve` 200 as the ceiling.
  *
  *   deno run -A bench/authz.ts [--duration 10] [--connections 32] [--threads 1] [--opa PATH]
+ *     [--only bare,apigw,apigw-nocache,opa] [--runs 1]
  *
- * Every target is checked once for the expected allow before it is measured; everything runs
- * on loopback and stops by itself.
+ * Every target is started and checked once for the expected allow, then measured: with
+ * `--runs N` the targets alternate within each run. It prints every run with the 1-minute load
+ * average before it, per target the median, spread ((max − min) / median) and load averages,
+ * and `apigw authz` against bare `Deno.serve` (median of the per-run ratios; issue 14: ≥ 60 %).
+ * Everything runs on loopback and stops by itself.
  */
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { HOST, rulesYaml } from "./_jwt_rules.ts";
 import { http1 } from "../tests/authz/http1.ts";
 import { poll } from "../tests/poll.ts";
-import { runWrk } from "./_wrk.ts";
+import { median, runWrk } from "./_wrk.ts";
 import { freePort } from "../tests/cluster/_ports.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -25,8 +29,24 @@ const args = parseArgs({
     threads: { type: "string", default: "1" },
     opa: { type: "string", default: `${Deno.env.get("HOME")}/.cache/apigw-bench/opa` },
     only: { type: "string" },
+    runs: { type: "string", default: "1" },
   },
 }).values;
+const RUNS = Math.max(1, Number(args.runs) || 1);
+
+interface Target {
+  key: string;
+  name: string;
+  url: string;
+  script?: string;
+}
+
+interface Run {
+  rate: number;
+  p50: string;
+  p99: string;
+  load: number;
+}
 
 const children: Deno.ChildProcess[] = [];
 
@@ -43,7 +63,8 @@ async function main(): Promise<void> {
     .setExpirationTime("2h")
     .sign(privateKey);
   const dir = await Deno.makeTempDir({ prefix: "apigw-bench-" });
-  const results: string[] = [];
+  const targets: Target[] = [];
+  const runs = new Map<string, Run[]>();
   try {
     await Deno.writeTextFile(`${dir}/rules.yaml`, rulesYaml(issuer));
     await Deno.writeTextFile(`${dir}/data.json`, JSON.stringify({ jwks: { keys: [jwk] }, issuer }));
@@ -57,9 +78,11 @@ async function main(): Promise<void> {
           return typeof port === "number" ? port : undefined;
         },
       );
-      results.push(
-        await measure("bare Deno.serve 200", `http://127.0.0.1:${bare}/orders/42`, token),
-      );
+      targets.push({
+        key: "bare",
+        name: "bare Deno.serve 200",
+        url: `http://127.0.0.1:${bare}/orders/42`,
+      });
     }
     for (
       const [name, label, extra] of [
@@ -94,7 +117,7 @@ async function main(): Promise<void> {
         });
         return answer.status === 200 || undefined;
       }, { what: "apigw authz to allow the benchmark request", timeoutMs: 30_000 });
-      results.push(await measure(label, `http://127.0.0.1:${apigw}/orders/42`, token));
+      targets.push({ key: name, name: label, url: `http://127.0.0.1:${apigw}/orders/42` });
     }
     if (wanted("opa")) {
       const port = freePort();
@@ -111,14 +134,17 @@ async function main(): Promise<void> {
       await waitListening(port);
       const url = `http://127.0.0.1:${port}/v1/data/authz/allow`;
       await expectAllowed(url, token, async (r) => (await r.json()).result === true, "POST");
-      results.push(
-        await measure(
-          "OPA 1.22.3 REST (same policy)",
-          url,
-          token,
-          `${ROOT}bench/authz_opa_post.lua`,
-        ),
-      );
+      targets.push({
+        key: "opa",
+        name: "OPA 1.22.3 REST (same policy)",
+        url,
+        script: `${ROOT}bench/authz_opa_post.lua`,
+      });
+    }
+    for (let run = 0; run < RUNS; run++) {
+      for (const target of targets) {
+        runs.set(target.key, [...runs.get(target.key) ?? [], await measure(target, token)]);
+      }
     }
   } finally {
     for (const child of children) {
@@ -130,24 +156,63 @@ async function main(): Promise<void> {
     await jwks.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
-  console.log("| target | decisions/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
-  for (const row of results) console.log(row);
+  report(targets, runs);
 }
 
-async function measure(name: string, url: string, token: string, script?: string): Promise<string> {
+function report(targets: Target[], runs: Map<string, Run[]>): void {
+  const rows = (key: string) => runs.get(key) ?? [];
+  console.log("| target | run | decisions/s | p50 | p99 | load avg (1 min) |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const target of targets) {
+    for (const [i, run] of rows(target.key).entries()) {
+      console.log(
+        `| ${target.name} | ${i + 1} | ${Math.round(run.rate)} | ${run.p50} | ${run.p99} | ${
+          run.load.toFixed(2)
+        } |`,
+      );
+    }
+  }
+  console.log(`\n| target | decisions/s of ${RUNS} runs | median | spread | load avg |`);
+  console.log("| --- | --- | ---: | ---: | --- |");
+  for (const target of targets) {
+    const rates = rows(target.key).map((r) => r.rate);
+    const loads = rows(target.key).map((r) => r.load);
+    const mid = median(rates);
+    console.log(
+      `| ${target.name} | ${rates.map(Math.round).join(", ")} | ${Math.round(mid)} | ${
+        ((Math.max(...rates) - Math.min(...rates)) / mid * 100).toFixed(1)
+      } % | ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} |`,
+    );
+  }
+  const apigw = rows("apigw");
+  const bare = rows("bare");
+  if (apigw.length > 0 && bare.length > 0) {
+    const ratios = apigw.map((run, i) => run.rate / (bare[i]?.rate ?? NaN));
+    console.log(
+      `\napigw authz / bare Deno.serve (median of per-run ratios): ${
+        (median(ratios) * 100).toFixed(1)
+      } % (issue 14: ≥ 60 %)`,
+    );
+  }
+}
+
+async function measure(target: Target, token: string): Promise<Run> {
+  const load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
   const { rate, p50, p99, non2xx } = await runWrk({
-    url,
+    url: target.url,
     threads: args.threads!,
     connections: args.connections!,
     durationS: args.duration!,
     headers: { Host: HOST, Authorization: `Bearer ${token}` },
-    ...(script ? { script } : {}),
+    ...(target.script ? { script: target.script } : {}),
     env: { BENCH_TOKEN: token },
   });
   console.error(
-    `${name}: ${rate} req/s, p50 ${p50}, p99 ${p99}${non2xx ? `, ${non2xx} non-2xx` : ""}`,
+    `${target.name}: ${rate} req/s, p50 ${p50}, p99 ${p99}, load ${load.toFixed(2)}${
+      non2xx ? `, ${non2xx} non-2xx` : ""
+    }`,
   );
-  return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
+  return { rate, p50, p99, load };
 }
 
 async function expectAllowed(

@@ -1,17 +1,22 @@
 /**
- * The gateway benchmark (bench/README.md): proxied requests/s and p99 with wrk, through
+ * The gateway benchmark (bench/README.md "serve"): proxied requests/s and p99 with wrk, through
  * `apigw serve` (a separate process, a noAuth rule and a jwt rule with a cached token), nginx
- * `proxy_pass` (Debian, 1 worker, upstream keep-alive) and a bare Deno `fetch` proxy, all in
- * front of the same upstream (a second nginx answering a small 200).
+ * `proxy_pass` (Debian, 1 worker, upstream keep-alive), Caddy v2.11.9 `reverse_proxy`
+ * (GOMAXPROCS=1 and 2; built from the Go module proxy into
+ * `~/.cache/apigw-bench/caddy-v2.11.9/` on first use) and two bare Deno proxies (`fetch`, and
+ * apigw's own HTTP/1.1 client: `bench/serve_bare.ts`), all in front of the same upstream (a
+ * second nginx answering a small 200).
  *
- *   deno run -A bench/serve.ts [--duration 10] [--connections 32] [--threads 1] [--only …]
- *     [--runs 1]
+ *   deno run -A bench/serve.ts [--duration 10] [--connections 32] [--threads 1] [--runs 1]
+ *     [--only nginx,caddy-1,caddy-2,bare,bare-http1,apigw,apigw-fetch,apigw-jwt]
  *
- * Every target is checked once for a 200 through it before it is measured. With `--runs N` each
- * target is measured N times (apigw's HTTP/1.1 client and fetch client runs alternate) and the
- * median of each is printed, with the HTTP/1.1 client's gain over the fetch client:
- *
- *   deno run -A bench/serve.ts --only apigw,apigw-fetch --runs 3
+ * Every target is started and checked once for a 200 through it, then measured: with `--runs N`
+ * the targets alternate within each run (run 1 of every target, then run 2, …). It prints every
+ * run with the 1-minute load average before it, then per target the median, the spread
+ * ((max − min) / median) and the load averages, the ratios of `apigw serve` (noAuth, HTTP/1.1
+ * client) to the others (median of the per-run ratios), the HTTP/1.1 client's gain over the
+ * fetch client, and the RSS of the `apigw serve` process (its config Worker is a thread of it)
+ * idle before the first run and at most during its runs.
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -20,6 +25,7 @@ import { ensureNginxInstalled, startNginx, type TestNginx } from "../tests/nginx
 import { median, runWrk } from "./_wrk.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
+const CADDY_VERSION = "v2.11.9";
 const args = parseArgs({
   args: Deno.args,
   options: {
@@ -28,23 +34,45 @@ const args = parseArgs({
     threads: { type: "string", default: "1" },
     only: { type: "string" },
     runs: { type: "string", default: "1" },
+    caddy: {
+      type: "string",
+      default: `${Deno.env.get("HOME")}/.cache/apigw-bench/caddy-${CADDY_VERSION}`,
+    },
   },
 }).values;
 const HOST = "api.bench.local";
 const BODY = "x".repeat(256);
 const children: Deno.ChildProcess[] = [];
 const RUNS = Math.max(1, Number(args.runs) || 1);
-/** Requests/s of every run, per target name. */
-const rates = new Map<string, number[]>();
-const APIGW = "apigw serve, noAuth rule";
-const APIGW_FETCH = "apigw serve, noAuth rule, fetch client";
+
+interface Target {
+  key: string;
+  name: string;
+  /** Base URL; `/items/42` (or `/private` with a token) is requested. */
+  base: string;
+  token?: string;
+  /** The process whose RSS is sampled while it is measured. */
+  pid?: number;
+}
+
+interface Run {
+  rate: number;
+  p50: string;
+  p99: string;
+  load: number;
+  /** Largest RSS sampled during the run (bytes), for targets with a pid. */
+  rss?: number;
+}
 
 async function main(): Promise<void> {
   await ensureNginxInstalled(console.error);
   const nginxes: TestNginx[] = [];
   const dir = await Deno.makeTempDir({ prefix: "apigw-bench-serve-" });
-  const results: string[] = [];
-  const wanted = (name: string) => args.only === undefined || args.only.split(",").includes(name);
+  const wanted = (key: string) => args.only === undefined || args.only.split(",").includes(key);
+  const targets: Target[] = [];
+  const runs = new Map<string, Run[]>();
+  let idleRss: number | undefined;
+  let jwks: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
     const upstream = await startNginx((port) =>
       `server { listen 127.0.0.1:${port}; access_log off; keepalive_requests 1000000;
@@ -60,49 +88,70 @@ async function main(): Promise<void> {
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }`
       );
       nginxes.push(proxy);
-      for (let run = 0; run < RUNS; run++) {
-        results.push(await measure("nginx proxy_pass (1 worker)", proxy.url));
-      }
+      targets.push({ key: "nginx", name: "nginx proxy_pass (1 worker)", base: proxy.url });
     }
-    if (wanted("bare")) {
-      const port = await startChild(
-        ["run", "-A", `${ROOT}bench/serve_bare.ts`, upstream.url],
+    for (const procs of [1, 2]) {
+      if (!wanted(`caddy-${procs}`)) continue;
+      const caddy = await ensureCaddy();
+      const port = await startCaddy(caddy, upstream.port, procs, dir);
+      targets.push({
+        key: `caddy-${procs}`,
+        name: `Caddy ${CADDY_VERSION} reverse_proxy (GOMAXPROCS=${procs})`,
+        base: `http://127.0.0.1:${port}`,
+      });
+    }
+    for (const client of ["fetch", "http1"] as const) {
+      const key = client === "fetch" ? "bare" : "bare-http1";
+      if (!wanted(key)) continue;
+      const { port } = await startChild(
+        ["run", "-A", `${ROOT}bench/serve_bare.ts`, upstream.url, client],
         (event) => event.port,
       );
-      for (let run = 0; run < RUNS; run++) {
-        results.push(await measure("bare Deno fetch proxy", `http://127.0.0.1:${port}`));
-      }
+      targets.push({
+        key,
+        name: client === "fetch"
+          ? "bare Deno fetch proxy"
+          : "bare Deno proxy, apigw's HTTP/1.1 client",
+        base: `http://127.0.0.1:${port}`,
+      });
     }
     if (wanted("apigw") || wanted("apigw-jwt") || wanted("apigw-fetch")) {
       const key = await loadDevKey(`${dir}/state`);
-      const jwks = Deno.serve(
+      jwks = Deno.serve(
         { hostname: "127.0.0.1", port: 0, onListen() {} },
         () => Response.json({ keys: [key.publicJwk] }),
       );
-      try {
-        await Deno.writeTextFile(`${dir}/config.yaml`, configYaml(upstream.port, jwks.addr.port));
-        const port = await startApigw(dir, []);
-        const url = `http://127.0.0.1:${port}`;
-        const other = wanted("apigw-fetch")
-          ? await startApigw(dir, ["--upstream-client", "fetch"])
-          : undefined;
-        for (let run = 0; run < RUNS; run++) {
-          if (wanted("apigw")) results.push(await measure(APIGW, url));
-          if (other !== undefined) {
-            results.push(await measure(APIGW_FETCH, `http://127.0.0.1:${other}`));
-          }
-        }
+      await Deno.writeTextFile(`${dir}/config.yaml`, configYaml(upstream.port, jwks.addr.port));
+      if (wanted("apigw") || wanted("apigw-jwt")) {
+        const { port, pid } = await startApigw(dir, []);
+        const base = `http://127.0.0.1:${port}`;
+        if (wanted("apigw")) targets.push({ key: "apigw", name: APIGW, base, pid });
         if (wanted("apigw-jwt")) {
           const token = await key.sign({ sub: "bench", scope: "read" }, {
             ttlSeconds: 7200,
             now: Date.now(),
           });
-          results.push(
-            await measure("apigw serve, jwt rule (ES256, cached)", `${url}/private`, token),
-          );
+          targets.push({
+            key: "apigw-jwt",
+            name: "apigw serve, jwt rule (ES256, cached)",
+            base,
+            token,
+            pid,
+          });
         }
-      } finally {
-        await jwks.shutdown();
+      }
+      if (wanted("apigw-fetch")) {
+        const { port } = await startApigw(dir, ["--upstream-client", "fetch"]);
+        targets.push({ key: "apigw-fetch", name: APIGW_FETCH, base: `http://127.0.0.1:${port}` });
+      }
+    }
+    for (const target of targets) await probe(target);
+    const serve = targets.find((t) => t.pid !== undefined);
+    // After the probe: the config Worker has read the folder, the first request was answered.
+    if (serve?.pid !== undefined) idleRss = treeRss(serve.pid);
+    for (let run = 0; run < RUNS; run++) {
+      for (const target of targets) {
+        runs.set(target.key, [...runs.get(target.key) ?? [], await measure(target)]);
       }
     }
   } finally {
@@ -113,22 +162,75 @@ async function main(): Promise<void> {
       await child.status;
     }
     for (const nginx of nginxes) await nginx.stop();
+    await jwks?.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
-  console.log("| target | requests/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
-  for (const row of results) console.log(row);
-  if (RUNS > 1) {
-    console.log(`\n| target | median requests/s of ${RUNS} runs |\n| --- | ---: |`);
-    for (const [name, list] of rates) console.log(`| ${name} | ${Math.round(median(list))} |`);
+  report(targets, runs, idleRss);
+}
+
+const APIGW = "apigw serve, noAuth rule";
+const APIGW_FETCH = "apigw serve, noAuth rule, fetch client";
+
+function report(targets: Target[], runs: Map<string, Run[]>, idleRss: number | undefined): void {
+  const rows = (key: string) => runs.get(key) ?? [];
+  console.log("| target | run | requests/s | p50 | p99 | load avg (1 min) |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const target of targets) {
+    for (const [i, run] of rows(target.key).entries()) {
+      console.log(
+        `| ${target.name} | ${i + 1} | ${Math.round(run.rate)} | ${run.p50} | ${run.p99} | ${
+          run.load.toFixed(2)
+        } |`,
+      );
+    }
   }
-  const http1 = rates.get(APIGW);
-  const viaFetch = rates.get(APIGW_FETCH);
-  if (http1 !== undefined && viaFetch !== undefined) {
-    const gain = (median(http1) / median(viaFetch) - 1) * 100;
+  console.log(`\n| target | requests/s of ${RUNS} runs | median | spread | load avg |`);
+  console.log("| --- | --- | ---: | ---: | --- |");
+  for (const target of targets) {
+    const rates = rows(target.key).map((r) => r.rate);
+    const loads = rows(target.key).map((r) => r.load);
+    const mid = median(rates);
+    const spread = (Math.max(...rates) - Math.min(...rates)) / mid * 100;
+    console.log(
+      `| ${target.name} | ${rates.map(Math.round).join(", ")} | ${Math.round(mid)} | ${
+        spread.toFixed(1)
+      } % | ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} |`,
+    );
+  }
+  const apigw = rows("apigw");
+  if (apigw.length > 0) {
+    console.log(`\n| apigw serve (noAuth) vs | median of per-run ratios | goal |`);
+    console.log("| --- | ---: | --- |");
+    const goals: Record<string, string> = {
+      "bare-http1": "≥ 85 %",
+      nginx: "≥ 40 % (moonshot 50 %)",
+    };
+    for (const target of targets) {
+      if (target.key === "apigw" || target.key === "apigw-jwt") continue;
+      const other = rows(target.key);
+      const ratios = apigw.map((run, i) => run.rate / (other[i]?.rate ?? NaN));
+      console.log(
+        `| ${target.name} | ${(median(ratios) * 100).toFixed(1)} % | ${goals[target.key] ?? ""} |`,
+      );
+    }
+  }
+  const viaFetch = rows("apigw-fetch");
+  if (apigw.length > 0 && viaFetch.length > 0) {
+    const gain = (median(apigw.map((r) => r.rate)) / median(viaFetch.map((r) => r.rate)) - 1) *
+      100;
     console.log(
       `\nHTTP/1.1 client vs fetch client (median of ${RUNS}): ${gain >= 0 ? "+" : ""}${
         gain.toFixed(1)
       } % (issue 14 keeps the client only at ≥ +10 %)`,
+    );
+  }
+  const loaded = [...apigw, ...rows("apigw-jwt")].flatMap((r) => r.rss ?? []);
+  if (idleRss !== undefined && loaded.length > 0) {
+    const peak = Math.max(...loaded);
+    const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+    console.log(
+      `\napigw serve RSS (process tree, config Worker included): idle ${mib(idleRss)} MiB, ` +
+        `at most ${mib(peak)} MiB under load, growth ${mib(peak - idleRss)} MiB (goal ≤ 50 MiB)`,
     );
   }
 }
@@ -167,22 +269,37 @@ function configYaml(upstreamPort: number, jwksPort: number): string {
   return [service, rule].map((o) => stringify(o)).join("---\n");
 }
 
-async function measure(name: string, base: string, token?: string): Promise<string> {
-  const url = base.endsWith("/private") ? base : `${base}/items/42`;
+/** The target answers the benchmark request with the upstream's body, or this throws. */
+async function probe(target: Target): Promise<void> {
+  // fetch cannot set Host: check through the target as an HTTP proxy, which keeps it.
+  const client = Deno.createHttpClient({ proxy: { url: target.base } });
+  try {
+    const path = target.token === undefined ? "/items/42" : "/private";
+    const answer = await fetch(`http://${HOST}${path}`, {
+      client,
+      headers: target.token === undefined ? {} : { authorization: `Bearer ${target.token}` },
+    });
+    const text = await answer.text();
+    if (answer.status !== 200 || text !== BODY) {
+      throw new Error(
+        `${target.name} did not proxy the benchmark request: ${answer.status} ${text}`,
+      );
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function measure(target: Target): Promise<Run> {
+  const url = `${target.base}${target.token === undefined ? "/items/42" : "/private"}`;
   // wrk adds its own Host unless one is given spelled "Host".
   const headers: Record<string, string> = { Host: HOST };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  // fetch cannot set Host: check through the gateway as an HTTP proxy, which keeps it.
-  const client = Deno.createHttpClient({ proxy: { url: base.replace(/\/private$/, "") } });
-  const probe = await fetch(`http://${HOST}${new URL(url).pathname}`, {
-    client,
-    headers: token === undefined ? {} : { authorization: headers.authorization! },
-  });
-  const text = await probe.text();
-  client.close();
-  if (probe.status !== 200 || text !== BODY) {
-    throw new Error(`${name} did not proxy the benchmark request: ${probe.status} ${text}`);
-  }
+  if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+  const load = loadAverage();
+  let rss = 0;
+  const sampler = target.pid === undefined ? undefined : setInterval(() => {
+    rss = Math.max(rss, treeRss(target.pid!));
+  }, 200);
   const { text: out, rate, p50, p99, non2xx } = await runWrk({
     url,
     threads: args.threads!,
@@ -190,19 +307,20 @@ async function measure(name: string, base: string, token?: string): Promise<stri
     durationS: args.duration!,
     headers,
     script: `${ROOT}bench/serve_status.lua`,
-  });
+  }).finally(() => clearInterval(sampler));
   const failed = /Socket errors: (.*)/.exec(out)?.[1];
   const statuses = [...out.matchAll(/^status (\d+): (.*)$/gm)].map(([, s, b]) => `${s} ${b}`);
   console.error(
-    `${name}: ${rate} req/s, p50 ${p50}, p99 ${p99}${non2xx ? `, ${non2xx} non-2xx` : ""}${
-      failed ? `, socket errors ${failed}` : ""
+    `${target.name}: ${rate} req/s, p50 ${p50}, p99 ${p99}, load ${load.toFixed(2)}${
+      non2xx ? `, ${non2xx} non-2xx` : ""
+    }${failed ? `, socket errors ${failed}` : ""}${
+      rss > 0 ? `, RSS ≤ ${(rss / 1048576).toFixed(1)} MiB` : ""
     } (${statuses.join(", ")})`,
   );
-  rates.set(name, [...rates.get(name) ?? [], rate]);
-  return `| ${name} | ${Math.round(rate)} | ${p50} | ${p99} |`;
+  return { rate, p50, p99, load, ...(target.pid !== undefined ? { rss } : {}) };
 }
 
-function startApigw(dir: string, extra: string[]): Promise<number> {
+function startApigw(dir: string, extra: string[]): Promise<{ port: number; pid: number }> {
   return startChild(
     [
       "run",
@@ -232,7 +350,7 @@ function startApigw(dir: string, extra: string[]): Promise<number> {
 async function startChild(
   argv: string[],
   ready: (event: Record<string, unknown>) => unknown,
-): Promise<number> {
+): Promise<{ port: number; pid: number }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: argv,
     stdout: "piped",
@@ -257,10 +375,111 @@ async function startChild(
       }
     })();
   }
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`deno ${argv.join(" ")} did not start`)), 30_000)
+  return { port: await withTimeout(port, `deno ${argv.join(" ")} did not start`), pid: child.pid };
+}
+
+/**
+ * The Caddy binary of `--caddy`, built on first use from the Go module proxy (benchmark only,
+ * niced; needs `go`): `GOBIN=<dir> go install github.com/caddyserver/caddy/v2/cmd/caddy@v2.11.9`.
+ */
+async function ensureCaddy(): Promise<string> {
+  const binary = `${args.caddy}/caddy`;
+  try {
+    if ((await Deno.stat(binary)).isFile) return binary;
+  } catch { /* not built yet */ }
+  console.error(`Building Caddy ${CADDY_VERSION} into ${args.caddy} (a few minutes)…`);
+  await Deno.mkdir(args.caddy!, { recursive: true });
+  const built = await new Deno.Command("nice", {
+    args: [
+      "-n",
+      "10",
+      "go",
+      "install",
+      "-trimpath",
+      `github.com/caddyserver/caddy/v2/cmd/caddy@${CADDY_VERSION}`,
+    ],
+    env: { GOBIN: args.caddy!, CGO_ENABLED: "0", GOTOOLCHAIN: "local" },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!built.success) throw new Error(`Cannot build Caddy ${CADDY_VERSION}: go install failed`);
+  return binary;
+}
+
+/** Caddy's `reverse_proxy` to the upstream on a free port, access log off (its default). */
+async function startCaddy(
+  binary: string,
+  upstreamPort: number,
+  procs: number,
+  dir: string,
+): Promise<number> {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const config = `${dir}/Caddyfile-${procs}`;
+  await Deno.writeTextFile(
+    config,
+    `{
+  admin off
+  auto_https off
+  persist_config off
+}
+http://:${port} {
+  bind 127.0.0.1
+  reverse_proxy 127.0.0.1:${upstreamPort}
+}
+`,
   );
-  return await Promise.race([port, timeout]);
+  const child = new Deno.Command(binary, {
+    args: ["run", "--config", config, "--adapter", "caddyfile"],
+    env: { GOMAXPROCS: String(procs), XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  children.push(child);
+  await withTimeout(
+    (async () => {
+      while (true) {
+        try {
+          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    })(),
+    `Caddy (GOMAXPROCS=${procs}) did not listen on ${port}`,
+  );
+  return port;
+}
+
+function withTimeout<T>(work: Promise<T>, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), 30_000);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The 1-minute load average. */
+function loadAverage(): number {
+  return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+}
+
+/** RSS (bytes) of `pid` and its descendants, from /proc (Workers are threads of the process). */
+function treeRss(pid: number): number {
+  let total = 0;
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    total += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const kids = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+      for (const child of kids === "" ? [] : kids.split(" ")) total += treeRss(Number(child));
+    }
+  } catch { /* gone */ }
+  return total;
 }
 
 if (import.meta.main) await main();

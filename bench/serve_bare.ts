@@ -1,17 +1,58 @@
 /**
- * The naive peer of the gateway benchmark: a bare Deno reverse proxy, `Deno.serve` plus one
- * `fetch` per request to `UPSTREAM` (argument), body streamed back, no routing or checks.
+ * The naive peers of the gateway benchmark: a bare Deno reverse proxy, `Deno.serve` plus one
+ * upstream call per request to `UPSTREAM` (first argument), body streamed back, no routing or
+ * checks. The second argument picks the upstream client: `fetch` (default) or `http1`, apigw's
+ * own keep-alive HTTP/1.1 client (`proxy/gateway/http1_client.ts`), so `apigw serve` can be
+ * compared with a proxy over the same client (issue 14: the limit of this runtime).
+ *
+ *   deno run -A bench/serve_bare.ts http://127.0.0.1:8080 [fetch|http1]
  */
-const upstream = Deno.args[0];
-if (upstream === undefined) throw new TypeError("Usage: serve_bare.ts http://host:port");
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-  const url = new URL(request.url);
-  const answer = await fetch(upstream + url.pathname + url.search, {
+import { createHttp1Client } from "../proxy/gateway/http1_client.ts";
+import { stripResponseHeaders } from "../proxy/gateway/forward.ts";
+
+const [upstream, client = "fetch"] = Deno.args;
+if (upstream === undefined || !["fetch", "http1"].includes(client)) {
+  throw new TypeError("Usage: serve_bare.ts http://host:port [fetch|http1]");
+}
+const origin = new URL(upstream);
+/** Set by the client itself, or hop-by-hop. */
+const DROPPED = ["host", "connection", "keep-alive", "content-length", "transfer-encoding"];
+
+function viaFetch(request: Request, url: URL): Promise<Response> {
+  return fetch(upstream + url.pathname + url.search, {
     method: request.method,
     headers: request.headers,
     body: request.body,
-  });
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
-});
+  }).then((answer) =>
+    new Response(answer.body, { status: answer.status, headers: answer.headers })
+  );
+}
+
+const http1 = createHttp1Client();
+async function viaHttp1(request: Request, url: URL): Promise<Response> {
+  const headers = new Headers(request.headers);
+  for (const name of DROPPED) headers.delete(name);
+  const length = request.headers.get("content-length");
+  const response = await http1.request(
+    { hostname: origin.hostname, port: Number(origin.port) },
+    {
+      method: request.method,
+      target: url.pathname + url.search,
+      headers,
+      body: request.body,
+      ...(length !== null ? { contentLength: Number(length) } : {}),
+      signal: request.signal,
+    },
+  );
+  stripResponseHeaders(response.headers);
+  return response;
+}
+
+const forward = client === "http1" ? viaHttp1 : viaFetch;
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
+  (request) => forward(request, new URL(request.url)),
+);
 console.log(JSON.stringify({ port: server.addr.port }));
 await server.finished;
+http1.close();

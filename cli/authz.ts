@@ -277,15 +277,14 @@ export const authzCommand: Command = {
       return EXIT_FINDINGS;
     }
     options = redis.value;
-    const source = await ruleSource(options, io.env, log);
-    if (!source.ok) {
-      io.stderr(`apigw authz: ${source.error}\n`);
-      return EXIT_FINDINGS;
-    }
     const oathkeeper = await oathkeeperSettings(options);
     if (!oathkeeper.ok) {
-      source.value.close?.();
       io.stderr(`apigw authz: ${oathkeeper.error}\n`);
+      return EXIT_FINDINGS;
+    }
+    const source = await ruleSource(options, oathkeeper.value.defaults, { env: io.env, log });
+    if (!source.ok) {
+      io.stderr(`apigw authz: ${source.error}\n`);
       return EXIT_FINDINGS;
     }
     const served = await runAuthz(
@@ -304,12 +303,19 @@ type AuthzOptions = Options<typeof OPTIONS>;
 
 async function ruleSource(
   options: AuthzOptions,
-  env: (name: string) => string | undefined,
-  log: Logger,
+  handlerDefaults: HandlerDefaults | undefined,
+  { env, log }: { env: (name: string) => string | undefined; log: Logger },
 ): Promise<Result<AuthzSource, string>> {
   if (options.config !== undefined) {
-    // Read and parsed in a worker, within the size caps.
-    const reader = createConfigReader(configCaps(options), { log });
+    // Read, parsed and compiled in a worker, within the size caps.
+    const reader = createConfigReader(configCaps(options), {
+      log,
+      compile: {
+        kind: "authz",
+        providerName: options["provider-name"],
+        ...(handlerDefaults !== undefined ? { handlerDefaults } : {}),
+      },
+    });
     // Bad config stops startup; later bad reloads keep the last good index.
     const first = await reader.read(options.config);
     if (!first.ok) {

@@ -204,7 +204,7 @@ async function serve(options: ServeOptions, log: Logger, signal: AbortSignal): P
   // Read, parsed and compiled in a worker, within the size caps.
   const reader = createConfigReader(configCaps(options), {
     log,
-    gateway: { providerName: options["provider-name"] },
+    compile: { kind: "gateway", providerName: options["provider-name"] },
   });
   // Bad config stops startup; later bad reloads keep the last good config.
   const first = await reader.read(dir);

@@ -13,7 +13,6 @@ import { createGrpcCheck } from "./grpc/authz_service.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
 import { createDataPlane } from "./dataplane.ts";
 import { createManagementApp } from "./management.ts";
-import { createLimitStore } from "./ratelimit/limit_store.ts";
 import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
 import { createRuleStore } from "./rule_store.ts";
 import type { RunningRls } from "./rls/setup.ts";
@@ -59,10 +58,9 @@ export async function runAuthz(
   log: Logger,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const limits = createLimitStore({ log });
   const dashboard = settings.dashboardListen === undefined ? undefined : createDashboard({
     title: "apigw authz",
-    index: () => store.current(),
+    index: () => store.current().index,
     canonical: settings.check.canonical,
     pipeline: settings.check.pipeline,
     log,
@@ -73,7 +71,7 @@ export async function runAuthz(
     idTokenRotateMs: settings.idTokenRotateMs,
     ...(settings.idTokenSecret !== undefined ? { idTokenSecret: settings.idTokenSecret } : {}),
     limiting: settings.limiting,
-    globalLimits: limits,
+    globalLimits: { current: () => store.current().globalLimits },
     ...(dashboard !== undefined ? { onDecision: dashboard.onDecision } : {}),
   });
   await plane.limiting.started;
@@ -87,8 +85,9 @@ export async function runAuthz(
     onIndex: (index) => plane.jwks.warm(index.jwksUris),
     ...(dashboard !== undefined ? { onLoad: dashboard.loaded } : {}),
   });
-  const handler = createAuthzHandler(plane, store, settings.check);
-  const grpcCheck = createGrpcCheck(authzDeps(plane, store, settings.check));
+  const rules = { current: () => store.current().index };
+  const handler = createAuthzHandler(plane, rules, settings.check);
+  const grpcCheck = createGrpcCheck(authzDeps(plane, rules, settings.check));
   // Set once the listeners serve: /metrics then shows the rate limit service's families too.
   let rls: RunningRls | undefined = undefined;
   const management = createManagementApp({
@@ -105,10 +104,7 @@ export async function runAuthz(
     void dashboard?.close();
   };
   signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run((snapshot) => {
-    store.load(snapshot);
-    limits.load(snapshot);
-  }, stop.signal).catch((error) => {
+  const sourceDone = source.run(store.load, stop.signal).catch((error) => {
     log.error("Rule source stopped", { error });
   });
   let checks: Deno.HttpServer<Deno.NetAddr> | undefined;

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { readFolderCapped } from "./config_files.ts";
 import { createConfigReader } from "./config_reader.ts";
 import { createLogger } from "../lib/log.ts";
+import { stringify } from "yaml";
+import { apiRule, GATEWAY } from "../core/authz/_testing.ts";
+import { apiRuleV1beta1 } from "./oathkeeper/_testing.ts";
 
 const CAPS = { maxFileBytes: 1024, maxFolderBytes: 2048 };
 const OBJECT = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } });
@@ -85,6 +88,46 @@ Deno.test("the config reader parses in a worker, logs and counts refusals", asyn
     const missing = await reader.read(`${dir}/nope`);
     assert.ok(!missing.ok);
     assert.match(missing.error, /Cannot read/);
+  } finally {
+    reader.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the config reader compiles apigw authz's rules in the worker, v1beta1 rules here", async () => {
+  const reader = createConfigReader({ maxFileBytes: 64 * 1024, maxFolderBytes: 64 * 1024 }, {
+    log: createLogger({ write: () => {} }),
+    compile: { kind: "authz", providerName: "apigw-authz" },
+  });
+  const v2 = apiRule("orders", [{ path: "/items/{*}", noAuth: true }, {
+    path: "/health",
+    noAuth: true,
+  }]);
+  const broken = apiRule("broken", [{ path: "no-slash", noAuth: true }]);
+  const dir = await folder({
+    "rules.yaml": [GATEWAY, v2, broken].map((o) => stringify(o)).join("---\n"),
+  });
+  try {
+    const compiled = await reader.read(dir);
+    assert.ok(compiled.ok);
+    assert.deepEqual(compiled.objects, [], "the serving thread receives no objects to compile");
+    const index = compiled.authz?.value.index;
+    assert.equal(index?.ruleCount, 2);
+    assert.deepEqual(compiled.authz?.problems.map((p) => p.object), ["APIRule default/broken"]);
+    const match = (path: string) =>
+      index?.match({ host: "orders.local.kyma.dev", method: "GET", path })?.id;
+    assert.equal(match("/items/1"), "default/orders#0", "path matchers rebuilt");
+    assert.equal(match("/items/1/2"), undefined);
+
+    const v1beta1 = apiRuleV1beta1("legacy", [{
+      path: "/.*",
+      accessStrategies: [{ handler: "allow" }],
+    }], { host: "legacy.local.kyma.dev" });
+    await Deno.writeTextFile(`${dir}/legacy.yaml`, stringify(v1beta1));
+    const objects = await reader.read(dir);
+    assert.ok(objects.ok);
+    assert.equal(objects.authz, undefined, "access strategies are compiled on the serving thread");
+    assert.equal(objects.objects.length, 4);
   } finally {
     reader.close();
     await Deno.remove(dir, { recursive: true });

@@ -8,8 +8,13 @@ import type { Logger } from "../lib/log.ts";
 import type { CappedSnapshot, ConfigCaps, Refusal } from "./config_files.ts";
 import type { Snapshot } from "./rule_source.ts";
 import { fromPlain, type PlainGateway } from "./gateway/compiled_transfer.ts";
+import { authzFromPlain, type PlainAuthz } from "./authz_transfer.ts";
+import type { WorkerCompile } from "./config_worker.ts";
 
-type WorkerSnapshot = CappedSnapshot | { ok: true; objects: unknown[]; compiled: PlainGateway };
+type WorkerSnapshot =
+  | CappedSnapshot
+  | { ok: true; objects: unknown[]; compiled: PlainGateway }
+  | { ok: true; objects: unknown[]; authz: PlainAuthz };
 
 export interface ConfigReader {
   /** The folder as one snapshot, read and parsed off this thread. */
@@ -23,13 +28,14 @@ export interface ConfigReader {
 const REASONS: readonly Refusal["reason"][] = ["file_size", "folder_size"];
 
 /**
- * A reader whose worker starts on the first read. With `gateway`, the worker also compiles the
- * embedded gateway's config and the snapshot carries it (`compiled`): the serving thread then
- * only rebuilds its few functions (`compiled_transfer.ts`) and swaps it in.
+ * A reader whose worker starts on the first read. With `compile`, the worker also compiles the
+ * embedded gateway's config (`compiled`) or `apigw authz`'s rule index and limits (`authz`) and
+ * the snapshot carries it: the serving thread then only rebuilds its few functions
+ * (`gateway/compiled_transfer.ts`, `authz_transfer.ts`) and swaps it in.
  */
 export function createConfigReader(
   caps: ConfigCaps,
-  deps: { log: Logger; gateway?: { providerName: string } },
+  deps: { log: Logger; compile?: WorkerCompile },
 ): ConfigReader {
   let worker: Worker | undefined;
   let nextId = 0;
@@ -66,12 +72,16 @@ export function createConfigReader(
       const id = nextId++;
       const snapshot = await new Promise<WorkerSnapshot>((resolve) => {
         pending.set(id, resolve);
-        worker!.postMessage({ id, dir, caps, providerName: deps.gateway?.providerName });
+        worker!.postMessage({ id, dir, caps, compile: deps.compile });
       });
       if (snapshot.ok) {
-        return "compiled" in snapshot
-          ? { ok: true, objects: [], compiled: fromPlain(snapshot.compiled) }
-          : { ok: true, objects: snapshot.objects };
+        if ("compiled" in snapshot) {
+          return { ok: true, objects: [], compiled: fromPlain(snapshot.compiled) };
+        }
+        if ("authz" in snapshot) {
+          return { ok: true, objects: [], authz: authzFromPlain(snapshot.authz) };
+        }
+        return { ok: true, objects: snapshot.objects };
       }
       if (snapshot.refused !== undefined) {
         const { reason, file, bytes, cap } = snapshot.refused;

@@ -5,14 +5,22 @@
  */
 import { parseAllDocuments } from "yaml";
 import type { CompiledGateway } from "./gateway/config.ts";
+import type { AuthzConfig } from "./authz_config.ts";
+import type { Compiled } from "./config_problem.ts";
 import { objectMetaProblem, pruneNulls } from "../api/normalize.ts";
 
 /**
- * A folder or cluster snapshot. `compiled`: the embedded gateway's config, compiled off the
- * serving thread by the config worker; `objects` is then empty.
+ * A folder or cluster snapshot. `compiled` (the embedded gateway's config) or `authz` (the rule
+ * index and limits of `apigw authz`): compiled off the serving thread by the config worker;
+ * `objects` is then empty.
  */
 export type Snapshot =
-  | { ok: true; objects: readonly unknown[]; compiled?: CompiledGateway }
+  | {
+    ok: true;
+    objects: readonly unknown[];
+    compiled?: CompiledGateway;
+    authz?: Compiled<AuthzConfig>;
+  }
   | { ok: false; error: string };
 
 /** The narrow interface `apigw authz` runs rules from. */

@@ -1,19 +1,17 @@
 /**
- * The serving rule index: snapshots from a `RuleSource` are compiled off the request path and
- * swapped in as a whole (STYLE §6). Invalid objects are reported and skipped; a snapshot that
- * cannot be read at all keeps the last good index.
+ * The serving config of `apigw authz`: the one snapshot store (`snapshot_store.ts`, its reload
+ * rule shared with `apigw serve`) over the rule index and the global limits of each snapshot
+ * (`authz_config.ts`), compiled in the config worker when the snapshot comes from a folder.
  */
 import type { Logger } from "../lib/log.ts";
-import { compilePolicyIndex, EMPTY_INDEX, type PolicyIndex } from "../core/authz/policy_index.ts";
+import type { PolicyIndex } from "../core/authz/policy_index.ts";
 import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
-import type { Snapshot } from "./rule_source.ts";
+import { type AuthzConfig, compileAuthzConfig, EMPTY_AUTHZ_CONFIG } from "./authz_config.ts";
+import type { ConfigProblem } from "./config_problem.ts";
+import { createSnapshotStore, type SnapshotStore } from "./snapshot_store.ts";
 
-export interface RuleStore {
-  current(): PolicyIndex;
-  ready(): boolean;
-  /** Compiles and swaps in `snapshot`; a failed snapshot keeps the current index. */
-  load(snapshot: Snapshot): void;
-}
+export type { AuthzConfig };
+export type RuleStore = SnapshotStore<AuthzConfig>;
 
 export interface RuleStoreDeps {
   providerName: string;
@@ -23,52 +21,41 @@ export interface RuleStoreDeps {
   metrics?: { indexLoaded(outcome: "ok" | "error", rules: number, problems: number): void };
   /** Called with every new index, e.g. to fetch its JWKS before the first request. */
   onIndex?: (index: PolicyIndex) => void;
-  /** Called after every load with what it skipped (the dashboard's "last reload"). */
-  onLoad?: (
-    outcome: "ok" | "rejected",
-    rules: number,
-    refused: readonly { object: string; reason: string }[],
-  ) => void;
+  /** Called after every load with what it refused (the dashboard's "last reload"). */
+  onLoad?: (outcome: "ok" | "rejected", rules: number, refused: readonly ConfigProblem[]) => void;
 }
 
-/** A store serving the empty index until the first good snapshot. */
+/** A store serving the empty index and no limits until the first snapshot. */
 export function createRuleStore(deps: RuleStoreDeps): RuleStore {
-  let index = EMPTY_INDEX;
-  let loaded = false;
-  return {
-    current: () => index,
-    ready: () => loaded,
-    load(snapshot) {
-      if (!snapshot.ok) {
-        deps.log.error("Failed to load rules; keeping the last good index", {
-          error: snapshot.error,
-          rules: index.ruleCount,
-        });
-        deps.metrics?.indexLoaded("error", index.ruleCount, 0);
-        deps.onLoad?.("rejected", index.ruleCount, [{ object: "(rules)", reason: snapshot.error }]);
-        return;
-      }
-      const compiled = compilePolicyIndex(snapshot.objects, {
-        providerName: deps.providerName,
-        ...(deps.handlerDefaults !== undefined ? { handlerDefaults: deps.handlerDefaults } : {}),
-      });
-      for (const problem of compiled.problems) {
-        deps.log.warn("Skipped object", { object: problem.object, problem: problem.message });
-      }
-      index = compiled.index;
-      loaded = true;
-      deps.metrics?.indexLoaded("ok", index.ruleCount, compiled.problems.length);
+  const options = {
+    providerName: deps.providerName,
+    ...(deps.handlerDefaults !== undefined ? { handlerDefaults: deps.handlerDefaults } : {}),
+  };
+  let limits = 0;
+  return createSnapshotStore({
+    empty: EMPTY_AUTHZ_CONFIG,
+    // Compiled by the config worker when it could; else here (cluster snapshots, v1beta1 rules).
+    compile: (snapshot) => snapshot.authz ?? compileAuthzConfig(snapshot.objects, options),
+    size: (config) => config.index.ruleCount,
+    log: deps.log,
+    onReload(outcome, rules, problems) {
+      deps.metrics?.indexLoaded(outcome === "ok" ? "ok" : "error", rules, problems);
+    },
+    ...(deps.onLoad !== undefined ? { onLoad: deps.onLoad } : {}),
+    onSwap(config, compiled) {
       deps.log.info("Loaded rule index", {
-        rules: index.ruleCount,
-        hosts: index.hosts.size,
+        rules: config.index.ruleCount,
+        hosts: config.index.hosts.size,
         skipped: compiled.problems.length,
       });
-      deps.onLoad?.(
-        "ok",
-        index.ruleCount,
-        compiled.problems.map((p) => ({ object: p.object, reason: p.message })),
-      );
-      deps.onIndex?.(index);
+      if (config.globalLimits.limits.length > 0 || limits > 0) {
+        deps.log.info("Loaded global rate limits", {
+          rateLimits: config.globalLimits.limits.length,
+          addresses: config.globalLimits.byAddress.size,
+        });
+      }
+      limits = config.globalLimits.limits.length;
+      deps.onIndex?.(config.index);
     },
-  };
+  });
 }

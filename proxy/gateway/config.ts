@@ -6,24 +6,24 @@
  * missing is reported and not served.
  */
 import { APIRULE_V2 } from "../../api/kinds.ts";
-import type { KubeObject } from "../../api/meta.ts";
 import { parseAPIRuleV2 } from "../../api/parse.ts";
-import type { APIRuleSpec, Rule } from "../../api/apirule/v2.ts";
+import type { APIRuleSpec } from "../../api/apirule/v2.ts";
 import { convertAPIRule } from "../../api/conversion/mod.ts";
 import { DEFAULT_TIMEOUT_SECONDS } from "../../core/apirule/labels.ts";
 import { compilePolicyIndex, type PolicyIndex } from "../../core/authz/policy_index.ts";
 import type { CompiledRule } from "../../core/authz/rule.ts";
-import { checkBuckets } from "../../core/ratelimit/buckets.ts";
 import { isRecord } from "../../core/ratelimit/_json.ts";
-import { parseRateLimit } from "../../core/ratelimit/rate_limit.ts";
 import {
   type CompiledGlobalLimits,
   compileGlobalLimits,
   type GlobalLimit,
 } from "../../core/ratelimit/global.ts";
+import type { ConfigProblem } from "../config_problem.ts";
 import { compileCors, type Cors } from "./cors.ts";
-import { type LocalLimit, localLimit } from "../ratelimit/local.ts";
+import type { LocalLimit } from "../ratelimit/local.ts";
 import { guarded } from "./_guarded.ts";
+import { invalidHeader, requestHeaders } from "./request_headers.ts";
+import { readRateLimits, selects } from "./route_limits.ts";
 import { readServices, type ServiceEntry, type Upstream, upstreamOf } from "./services.ts";
 
 /** One served rule: what routing matched and where and how it is forwarded. */
@@ -50,12 +50,7 @@ export interface GatewayConfig {
   routes: ReadonlyMap<string, Route>;
 }
 
-/** Why an object is not (fully) served: object, field (when known) and reason. */
-export interface ConfigProblem {
-  object: string;
-  field?: string;
-  reason: string;
-}
+export type { ConfigProblem };
 
 export interface CompiledGateway {
   config: GatewayConfig;
@@ -70,8 +65,6 @@ interface Served {
   upstreams: Upstream[];
   cors: Cors | undefined;
 }
-
-const GATEWAY_SELECTOR = ["app", "istio-ingressgateway"] as const;
 
 /** Compiles a snapshot's objects; `providerName` is the extAuth authorizer served in-process. */
 export function compileGateway(
@@ -227,92 +220,4 @@ function checkServices(
     key: `${namespace}/${metadata.name ?? ""}`,
     served: { spec, namespace, upstreams, cors: cors.value },
   };
-}
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-/** docs/spec/dataplane.md §8 #14: header names and values the gateway sets must be valid HTTP fields. */
-function invalidHeader(rule: Rule): string | undefined {
-  const fields = [
-    ...Object.entries(rule.request?.headers ?? {}),
-    ...Object.entries(rule.request?.cookies ?? {}).map(([k, v]) => [`cookie ${k}`, `${k}=${v}`]),
-  ];
-  for (const [name, value] of fields) {
-    const bare = name!.replace(/^cookie /, "");
-    if (!TOKEN.test(bare)) return `Header or cookie name ${JSON.stringify(bare)} is not a token`;
-    if (!FIELD_VALUE.test(value!)) {
-      return `Value of ${JSON.stringify(bare)} has a control character (CR, LF, NUL)`;
-    }
-  }
-  return undefined;
-}
-
-/** §9.4: the rule's request headers, then its cookies as one `Cookie` header (sorted). */
-function requestHeaders(rule: Rule): [string, string][] {
-  const set = new Map<string, string>();
-  for (const [name, value] of Object.entries(rule.request?.headers ?? {})) {
-    set.set(name.toLowerCase(), value);
-  }
-  const cookies = Object.entries(rule.request?.cookies ?? {});
-  if (cookies.length > 0) {
-    set.set(
-      "cookie",
-      cookies.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`)
-        .join("; "),
-    );
-  }
-  return [...set];
-}
-
-interface NamedPolicy {
-  namespace: string;
-  selector: Readonly<Record<string, string>>;
-  policy: LocalLimit;
-}
-
-function readRateLimits(objects: readonly unknown[], problems: ConfigProblem[]): NamedPolicy[] {
-  const out: NamedPolicy[] = [];
-  for (const object of objects) {
-    if (!isKubeObject(object) || object.kind !== "RateLimit") continue;
-    const label = `RateLimit ${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
-    const model = parseRateLimit(object);
-    if (!model.ok) {
-      problems.push({ object: label, reason: model.error });
-      continue;
-    }
-    const limits = checkBuckets(model.value.defaultBucket, model.value.buckets);
-    if (!limits.ok) {
-      problems.push({ object: label, field: "spec.local", reason: limits.error });
-      continue;
-    }
-    const name = `${model.value.namespace}/${model.value.name}`;
-    out.push({
-      namespace: model.value.namespace,
-      selector: model.value.selectorLabels,
-      policy: localLimit(name, limits.value, {
-        enforce: model.value.enforce,
-        responseHeaders: model.value.enableResponseHeaders,
-      }),
-    });
-  }
-  return out;
-}
-
-/**
- * A RateLimit selecting the ingress gateway applies to every route; otherwise to the routes of
- * Services in its namespace whose labels (or selector) include all its `selectorLabels`.
- */
-function selects(
-  policy: Pick<NamedPolicy, "namespace" | "selector">,
-  service: ServiceEntry | undefined,
-): boolean {
-  if (policy.selector[GATEWAY_SELECTOR[0]] === GATEWAY_SELECTOR[1]) return true;
-  if (service === undefined || service.namespace !== policy.namespace) return false;
-  return Object.entries(policy.selector).every(([k, v]) => service.labels[k] === v);
-}
-
-function isKubeObject(value: unknown): value is KubeObject {
-  return isRecord(value) && typeof value.apiVersion === "string" &&
-    typeof value.kind === "string" && isRecord(value.metadata);
 }

@@ -6,22 +6,14 @@
  * responsible decides (success, or a deny that ends the chain); none responsible → 401. On
  * success the mutators render the upstream headers.
  */
-import {
-  allow,
-  type AllowReason,
-  bearerChallenge,
-  type Deny,
-  deny,
-} from "../../core/authz/decision.ts";
+import { bearerChallenge, type Deny, deny } from "../../core/authz/decision.ts";
 import { checkClaims, checkIntrospected } from "../../core/authz/oathkeeper/checks.ts";
-import { mergeCookies, renderMutators } from "../../core/authz/oathkeeper/mutators.ts";
 import type {
   AccessStrategy,
   CookieSession,
   Introspection,
   OryJwt,
 } from "../../core/authz/oathkeeper/strategies.ts";
-import type { CompiledRule } from "../../core/authz/rule.ts";
 import {
   authenticateJwt,
   invalidToken as sharedInvalidToken,
@@ -34,11 +26,13 @@ import type { TokenVerifier } from "../jwt/verifier.ts";
 import type { AccessStrategyEngine, CheckInput, Outcome } from "../outcome.ts";
 import type { SessionChecker } from "./cookie_session.ts";
 import type { IdTokenSigner } from "./id_token.ts";
+import { mutateSession } from "./mutate.ts";
+import { introspectionSession, type Session, session, sessionOf } from "./session.ts";
 import type { Introspected, Introspector } from "./introspection.ts";
 import type { OryJwtVerifier } from "./ory_jwt.ts";
 import { oryToken, parseCookies } from "./token_from.ts";
 
-export type { AccessStrategyEngine };
+export type { AccessStrategyEngine, Session };
 
 export interface EngineDeps {
   /** For `jwt` rules in the Istio dialect. */
@@ -49,14 +43,6 @@ export interface EngineDeps {
   signer: IdTokenSigner;
   realm?: string;
   now?: () => number;
-}
-
-/** An authenticated subject (Oathkeeper's `AuthenticationSession`). */
-export interface Session {
-  handler: string;
-  subject: string;
-  extra: Readonly<Record<string, unknown>>;
-  reason: AllowReason;
 }
 
 type Step = AuthnStep<Session>;
@@ -232,44 +218,6 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
     return sharedInvalidToken(realm, reason, detail);
   }
 
-  function mutate(rule: CompiledRule, s: Session, input: CheckInput): Outcome | Promise<Outcome> {
-    if (rule.auth.kind !== "accessStrategies") {
-      throw new TypeError(`Rule "${rule.id}" has no access strategies`);
-    }
-    const sessionInfo = { handler: s.handler, subject: s.subject };
-    const rendered = renderMutators(rule.auth.mutators, {
-      subject: s.subject,
-      extra: s.extra,
-      match: { method: input.request.method, host: input.request.host, path: input.request.path },
-    });
-    if (!rendered.ok) {
-      return {
-        decision: deny("headers", 500, "mutator_failed", { detail: rendered.error }),
-        rule,
-        session: sessionInfo,
-      };
-    }
-    const headers: Record<string, string> = { ...rendered.value.headers };
-    if (rendered.value.cookies.length > 0) {
-      headers.cookie = mergeCookies(input.headers.get("cookie"), rendered.value.cookies);
-    }
-    const done = (): Outcome => ({
-      decision: allow("authenticate", s.reason, headers),
-      rule,
-      session: sessionInfo,
-    });
-    const idToken = rendered.value.idToken;
-    if (idToken === undefined) return done();
-    return deps.signer.sign(idToken.claims, {
-      issuer: idToken.issuer,
-      subject: s.subject,
-      ttlSeconds: idToken.ttlSeconds,
-    }).then((jwt) => {
-      headers.authorization = `Bearer ${jwt}`;
-      return done();
-    });
-  }
-
   return {
     decide(rule, input, deadline) {
       if (rule.auth.kind !== "accessStrategies") {
@@ -284,50 +232,8 @@ export function createAccessStrategyEngine(deps: EngineDeps): AccessStrategyEngi
           }),
       );
       const settle = (s: Session | Deny): Outcome | Promise<Outcome> =>
-        "allow" in s ? { decision: s, rule } : mutate(rule, s, input);
+        "allow" in s ? { decision: s, rule } : mutateSession(rule, s, input, deps.signer);
       return authenticated instanceof Promise ? authenticated.then(settle) : settle(authenticated);
     },
-  };
-}
-
-function session(handler: string, subject: string, reason: AllowReason): Session {
-  return { handler, subject, extra: {}, reason };
-}
-
-function sessionOf(
-  handler: string,
-  claims: Readonly<Record<string, unknown>>,
-  reason: AllowReason,
-): Session {
-  // Oathkeeper's jwt authenticator: the subject is `sub`, every claim is extra.
-  return {
-    handler,
-    subject: typeof claims.sub === "string" ? claims.sub : "",
-    extra: { ...claims },
-    reason,
-  };
-}
-
-/**
- * Oathkeeper's session of an introspected token: `sub` is the subject; the extra claims are
- * `ext` plus `username`, `client_id`, `scope` and (when present) `aud`.
- */
-function introspectionSession(result: Readonly<Record<string, unknown>>): Session {
-  const ext = result.ext;
-  const extra: Record<string, unknown> = typeof ext === "object" && ext !== null &&
-      !Array.isArray(ext)
-    ? { ...ext }
-    : {};
-  extra.username = result.username ?? "";
-  extra.client_id = result.client_id ?? "";
-  extra.scope = result.scope ?? "";
-  if (result.aud !== undefined) {
-    extra.aud = typeof result.aud === "string" ? [result.aud] : result.aud;
-  }
-  return {
-    handler: "oauth2_introspection",
-    subject: typeof result.sub === "string" ? result.sub : "",
-    extra,
-    reason: "token_active",
   };
 }

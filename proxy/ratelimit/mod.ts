@@ -6,7 +6,6 @@
  * memory) → failure mode on store errors → 429 with RateLimit fields, or an allow.
  */
 export { createGlobalLimiter, DEFAULT_LIMITER_OPTIONS, type LimiterOptions } from "./limiter.ts";
-export { createLimitStore, type LimitStore } from "./limit_store.ts";
 export { createMemoryStore } from "./memory_store.ts";
 export { createRateLimitMetrics, type RateLimitMetrics } from "./metrics.ts";
 export { createRedisStore, TOKEN_BUCKET_LUA } from "./redis_store.ts";

@@ -64,7 +64,7 @@ Deno.test("apigw authz decides from a watched folder and keeps the last good ind
 
     await Deno.writeTextFile(`${dir}/broken.yaml`, "a: [unclosed");
     await poll(
-      () => authz.logs.find((l) => l.msg === "Failed to load rules; keeping the last good index"),
+      () => authz.logs.find((l) => l.msg === "Rejected config; keeping the last good one"),
       {
         what: "the failed reload",
       },

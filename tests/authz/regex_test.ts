@@ -55,10 +55,10 @@ Deno.test("apigw authz matches v1beta1 path regexes in linear time and skips wha
     assert.ok(performance.now() - started < DEADLINE_MS, "the hostile check was answered");
 
     const skipped = authz.logs.find((l) =>
-      l.msg === "Skipped object" && l.object === "APIRule default/lookahead"
+      l.msg === "Not serving object" && l.object === "APIRule default/lookahead"
     );
     assert.equal(
-      skipped?.problem,
+      skipped?.reason,
       'spec.rules[0].path: "/a(?!b).*" is not a valid RE2 regular expression: ' +
         "invalid or unsupported Perl syntax: `(?!`",
     );
