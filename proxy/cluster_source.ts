@@ -28,7 +28,11 @@ export function clusterSource(
       let timer: ReturnType<typeof setTimeout> | undefined;
       const emit = () => {
         if (signal.aborted || !informers.every((i) => i.synced)) return;
-        onSnapshot({ ok: true, objects: informers.flatMap((i) => [...i.store.list()]) });
+        onSnapshot({
+          ok: true,
+          independent: true,
+          objects: informers.flatMap((i) => [...i.store.list()]),
+        });
       };
       const schedule = () => {
         clearTimeout(timer);

@@ -18,6 +18,12 @@ export type Snapshot =
   | {
     ok: true;
     objects: readonly unknown[];
+    /**
+     * The objects are a cluster's, each admitted on its own by the apiserver: a refused object
+     * is skipped and the rest served (`snapshot_store.ts`), so one namespace's object cannot hold
+     * back every other change (a revoked rule among them).
+     */
+    independent?: true;
     compiled?: CompiledGateway;
     authz?: Compiled<AuthzConfig>;
   }

@@ -7,7 +7,11 @@
  * - a later snapshot that cannot be read, or that has a problem the serving config did not have,
  *   is rejected: each new problem is reported (`Invalid object`: object, field, reason), then
  *   `Rejected config; keeping the last good one`, and the last good config keeps serving;
- * - anything else is swapped in.
+ * - anything else is swapped in;
+ * - except for a cluster's snapshot (`independent`: its objects were admitted one by one, and a
+ *   folder's are written together): there a refused object is reported (`Not serving object`,
+ *   once per new problem) and skipped, and the rest is swapped in, so that one namespace's object
+ *   can never freeze every other namespace's changes, revocations included.
  *
  * Refusals reach the observers the same way for both front ends: `onReload` (metrics) and
  * `onLoad` (the dashboard's "last reload").
@@ -63,7 +67,7 @@ export function createSnapshotStore<T>(deps: SnapshotStoreDeps<T>): SnapshotStor
       const fresh = known === undefined
         ? []
         : compiled.problems.filter((p) => !known!.has(problemKey(p)));
-      if (fresh.length > 0) {
+      if (fresh.length > 0 && snapshot.independent !== true) {
         for (const problem of fresh) deps.log.error("Invalid object", { ...problem });
         deps.log.error("Rejected config; keeping the last good one", {
           problems: fresh.length,
@@ -71,8 +75,8 @@ export function createSnapshotStore<T>(deps: SnapshotStoreDeps<T>): SnapshotStor
         });
         return reject(fresh, compiled.problems.length);
       }
-      if (known === undefined) {
-        for (const problem of compiled.problems) {
+      if (known === undefined || snapshot.independent === true) {
+        for (const problem of known === undefined ? compiled.problems : fresh) {
           deps.log.warn("Not serving object", { ...problem });
         }
       }
