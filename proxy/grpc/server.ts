@@ -161,7 +161,7 @@ function healthOf(request: unknown, options: GrpcServerOptions): string | undefi
 }
 
 /** The response in proto-loader's shape (field names as in rls.proto). */
-function toMessage(response: RlsResponse): Record<string, unknown> {
+export function toMessage(response: RlsResponse): Record<string, unknown> {
   return {
     overall_code: response.overallCode,
     statuses: response.statuses.map((status) => ({

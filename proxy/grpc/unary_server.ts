@@ -54,6 +54,8 @@ export interface UnaryServerOptions {
   methods: ReadonlyMap<string, UnaryMethod>;
   /** The cap of a request or response message, in bytes. */
   maxMessageBytes: number;
+  /** Request bytes one connection may hold in unfinished calls (default: 8 MiB or 2 messages). */
+  maxConnectionBufferBytes?: number;
   log: Logger;
 }
 
@@ -69,15 +71,24 @@ const SETTINGS: http2.Settings = {
   maxHeaderListSize: 16 * 1024,
 };
 const HEADER_BYTES = 5;
+/**
+ * Request bytes one connection may hold in calls whose message has not fully arrived: with up to
+ * 1000 streams of up to `maxMessageBytes` each, this is what bounds a connection's memory.
+ */
+const CONNECTION_BUFFER_BYTES = 8 * 1024 * 1024;
 const NO_DEADLINE = Infinity;
 
 export async function startUnaryServer(options: UnaryServerOptions): Promise<UnaryServer> {
   const { methods, maxMessageBytes, log } = options;
   const sessions = new Set<http2.ServerHttp2Session>();
+  const buffered = new WeakMap<http2.Http2Session, { bytes: number }>();
+  const connectionBudget = options.maxConnectionBufferBytes ??
+    Math.max(CONNECTION_BUFFER_BYTES, 2 * (maxMessageBytes + HEADER_BYTES));
   const watchers = new Set<http2.ServerHttp2Stream>();
   const server = http2.createServer({ settings: SETTINGS, maxSessionMemory: 16 });
   server.on("session", (session) => {
     sessions.add(session);
+    buffered.set(session, { bytes: 0 });
     session.on("close", () => sessions.delete(session));
     session.on("error", () => {}); // a broken connection: its streams are gone, nothing to do
   });
@@ -118,7 +129,14 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
     const chunks: Uint8Array[] = [];
     let received = 0;
     let done = false;
+    const budget = (stream.session && buffered.get(stream.session)) ?? { bytes: 0 };
+    let held = 0; // of the connection's budget
+    const release = () => {
+      budget.bytes -= held;
+      held = 0;
+    };
     const fail = (code: number, details: string) => {
+      release();
       if (done) return;
       done = true;
       trailersOnly(stream, code, details);
@@ -128,6 +146,12 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
       if (done) return;
       received += chunk.byteLength;
       chunks.push(chunk);
+      held += chunk.byteLength;
+      budget.bytes += chunk.byteLength;
+      if (budget.bytes > connectionBudget) {
+        fail(STATUS.RESOURCE_EXHAUSTED, "too many unfinished request bytes on this connection");
+        return;
+      }
       if (expected < 0 && received >= HEADER_BYTES) {
         const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         expected = new DataView(head.buffer, head.byteOffset).getUint32(1);
@@ -143,6 +167,7 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
       }
     });
     stream.on("end", () => {
+      release();
       if (done) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       if (body.byteLength < HEADER_BYTES) {
@@ -162,7 +187,7 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
       try {
         request = method.decode(body.subarray(HEADER_BYTES));
       } catch (error) {
-        fail(STATUS.INTERNAL, `cannot decode the request: ${String(error)}`);
+        fail(STATUS.INTERNAL, `Error deserializing request: ${String(error)}`);
         return;
       }
       const call = {
@@ -191,6 +216,7 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
       }).finally(() => clearTimeout(timer));
     });
     stream.on("close", () => {
+      release();
       done = true;
       watchers.delete(stream);
     });

@@ -20,7 +20,7 @@ const text = new TextDecoder();
 const bytes = (value: string) => new TextEncoder().encode(value);
 
 /** Echo answers `echo:<request>`; Slow waits for `release`; Fail throws in decode on "bad". */
-async function fixture() {
+async function fixture(maxConnectionBufferBytes?: number) {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
   let release: () => void = () => {};
@@ -51,6 +51,7 @@ async function fixture() {
     port: 0,
     methods,
     maxMessageBytes: 1024,
+    ...(maxConnectionBufferBytes !== undefined ? { maxConnectionBufferBytes } : {}),
     log,
   });
   const client = http2.connect(`http://127.0.0.1:${server.port}`);
@@ -177,6 +178,24 @@ Deno.test("an oversized message is refused at its length prefix, before its byte
   assert.match(decodeURIComponent(String(r.headers["grpc-message"])), /exceeds the limit/);
   const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("after"))).result;
   assert.equal(ok.trailers["grpc-status"], "0");
+});
+
+Deno.test("unfinished calls on one connection hold at most its buffer budget", async () => {
+  await using f = await fixture(4096);
+  // Four calls each send 1000 of their 1024 bytes and wait: 4020 bytes held.
+  const partial = frame(new Uint8Array(1024)).subarray(0, 1005);
+  const waiting = [0, 1, 2, 3].map(() =>
+    call(f.client, "/test.Echo/Echo", partial, { end: false })
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const fifth = await call(f.client, "/test.Echo/Echo", partial, { end: false }).result;
+  assert.equal(fifth.grpcStatus, String(STATUS.RESOURCE_EXHAUSTED));
+  assert.match(decodeURIComponent(String(fifth.headers["grpc-message"])), /unfinished request/);
+  // Finished or cancelled calls give their bytes back.
+  for (const { stream } of waiting) stream.close(http2.constants.NGHTTP2_CANCEL);
+  await Promise.all(waiting.map((w) => w.result));
+  const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("room"))).result;
+  assert.deepEqual(ok.body, frame(bytes("echo:room")));
 });
 
 Deno.test("grpc-timeout: a call that outlives it ends DEADLINE_EXCEEDED", async () => {
