@@ -1,11 +1,13 @@
 /**
- * The gRPC listeners of `apigw authz` (h2c, @grpc/grpc-js over node:http2): Envoy's
+ * The gRPC listeners of `apigw authz` (h2c, apigw's thin unary server on node:http2,
+ * `unary_server.ts`): Envoy's
  * `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit` (`--rls-listen`) or
  * `envoy.service.auth.v3.Authorization/Check` (`--grpc-listen`), and `grpc.health.v1.Health`.
  * The message types come from `envoy.protoset`, the FileDescriptorSet dumped from
  * go-control-plane (`deno task protoset`), decoded at startup: no generated code, no Go at
- * runtime. Undecodable or oversized messages get a gRPC error status from grpc-js; requests
- * that decode but make no sense get INVALID_ARGUMENT; the server keeps serving.
+ * runtime; @grpc/proto-loader's codecs decode and encode them. Undecodable or oversized messages
+ * get a gRPC error status from the server; requests that decode but make no sense get
+ * INVALID_ARGUMENT; the server keeps serving.
  */
 import {
   type AnyDefinition,
