@@ -246,7 +246,11 @@ export async function startUnaryServer(options: UnaryServerOptions): Promise<Una
       frame.writeUInt32BE(payload.byteLength, 1);
       frame.set(payload, HEADER_BYTES);
       if (method!.watch) {
-        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        // Ends with OK trailers when the server closes (`close()` ends every watcher).
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+          waitForTrailers: true,
+        });
+        stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
         stream.write(frame);
         watchers.add(stream);
         return;

@@ -251,7 +251,7 @@ Deno.test("a watch stream gets its message and stays open until the server close
   ]);
   assert.equal(open, true);
   await f.server.close(100);
-  await result;
+  assert.equal((await result).trailers["grpc-status"], "0");
 });
 
 Deno.test("grpc-timeout and grpc-message encodings", () => {
