@@ -3,7 +3,9 @@
  * (benchmark-only peer, `GOBIN=~/.cache/apigw-bench go install
  * github.com/bojand/ghz/cmd/ghz@v0.93.0`) sends `Authorization/Check` to `--grpc-listen`, wrk
  * sends the HTTP check to `--listen`, both for one noAuth rule, so what differs is the front
- * end (protocol, decoding, response building) over the same core. OPA-Envoy is not run yet.
+ * end (protocol, decoding, response building) over the same core: apigw's thin gRPC server on
+ * `node:http2` (`proxy/grpc/unary_server.ts`) against Deno's HTTP/1.1 server. The CheckRequest
+ * carries the headers Envoy sends for a plain GET. OPA-Envoy is not run yet.
  *
  *   deno run -A bench/grpc_authz.ts [--duration 10] [--concurrency 32] [--bin ~/.cache/apigw-bench]
  */
@@ -59,7 +61,16 @@ const CHECK = {
         path: "/public/orders/42?page=1",
         scheme: "https",
         protocol: "HTTP/1.1",
-        headers: { ":authority": HOST, ":method": "GET", ":path": "/public/orders/42?page=1" },
+        headers: {
+          ":authority": HOST,
+          ":method": "GET",
+          ":path": "/public/orders/42?page=1",
+          ":scheme": "https",
+          "user-agent": "curl/8.5.0",
+          accept: "*/*",
+          "x-forwarded-proto": "https",
+          "x-request-id": "4b8a0d6e-1c2f-4c11-9a0b-7f0c0e1d2a3b",
+        },
       },
     },
   },

@@ -1,8 +1,9 @@
 /**
- * Which gRPC library serves the rate limit service faster on Deno: @grpc/grpc-js (what
- * `apigw authz --rls-listen` uses, `proxy/grpc/server.ts`) or @connectrpc/connect-node over
- * `node:http2`, both decoding with the committed `proxy/grpc/envoy.protoset` and answering
- * through the same `createRlsService` (in-memory counters, so the library is what differs).
+ * Which gRPC server serves the rate limit service faster on Deno: apigw's own thin unary server
+ * on `node:http2` (what `apigw authz --rls-listen` uses, `proxy/grpc/server.ts` over
+ * `unary_server.ts`), @grpc/grpc-js (what it used before) or @connectrpc/connect-node, all over
+ * `node:http2`, decoding with the committed `proxy/grpc/envoy.protoset` and answering through
+ * the same `createRlsService` (in-memory counters, so the server layer is what differs).
  * ghz (benchmark-only peer, `GOBIN=~/.cache/apigw-bench go install
  * github.com/bojand/ghz/cmd/ghz@v0.93.0`) loads each in turn.
  *
@@ -18,10 +19,14 @@ import {
 } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log.ts";
-import { startGrpcServer } from "../proxy/grpc/server.ts";
+import { RLS_SERVICE, startGrpcServer, toMessage } from "../proxy/grpc/server.ts";
+import { parseRlsRequest } from "../proxy/grpc/rls_request.ts";
 import { createMemoryStore } from "../proxy/ratelimit/memory_store.ts";
 import { parseRlsConfig } from "../proxy/rls/config.ts";
 import { createRlsService, type RlsRequest, type RlsResponse } from "../proxy/rls/service.ts";
@@ -85,6 +90,37 @@ async function startConnect(): Promise<{ port: number; close(): Promise<void> }>
     port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The grpc-js server apigw used before: proto-loader's codecs, the same decision. */
+async function startGrpcJs(): Promise<{ port: number; close(): Promise<void> }> {
+  const definitions = loadFileDescriptorSetFromBuffer(
+    Buffer.from(await Deno.readFile(PROTOSET)),
+    { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true },
+  );
+  const server = new grpc.Server();
+  server.addService(definitions[RLS_SERVICE] as grpc.ServiceDefinition, {
+    ShouldRateLimit(
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      done: grpc.sendUnaryData<unknown>,
+    ) {
+      const parsed = parseRlsRequest(call.request);
+      if (!parsed.ok) return done({ code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
+      decide(parsed.value).then((outcome) =>
+        outcome.ok
+          ? done(null, toMessage(outcome.response))
+          : done({ code: grpc.status.UNAVAILABLE, details: outcome.message })
+      );
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => error === null ? resolve(bound) : reject(error),
+    )
+  );
+  return { port, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }
 
 function isUnary(method: DescMethod): method is DescMethodUnary<DescMessage, DescMessage> {
@@ -178,13 +214,16 @@ function row(name: string, report: Record<string, unknown>): string {
 
 if (import.meta.main) {
   const rows: string[] = [];
-  const grpcJs = await startGrpcServer({
+  const apigw = await startGrpcServer({
     hostname: "127.0.0.1",
     port: 0,
     shouldRateLimit: decide,
     serving: () => true,
     log: createLogger({ level: "error" }),
   });
+  rows.push(row("apigw unary server (node:http2)", await ghz(apigw.port)));
+  await apigw.close();
+  const grpcJs = await startGrpcJs();
   rows.push(row("@grpc/grpc-js 1.14.7", await ghz(grpcJs.port)));
   await grpcJs.close();
   const connect = await startConnect();

@@ -83,12 +83,6 @@ export function parseCheckRequest(
   };
 }
 
-/** The address part of a gRPC peer (`ipv4:1.2.3.4:5`, `1.2.3.4:5`, `[::1]:5`). */
-export function peerAddress(peer: string): string | undefined {
-  const match = /^(?:ipv[46]:)?(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(peer);
-  return match?.[1] ?? match?.[2];
-}
-
 /** `headers` (Envoy's joined map) or `header_map` (`value` or `raw_value`), lower-cased. */
 function headersOf(http: Record<string, unknown>): HeaderReader | string {
   const map = new Map<string, string>();

@@ -1,13 +1,14 @@
 /**
- * The gRPC listeners of `apigw authz` (h2c, @grpc/grpc-js over node:http2): Envoy's
+ * The gRPC listeners of `apigw authz` (h2c, apigw's thin unary server on node:http2,
+ * `unary_server.ts`): Envoy's
  * `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit` (`--rls-listen`) or
  * `envoy.service.auth.v3.Authorization/Check` (`--grpc-listen`), and `grpc.health.v1.Health`.
  * The message types come from `envoy.protoset`, the FileDescriptorSet dumped from
  * go-control-plane (`deno task protoset`), decoded at startup: no generated code, no Go at
- * runtime. Undecodable or oversized messages get a gRPC error status from grpc-js; requests
- * that decode but make no sense get INVALID_ARGUMENT; the server keeps serving.
+ * runtime; @grpc/proto-loader's codecs decode and encode them. Undecodable or oversized messages
+ * get a gRPC error status from the server; requests that decode but make no sense get
+ * INVALID_ARGUMENT; the server keeps serving.
  */
-import * as grpc from "@grpc/grpc-js";
 import {
   type AnyDefinition,
   loadFileDescriptorSetFromBuffer,
@@ -17,8 +18,8 @@ import { Buffer } from "node:buffer";
 import type { Logger } from "../../lib/log.ts";
 import type { RlsOutcome, RlsRequest, RlsResponse } from "../rls/service.ts";
 import { parseRlsRequest } from "./rls_request.ts";
-import { peerAddress } from "./authz_request.ts";
 import { AUTHZ_SERVICE, type CallContext, type CheckAnswer } from "./authz_service.ts";
+import { type Reply, startUnaryServer, STATUS, type UnaryMethod } from "./unary_server.ts";
 
 export const RLS_SERVICE = "envoy.service.ratelimit.v3.RateLimitService";
 const HEALTH_SERVICE = "grpc.health.v1.Health";
@@ -55,97 +56,77 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     Buffer.from(await Deno.readFile(new URL("./envoy.protoset", import.meta.url))),
     { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true },
   );
-  const health = serviceDefinition(definitions, HEALTH_SERVICE);
-  const limit = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const server = new grpc.Server({
-    "grpc.max_receive_message_length": limit,
-    "grpc.max_send_message_length": limit,
-  });
+  const methods = new Map<string, UnaryMethod>();
+  const add = (
+    service: string,
+    name: string,
+    handle: UnaryMethod["handle"],
+    extra: { watch?: boolean } = {},
+  ) => {
+    const method = serviceDefinition(definitions, service)[name];
+    if (method === undefined) {
+      throw new TypeError(`envoy.protoset has no method ${service}/${name}`);
+    }
+    methods.set(method.path, {
+      decode: (bytes) =>
+        method.requestDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      encode: (message) => method.responseSerialize(message as object),
+      handle,
+      ...extra,
+    });
+  };
   const rlsCall = options.shouldRateLimit;
   if (rlsCall !== undefined) {
-    server.addService(serviceDefinition(definitions, RLS_SERVICE), {
-      ShouldRateLimit(
-        call: grpc.ServerUnaryCall<unknown, unknown>,
-        done: grpc.sendUnaryData<unknown>,
-      ) {
-        const parsed = parseRlsRequest(call.request);
-        if (!parsed.ok) {
-          done({ code: grpc.status.INVALID_ARGUMENT, details: parsed.error });
-          return;
-        }
-        rlsCall(parsed.value).then((outcome) => {
-          if (outcome.ok) done(null, toMessage(outcome.response));
-          else {
-            const code = outcome.code === "invalid"
-              ? grpc.status.INVALID_ARGUMENT
-              : grpc.status.UNAVAILABLE;
-            done({ code, details: outcome.message });
-          }
-        }, (error: unknown) => {
-          options.log.error("Failed to decide a rate limit request", { error: String(error) });
-          done({ code: grpc.status.INTERNAL, details: "internal error" });
-        });
-      },
+    add(RLS_SERVICE, "ShouldRateLimit", (request) => {
+      const parsed = parseRlsRequest(request);
+      if (!parsed.ok) return { ok: false, code: STATUS.INVALID_ARGUMENT, details: parsed.error };
+      return rlsCall(parsed.value).then((outcome): Reply<unknown> => {
+        if (outcome.ok) return { ok: true, message: toMessage(outcome.response) };
+        const code = outcome.code === "invalid" ? STATUS.INVALID_ARGUMENT : STATUS.UNAVAILABLE;
+        return { ok: false, code, details: outcome.message };
+      }, (error: unknown) => {
+        options.log.error("Failed to decide a rate limit request", { error: String(error) });
+        return { ok: false, code: STATUS.INTERNAL, details: "internal error" };
+      });
     });
   }
   const authz = options.authz;
   if (authz !== undefined) {
-    server.addService(serviceDefinition(definitions, AUTHZ_SERVICE), {
-      Check(call: grpc.ServerUnaryCall<unknown, unknown>, done: grpc.sendUnaryData<unknown>) {
-        const finish = (answer: CheckAnswer) =>
-          answer.ok
-            ? done(null, answer.response)
-            : done({ code: answer.code, details: answer.details });
-        let answer;
-        try {
-          answer = authz.check(call.request, {
-            peer: peerAddress(call.getPeer()),
-            remainingMs: remainingMs(call.getDeadline()),
-          });
-        } catch (error) {
-          options.log.error("Failed to decide a check", { error: String(error) });
-          done({ code: grpc.status.INTERNAL, details: "internal error" });
-          return;
-        }
-        if (answer instanceof Promise) answer.then(finish);
-        else finish(answer);
-      },
+    add(AUTHZ_SERVICE, "Check", (request, call) => {
+      const answer = authz.check(request, call);
+      return answer instanceof Promise ? answer.then(replyOf) : replyOf(answer);
     });
   }
-  server.addService(health, {
-    Check(call: grpc.ServerUnaryCall<unknown, unknown>, done: grpc.sendUnaryData<unknown>) {
-      const status = healthOf(call.request, options);
-      if (status === undefined) done({ code: grpc.status.NOT_FOUND, details: "unknown service" });
-      else done(null, { status });
-    },
-    Watch(call: grpc.ServerWritableStream<unknown, unknown>) {
-      const status = healthOf(call.request, options);
-      call.write({ status: status ?? "SERVICE_UNKNOWN" });
-      // The status only changes with the configuration; a watcher keeps the stream until it ends.
-      call.on("cancelled", () => call.end());
-    },
+  const health = (request: unknown): Reply<unknown> => {
+    const status = healthOf(request, options);
+    return status === undefined
+      ? { ok: false, code: STATUS.NOT_FOUND, details: "unknown service" }
+      : { ok: true, message: { status } };
+  };
+  add(HEALTH_SERVICE, "Check", health);
+  // The status only changes with the configuration; a watcher keeps the stream until it ends.
+  add(HEALTH_SERVICE, "Watch", (request) => {
+    const reply = health(request);
+    return reply.ok ? reply : { ok: true, message: { status: "SERVICE_UNKNOWN" } };
+  }, { watch: true });
+  const server = await startUnaryServer({
+    hostname: options.hostname,
+    port: options.port,
+    methods,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    log: options.log,
   });
-  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${host}:${options.port}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => error === null ? resolve(bound) : reject(error),
-    )
-  );
   return {
     hostname: options.hostname,
-    port,
-    close(graceMs = 5_000) {
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    },
+    port: server.port,
+    close: (graceMs = 5_000) => server.close(graceMs),
   };
+}
+
+function replyOf(answer: CheckAnswer): Reply<unknown> {
+  return answer.ok
+    ? { ok: true, message: answer.response }
+    : { ok: false, code: answer.code, details: answer.details };
 }
 
 function serviceDefinition(
@@ -181,14 +162,8 @@ function healthOf(request: unknown, options: GrpcServerOptions): string | undefi
   return serving ? "SERVING" : "NOT_SERVING";
 }
 
-/** Milliseconds until a grpc-js call deadline (a Date, a timestamp or Infinity). */
-function remainingMs(deadline: grpc.Deadline): number {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return at === Infinity ? Infinity : at - Date.now();
-}
-
 /** The response in proto-loader's shape (field names as in rls.proto). */
-function toMessage(response: RlsResponse): Record<string, unknown> {
+export function toMessage(response: RlsResponse): Record<string, unknown> {
   return {
     overall_code: response.overallCode,
     statuses: response.statuses.map((status) => ({
