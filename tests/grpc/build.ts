@@ -85,7 +85,9 @@ async function cacheDir(): Promise<string> {
     .update(await Deno.readFile(`${RATELIMIT_DIR}/go.mod`))
     .update(await Deno.readFile(`${RATELIMIT_DIR}/go.sum`))
     .update(await Deno.readFile(`${TOOL_DIR}/rlsclient/main.go`))
-    .update(JSON.stringify([PACKAGES, BUILD_ENV]))
+    // Package paths only: the folders are absolute and differ per checkout (CI's temporary
+    // clone, worktrees), which would rebuild the peers for each.
+    .update(JSON.stringify([Object.values(PACKAGES).map((p) => p.pkg), BUILD_ENV]))
     .digest("hex")
     .slice(0, 12);
   return `${base}/apigw-grpc/${hash}`;
