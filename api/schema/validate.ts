@@ -94,8 +94,30 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * Characters (code points) of `value`, as the apiserver counts for `maxLength`/`minLength`,
+ * without building an array of them (a 1 MiB string made one of a million strings).
+ */
+export function codePointLength(value: string): number {
+  let length = value.length;
+  for (let i = 0; i < value.length - 1; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdbff) continue;
+    const next = value.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      length--;
+      i++;
+    }
+  }
+  return length;
+}
+
 function checkString(schema: OpenAPISchema, value: string, path: string, out: Problem[]): void {
-  const length = [...value].length;
+  // Code points never outnumber UTF-16 units: count them only when the units cannot decide.
+  const length = (schema.maxLength !== undefined && value.length > schema.maxLength) ||
+      (schema.minLength !== undefined && value.length >= schema.minLength)
+    ? codePointLength(value)
+    : value.length;
   if (schema.maxLength !== undefined && length > schema.maxLength) {
     out.push({
       path,

@@ -11,7 +11,7 @@ import {
   record,
   string,
 } from "./build.ts";
-import { prune, validateSchema } from "./validate.ts";
+import { codePointLength, prune, validateSchema } from "./validate.ts";
 import { formatProblem } from "./problem.ts";
 
 const Thing = object({
@@ -165,5 +165,11 @@ Deno.test("validateSchema() checks the duration and date-time formats as the api
   ];
   for (const [name, value, count] of cases) {
     await t.step(name, () => assert.equal(validateSchema(S, value).length, count));
+  }
+});
+
+Deno.test("codePointLength counts characters as the apiserver does, pairs once, lone halves each", () => {
+  for (const text of ["", "abc", "ä€", "😀x😀", "\udfff\udfff", "\ud83d", "a\ud83d\ude00\ud83d"]) {
+    assert.equal(codePointLength(text), [...text].length, JSON.stringify(text));
   }
 });

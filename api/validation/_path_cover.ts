@@ -103,8 +103,38 @@ function alphabet(...paths: string[]): string[] {
  */
 const MAX_WORK = 1_000_000;
 
-/** True when every path that `later` matches is also matched by `earlier`. */
+/** A path without `{*}`, `{**}` or `/*`: it matches itself and nothing else. */
+function isLiteral(path: string): boolean {
+  return path !== "/*" && !path.includes("{*}") && !path.includes("{**}");
+}
+
+/** True when the path NFA accepts `word`. */
+function accepts(nfa: Nfa, word: string): boolean {
+  let states = closure(nfa, [0]);
+  for (const c of word) {
+    states = step(nfa, states, c);
+    if (states.length === 0) return false;
+  }
+  return states.includes(nfa.accept);
+}
+
+/**
+ * True when every path that `later` matches is also matched by `earlier`. A literal `later` is
+ * one word, so the question is whether `earlier` matches it, a walk as long as the path; a
+ * literal `earlier` covers only itself. Only two patterns need the product walk, whose cost a
+ * long path would otherwise drive to its bound on every validation (a 60 000-character literal
+ * path took ~0.5 s of each admission review).
+ */
 export function covers(earlier: string, later: string): boolean {
+  if (isLiteral(later)) {
+    return isLiteral(earlier) ? earlier === later : accepts(compile(earlier), later);
+  }
+  if (isLiteral(earlier)) return false;
+  return coversByWalk(earlier, later);
+}
+
+/** `covers` by the product walk over both NFAs' subset states (any two paths). */
+export function coversByWalk(earlier: string, later: string): boolean {
   const a = compile(later);
   const b = compile(earlier);
   const symbols = alphabet(earlier, later);

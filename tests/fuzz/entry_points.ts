@@ -21,6 +21,7 @@ import { renderInputs } from "../../cli/render.ts";
 import { toJsonList, toYaml } from "../../cli/output.ts";
 import { compileGateway } from "../../proxy/gateway/config.ts";
 import { parseObjects } from "../../proxy/rule_source.ts";
+import { DEFAULT_CONFIG_CAPS } from "../../proxy/config_files.ts";
 import { defaultAdmission, validateAdmission } from "../../webhook/admission_handlers.ts";
 
 /** One input set as every entry point gets it: raw objects and, once read, the normalised ones. */
@@ -149,10 +150,16 @@ export function readAsYaml(text: string): InputObject[] {
   return parsed.ok ? parsed.objects : [];
 }
 
-/** The serve/authz folder source's reader on the set written as YAML. */
+/**
+ * The serve/authz folder source's reader on the set written as YAML, behind its default per-file
+ * cap (`proxy/config_files.ts`): a larger file is refused by its size before it is parsed.
+ */
 export function readAsFolder(text: string): void {
+  if (ENCODER.encode(text).length > DEFAULT_CONFIG_CAPS.maxFileBytes) return;
   parseObjects(text, "fuzz.yaml");
 }
+
+const ENCODER = new TextEncoder();
 
 /** The set as a YAML file (a `v1` List), or undefined when it has no YAML form. */
 export function yamlOf(raw: readonly unknown[]): string | undefined {
