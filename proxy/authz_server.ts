@@ -104,7 +104,14 @@ export async function runAuthz(
     void dashboard?.close();
   };
   signal.addEventListener("abort", onAbort, { once: true });
-  const sourceDone = source.run(store.load, stop.signal).catch((error) => {
+  // "Serving ext_authz" waits for the source's first snapshot (compiled in the config worker
+  // for a folder): logged earlier, a caller that trusts it would get 404s for known hosts.
+  let firstLoaded = () => {};
+  const firstLoad = new Promise<void>((resolve) => firstLoaded = resolve);
+  const sourceDone = source.run((snapshot) => {
+    store.load(snapshot);
+    firstLoaded();
+  }, stop.signal).catch((error) => {
     log.error("Rule source stopped", { error });
   });
   let checks: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -159,6 +166,7 @@ export async function runAuthz(
     return false;
   }
   rls = started.value;
+  await Promise.race([firstLoad, sourceDone]);
   log.info("Serving ext_authz", {
     ...(rls !== undefined ? { rls: rls.listen } : {}),
     ...(grpcServer !== undefined ? { grpc: hostPort(grpcServer) } : {}),

@@ -137,3 +137,17 @@ Deno.test("apigw authz compiles a large reload off the serving thread: checks go
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("apigw authz logs Serving ext_authz once the folder's first snapshot decides", async () => {
+  // Large enough that the config worker's compile outlasts starting the listeners.
+  const dir = await Deno.makeTempDir({ prefix: "apigw-authz-first-" });
+  try {
+    await Deno.writeTextFile(`${dir}/large.yaml`, yaml([GATEWAY, ...largeRules(0)]));
+    await using authz = await startAuthz(["--config", dir]);
+    // The very first check after the log: no poll, no retry.
+    const first = await check("r0.local.kyma.dev", authz.checkUrl, "/p0/x");
+    assert.equal(first.status, 200);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
