@@ -19,7 +19,7 @@ import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log.ts";
 import { startUnaryServer } from "../proxy/grpc/unary_server.ts";
-import { HUFFMAN_CODES, HUFFMAN_LENGTHS, STATIC_TABLE } from "./_hpack_tables.ts";
+import { HUFFMAN_CODES, HUFFMAN_LENGTHS, STATIC_TABLE } from "../proxy/grpc/h2/hpack_tables.ts";
 
 const PROTOSET = new URL("../proxy/grpc/envoy.protoset", import.meta.url).pathname;
 const args = parseArgs({
