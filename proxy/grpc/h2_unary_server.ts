@@ -256,6 +256,7 @@ export async function startH2UnaryServer(options: UnaryServerOptions): Promise<U
     limits: {
       ...LIMITS,
       maxQueuedSendBytes: Math.max(4 * 1024 * 1024, 2 * (maxMessageBytes + MESSAGE_HEADER_BYTES)),
+      ...options.http2Limits,
     },
     handlerFor,
   });

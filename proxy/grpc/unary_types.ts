@@ -4,6 +4,7 @@
  * encodings (`grpc-timeout`, `grpc-message`).
  */
 import type { Logger } from "../../lib/log.ts";
+import type { ConnectionLimits } from "./h2/connection.ts";
 
 /** gRPC status codes this server sets itself. */
 export const STATUS = {
@@ -49,6 +50,8 @@ export interface UnaryServerOptions {
   maxConnectionBufferBytes?: number;
   /** The HTTP/2 layer: apigw's own over `Deno.listen` (default) or `node:http2`. */
   http2?: "apigw" | "node";
+  /** Overrides of the apigw HTTP/2 layer's per-connection limits (tests, tuning). */
+  http2Limits?: Partial<ConnectionLimits>;
   log: Logger;
 }
 

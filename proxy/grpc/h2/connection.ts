@@ -138,7 +138,9 @@ export class Connection<T> implements StreamOwner {
   }
 
   async #run(): Promise<void> {
-    this.#ticker = setInterval(() => this.#tick(), TICK_MS);
+    const { handshakeTimeoutMs, idleTimeoutMs } = this.#limits;
+    const tick = Math.max(20, Math.min(TICK_MS, handshakeTimeoutMs / 2, idleTimeoutMs / 2));
+    this.#ticker = setInterval(() => this.#tick(), tick);
     try {
       this.#conn.setNoDelay(true);
     } catch { /* already closed */ }
