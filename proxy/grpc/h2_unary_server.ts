@@ -9,6 +9,7 @@
 import type { ConnectionLimits, StreamHandler } from "./h2/connection.ts";
 import { startH2Server } from "./h2/server.ts";
 import type { H2Stream } from "./h2/stream.ts";
+import { encodeHeaders } from "./h2/hpack_encoder.ts";
 import {
   CONNECTION_BUFFER_BYTES,
   encodeMessage,
@@ -33,6 +34,7 @@ const LIMITS: Omit<ConnectionLimits, "maxQueuedSendBytes"> = {
   maxUnproductiveFrames: 1000,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 5 * 60_000,
+  requestTimeoutMs: 60_000,
   writeTimeoutMs: 30_000,
 };
 /** `grpc-message` is cut to this many characters before encoding (a header block fits a frame). */
@@ -51,16 +53,14 @@ interface Call {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-const OK_HEADERS: [string, string][] = [
+/** The header blocks every answer shares, encoded once. */
+const OK_HEADERS = encodeHeaders([
   [":status", "200"],
   ["content-type", "application/grpc"],
   ["grpc-accept-encoding", "identity"],
-];
-const WATCH_HEADERS: [string, string][] = [[":status", "200"], [
-  "content-type",
-  "application/grpc",
-]];
-const OK_TRAILERS: [string, string][] = [["grpc-status", "0"]];
+]);
+const WATCH_HEADERS = encodeHeaders([[":status", "200"], ["content-type", "application/grpc"]]);
+const OK_TRAILERS = encodeHeaders([["grpc-status", "0"]]);
 
 /** Binds the listener (a bind error rejects) and serves until `close()`. */
 // deno-lint-ignore require-await

@@ -380,3 +380,22 @@ Deno.test("h2 timeouts: a silent connection is closed after the handshake timeou
   assert.equal(away?.code, ERROR.NO_ERROR);
   await assertServes(f.port);
 });
+
+Deno.test("h2 timeouts: a request that never finishes arriving is reset (slowloris)", async () => {
+  await using f = await fixture({ requestTimeoutMs: 200 });
+  using c = await RawClient.connect(f.port);
+  await c.send(
+    frame(TYPE.SETTINGS, FLAG.ACK, 0),
+    headers(1, ECHO),
+    frame(TYPE.DATA, 0, 1, new Uint8Array([0, 0, 0, 0, 9])),
+  );
+  const started = performance.now();
+  const got = (await c.until((f) => f.stream === 1, 3_000)).at(-1);
+  assert.equal(got?.type, TYPE.RST_STREAM);
+  assert.equal(new DataView(got!.payload.buffer).getUint32(0), ERROR.CANCEL);
+  assert.ok(performance.now() - started < 2_000);
+  // The connection itself still serves.
+  await c.send(headers(3, ECHO), message(3, bytes("later")));
+  const answer = await c.until((f) => f.stream === 3 && f.type === TYPE.DATA);
+  assert.equal(text.decode(answer.at(-1)!.payload.subarray(5)), "echo:later");
+});

@@ -43,6 +43,8 @@ export interface ConnectionLimits {
   handshakeTimeoutMs: number;
   /** A connection without streams this long is drained (GOAWAY NO_ERROR). */
   idleTimeoutMs: number;
+  /** A request (its headers and message) must have arrived this long after its stream opened. */
+  requestTimeoutMs: number;
   /** A write the peer does not take within this ends the connection. */
   writeTimeoutMs: number;
 }
@@ -82,6 +84,9 @@ export class Connection<T> implements StreamOwner {
   #settingsReceived = false;
   #settingsAcked = false;
   #unproductive = 0;
+  /** Streams opened so far, and as the last tick saw them: no change with no streams is idle. */
+  #opened = 0;
+  #openedAtTick = 0;
   #idleSince = performance.now();
   readonly #openedAt = performance.now();
   /** The final GOAWAY went out (or is going out): new streams are ignored. */
@@ -90,6 +95,8 @@ export class Connection<T> implements StreamOwner {
   #peerGone = false;
   #closed = false;
   #ticker: ReturnType<typeof setInterval> | undefined;
+  #tickMs = TICK_MS;
+  #ticks = 0;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   // The peer's settings.
   #peerInitialWindow = DEFAULT_WINDOW;
@@ -139,8 +146,12 @@ export class Connection<T> implements StreamOwner {
 
   async #run(): Promise<void> {
     const { handshakeTimeoutMs, idleTimeoutMs } = this.#limits;
-    const tick = Math.max(20, Math.min(TICK_MS, handshakeTimeoutMs / 2, idleTimeoutMs / 2));
-    this.#ticker = setInterval(() => this.#tick(), tick);
+    const { requestTimeoutMs } = this.#limits;
+    this.#tickMs = Math.max(
+      20,
+      Math.min(TICK_MS, handshakeTimeoutMs / 2, idleTimeoutMs / 2, requestTimeoutMs / 2),
+    );
+    this.#ticker = setInterval(() => this.#tick(), this.#tickMs);
     try {
       this.#conn.setNoDelay(true);
     } catch { /* already closed */ }
@@ -394,6 +405,7 @@ export class Connection<T> implements StreamOwner {
     const opened = new H2Stream<T>(id, this, {
       recv: DEFAULT_WINDOW,
       send: this.#peerInitialWindow,
+      tick: this.#ticks,
     });
     if (collector.tooLarge) {
       this.#open(opened, endStream);
@@ -409,6 +421,7 @@ export class Connection<T> implements StreamOwner {
   #open(stream: H2Stream<T>, endStream: boolean) {
     this.#streams.set(stream.id, stream);
     this.#slots++;
+    this.#opened++;
     if (endStream) stream.state = "remote-closed";
   }
 
@@ -594,10 +607,7 @@ export class Connection<T> implements StreamOwner {
     this.#streams.delete(stream.id);
     this.#blocked.delete(stream);
     if (!stream.holding) this.#slots--;
-    if (this.#streams.size === 0) {
-      this.#idleSince = performance.now();
-      if (this.#goingAway || this.#peerGone) this.#closeWhenIdle();
-    }
+    if (this.#streams.size === 0 && (this.#goingAway || this.#peerGone)) this.#closeWhenIdle();
   }
 
   /** At the end of a read: windows topped up, then one write. */
@@ -621,6 +631,7 @@ export class Connection<T> implements StreamOwner {
   }
 
   #tick() {
+    this.#ticks++;
     const now = performance.now();
     if (
       !(this.#prefaceAt === PREFACE.length && this.#settingsReceived && this.#settingsAcked) &&
@@ -629,8 +640,16 @@ export class Connection<T> implements StreamOwner {
       return this.#fail(ERROR.SETTINGS_TIMEOUT, "handshake timed out");
     }
     if (this.#writer.stalledFor(now) > this.#limits.writeTimeoutMs) return this.#destroy();
-    if (this.#streams.size === 0 && now - this.#idleSince > this.#limits.idleTimeoutMs) {
-      this.drain();
+    if (this.#streams.size > 0 || this.#opened !== this.#openedAtTick) {
+      this.#openedAtTick = this.#opened;
+      this.#idleSince = now;
+    } else if (now - this.#idleSince > this.#limits.idleTimeoutMs) this.drain();
+    // A request still arriving after `requestTimeoutMs` holds memory for nothing (slowloris).
+    for (const stream of this.#streams.values()) {
+      const age = (this.#ticks - stream.openedTick) * this.#tickMs;
+      if (stream.state === "open" && age > this.#limits.requestTimeoutMs) {
+        this.#streamError(stream.id, ERROR.CANCEL);
+      }
     }
   }
 

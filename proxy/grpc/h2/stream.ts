@@ -7,6 +7,12 @@
  */
 import { encodeHeaders } from "./hpack_encoder.ts";
 
+type Fields = readonly (readonly [string, string])[];
+
+function blockOf(fields: Fields | Uint8Array): Uint8Array {
+  return fields instanceof Uint8Array ? fields : encodeHeaders(fields);
+}
+
 export type StreamState = "open" | "remote-closed" | "closed";
 
 /** What a stream needs of its connection (implemented by `Connection`). */
@@ -32,14 +38,21 @@ export class H2Stream<T> {
   queuedBytes = 0;
   trailers: Uint8Array | undefined;
   headersSent = false;
+  /** The connection's tick count when the stream opened (for its request timeout). */
+  readonly openedTick: number;
   /** Whether the application's work for the stream still occupies a concurrency slot. */
   holding = false;
   readonly #owner: StreamOwner;
 
-  constructor(id: number, owner: StreamOwner, windows: { recv: number; send: number }) {
+  constructor(
+    id: number,
+    owner: StreamOwner,
+    windows: { recv: number; send: number; tick: number },
+  ) {
     this.id = id;
     this.#owner = owner;
     this.state = "open";
+    this.openedTick = windows.tick;
     this.recvWindow = windows.recv;
     this.sendWindow = windows.send;
   }
@@ -53,11 +66,14 @@ export class H2Stream<T> {
     return this.#owner.peer;
   }
 
-  /** Sends the response headers; `endStream` for a headers-only (trailers-only) answer. */
-  respond(fields: readonly (readonly [string, string])[], endStream = false) {
+  /**
+   * Sends the response headers (fields, or a block `encodeHeaders` made once); `endStream` for a
+   * headers-only (trailers-only) answer.
+   */
+  respond(fields: Fields | Uint8Array, endStream = false) {
     if (this.closed || this.headersSent) return;
     this.headersSent = true;
-    this.#owner.sendHeaders(this, encodeHeaders(fields), endStream);
+    this.#owner.sendHeaders(this, blockOf(fields), endStream);
   }
 
   /** Queues DATA; sent as the peer's flow-control windows allow. */
@@ -69,9 +85,9 @@ export class H2Stream<T> {
   }
 
   /** Ends the answer with trailers, after the queued DATA. */
-  end(fields: readonly (readonly [string, string])[]) {
+  end(fields: Fields | Uint8Array) {
     if (this.closed || this.trailers !== undefined) return;
-    this.trailers = encodeHeaders(fields);
+    this.trailers = blockOf(fields);
     this.#owner.sendData(this);
   }
 
