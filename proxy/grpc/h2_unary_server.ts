@@ -37,6 +37,11 @@ const LIMITS: Omit<ConnectionLimits, "maxQueuedSendBytes"> = {
   requestTimeoutMs: 60_000,
   writeTimeoutMs: 30_000,
 };
+/**
+ * Connections at once: Envoy opens one or a few per worker thread to a cluster host, so even a
+ * large mesh stays far below; each costs a 32 KiB read buffer at least.
+ */
+const MAX_CONNECTIONS = 10_000;
 /** `grpc-message` is cut to this many characters before encoding (a header block fits a frame). */
 const MAX_DETAILS = 512;
 
@@ -258,6 +263,7 @@ export async function startH2UnaryServer(options: UnaryServerOptions): Promise<U
       maxQueuedSendBytes: Math.max(4 * 1024 * 1024, 2 * (maxMessageBytes + MESSAGE_HEADER_BYTES)),
       ...options.http2Limits,
     },
+    maxConnections: options.maxConnections ?? MAX_CONNECTIONS,
     handlerFor,
   });
   return {

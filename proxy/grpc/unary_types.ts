@@ -50,6 +50,8 @@ export interface UnaryServerOptions {
   maxConnectionBufferBytes?: number;
   /** The HTTP/2 layer: apigw's own over `Deno.listen` (default) or `node:http2`. */
   http2?: "apigw" | "node";
+  /** Connections the apigw HTTP/2 layer serves at once (default 10 000). */
+  maxConnections?: number;
   /** Overrides of the apigw HTTP/2 layer's per-connection limits (tests, tuning). */
   http2Limits?: Partial<ConnectionLimits>;
   log: Logger;

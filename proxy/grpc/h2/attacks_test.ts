@@ -399,3 +399,38 @@ Deno.test("h2 timeouts: a request that never finishes arriving is reset (slowlor
   const answer = await c.until((f) => f.stream === 3 && f.type === TYPE.DATA);
   assert.equal(text.decode(answer.at(-1)!.payload.subarray(5)), "echo:later");
 });
+
+Deno.test("h2 connections: past maxConnections a new connection is closed, a freed slot serves again", async () => {
+  const server = await startUnaryServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    methods: new Map<string, UnaryMethod>([["/test.Echo/Echo", {
+      decode: (data) => text.decode(data),
+      encode: (value) => bytes(String(value)),
+      handle: (request) => ({ ok: true, message: `echo:${request}` }),
+    }]]),
+    maxMessageBytes: 1024,
+    maxConnections: 2,
+    log: createLogger({ level: "error", write: () => {} }),
+  });
+  try {
+    const held = [await RawClient.connect(server.port), await RawClient.connect(server.port)];
+    // Both held connections got the server's SETTINGS: they are served.
+    for (const c of held) assert.equal((await c.next())?.type, TYPE.SETTINGS);
+    using third = await RawClient.connect(server.port);
+    assert.equal(await third.next(2_000), undefined, "the third connection was served");
+    for (const c of held) c.close();
+    const deadline = performance.now() + 5_000;
+    for (;;) {
+      try {
+        await assertServes(server.port);
+        break;
+      } catch (error) {
+        if (performance.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } finally {
+    await server.close(100);
+  }
+});

@@ -37,7 +37,7 @@ export interface ConnectionLimits {
   maxHeaderListBytes: number;
   /** Control and empty frames allowed between two answered requests. */
   maxUnproductiveFrames: number;
-  /** Bytes of answers one connection may hold waiting for the peer's flow-control windows. */
+  /** Bytes of answers one connection may hold for a peer (its windows closed, or not reading). */
   maxQueuedSendBytes: number;
   /** Preface, SETTINGS and the ACK of ours must arrive within this. */
   handshakeTimeoutMs: number;
@@ -120,7 +120,10 @@ export class Connection<T> implements StreamOwner {
     this.#handler = handler;
     this.#limits = limits;
     this.peer = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : undefined;
-    this.#writer = new ConnectionWriter(conn, () => this.#destroy());
+    this.#writer = new ConnectionWriter(conn, {
+      onError: () => this.#destroy(),
+      maxBacklog: limits.maxQueuedSendBytes,
+    });
     this.done = this.#run();
   }
 
@@ -257,6 +260,7 @@ export class Connection<T> implements StreamOwner {
       case TYPE.GOAWAY:
         if (id !== 0) return this.#fail(ERROR.PROTOCOL_ERROR, "GOAWAY on a stream");
         if (payload.length < 8) return this.#fail(ERROR.FRAME_SIZE_ERROR, "GOAWAY of bad size");
+        if (!this.#unproductiveFrame()) return;
         this.#peerGone = true;
         return this.#closeWhenIdle();
       case TYPE.PUSH_PROMISE:

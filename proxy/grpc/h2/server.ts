@@ -1,8 +1,9 @@
 /**
  * apigw's HTTP/2 server over `Deno.listen`: h2c with prior knowledge only (what Envoy opens to a
  * cluster with `http2_protocol_options`, and what gRPC clients use without TLS). Each accepted
- * connection is a `Connection` with its own handler from `handlerFor`; `close` drains them
- * (GOAWAY, open streams finish) and ends what is left after the grace period.
+ * connection is a `Connection` with its own handler from `handlerFor`, up to `maxConnections` at
+ * once; `close` drains them (GOAWAY, open streams finish) and ends what is left after the grace
+ * period.
  */
 import { Connection, type ConnectionLimits, type StreamHandler } from "./connection.ts";
 
@@ -10,6 +11,8 @@ export interface H2ServerOptions<T> {
   hostname: string;
   port: number;
   limits: ConnectionLimits;
+  /** Connections served at once; one more is closed as soon as it is accepted. */
+  maxConnections: number;
   /** The application side of one new connection. */
   handlerFor(): StreamHandler<T>;
 }
@@ -27,6 +30,10 @@ export function startH2Server<T>(options: H2ServerOptions<T>): H2Server {
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
+        if (connections.size >= options.maxConnections) {
+          conn.close();
+          continue;
+        }
         const connection = new Connection(conn, options.handlerFor(), options.limits);
         connections.add(connection);
         connection.done.finally(() => connections.delete(connection));

@@ -2,7 +2,8 @@
  * A connection's outgoing bytes: frames are queued and written in one `write` per batch (the
  * frames answering one read, or the answers settled in one microtask), one write at a time. The
  * read loop waits while more than `HIGH_WATER` bytes are unwritten, so a peer that does not read
- * stops being read; a write the peer does not take at all is found by `stalledFor`.
+ * stops being read; a write the peer does not take at all is found by `stalledFor`, and answers
+ * piling up past `maxBacklog` for a peer that does not read end the connection.
  */
 
 const HIGH_WATER = 256 * 1024;
@@ -10,6 +11,7 @@ const HIGH_WATER = 256 * 1024;
 export class ConnectionWriter {
   readonly #conn: Deno.Conn;
   readonly #onError: () => void;
+  readonly #maxBacklog: number;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writingBytes = 0;
@@ -18,15 +20,20 @@ export class ConnectionWriter {
   #scheduled = false;
   #closed = false;
 
-  constructor(conn: Deno.Conn, onError: () => void) {
+  constructor(conn: Deno.Conn, options: { onError(): void; maxBacklog: number }) {
     this.#conn = conn;
-    this.#onError = onError;
+    this.#onError = options.onError;
+    this.#maxBacklog = options.maxBacklog;
   }
 
   queue(bytes: Uint8Array) {
     if (this.#closed) return;
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
+    if (this.#queuedBytes + this.#writingBytes > this.#maxBacklog) {
+      this.close();
+      this.#onError();
+    }
   }
 
   /** Writes the queue after the current microtask (answers settling together share a write). */
