@@ -19,15 +19,18 @@ import {
   FLAG,
   frame,
   FRAME_HEADER_BYTES,
-  MAX_MAX_FRAME_SIZE,
+  goaway,
   MAX_WINDOW,
   PREFACE,
+  readWord,
   SETTING,
   settingsFrame,
   TYPE,
   wordsFrame,
 } from "./frames.ts";
 import { H2Stream, type StreamOwner } from "./stream.ts";
+import { HeaderBlock, headersFragment } from "./header_block.ts";
+import { parseSettings } from "./settings.ts";
 import { ConnectionWriter } from "./writer.ts";
 
 export interface ConnectionLimits {
@@ -62,7 +65,6 @@ export interface StreamHandler<T> {
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 /** Header block bytes (compressed) per request: above twice the list limit is hostile. */
 const HEADER_BLOCK_FACTOR = 2;
-const MAX_CONTINUATIONS = 64;
 /** Streams reset by the server whose late frames are ignored rather than a connection error. */
 const RECENTLY_RESET = 512;
 const READ_BUFFER_BYTES = 32 * 1024;
@@ -107,11 +109,8 @@ export class Connection<T> implements StreamOwner {
   readonly #blocked = new Set<H2Stream<T>>();
   /** Streams that received DATA in this read (their windows are topped up at its end). */
   readonly #fed: H2Stream<T>[] = [];
-  // A header block in CONTINUATION frames.
-  #blockStream = 0;
-  #blockFlags = 0;
-  #blockParts: Uint8Array[] = [];
-  #blockBytes = 0;
+  /** A header block in CONTINUATION frames. */
+  readonly #block: HeaderBlock;
   /** Resolves when the connection has ended. */
   readonly done: Promise<void>;
 
@@ -119,6 +118,7 @@ export class Connection<T> implements StreamOwner {
     this.#conn = conn;
     this.#handler = handler;
     this.#limits = limits;
+    this.#block = new HeaderBlock(HEADER_BLOCK_FACTOR * limits.maxHeaderListBytes);
     this.peer = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : undefined;
     this.#writer = new ConnectionWriter(conn, {
       onError: () => this.#destroy(),
@@ -227,7 +227,7 @@ export class Connection<T> implements StreamOwner {
     if (!this.#settingsReceived && type !== TYPE.SETTINGS) {
       return this.#fail(ERROR.PROTOCOL_ERROR, "the first frame is not SETTINGS");
     }
-    if (this.#blockStream !== 0 && (type !== TYPE.CONTINUATION || id !== this.#blockStream)) {
+    if (this.#block.stream !== 0 && (type !== TYPE.CONTINUATION || id !== this.#block.stream)) {
       return this.#fail(ERROR.PROTOCOL_ERROR, "expected CONTINUATION");
     }
     switch (type) {
@@ -284,31 +284,21 @@ export class Connection<T> implements StreamOwner {
     if (payload.length % 6 !== 0) return this.#fail(ERROR.FRAME_SIZE_ERROR, "SETTINGS of bad size");
     if (this.#settingsReceived && !this.#unproductiveFrame()) return;
     this.#settingsReceived = true;
-    for (let at = 0; at < payload.length; at += 6) {
-      const setting = (payload[at]! << 8) | payload[at + 1]!;
-      const value = readWord(payload, at + 2);
-      if (setting === SETTING.ENABLE_PUSH && value > 1) {
-        return this.#fail(ERROR.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
-      }
-      if (setting === SETTING.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) return this.#fail(ERROR.FLOW_CONTROL_ERROR, "window too large");
-        const delta = value - this.#peerInitialWindow;
-        this.#peerInitialWindow = value;
-        for (const stream of this.#streams.values()) {
-          stream.sendWindow += delta;
-          if (stream.sendWindow > MAX_WINDOW) {
-            return this.#fail(ERROR.FLOW_CONTROL_ERROR, "stream window overflow");
-          }
-          if (delta > 0) this.sendData(stream);
+    const parsed = parseSettings(payload);
+    if (!parsed.ok) return this.#fail(parsed.code, parsed.reason);
+    const { initialWindowSize, maxFrameSize } = parsed.value;
+    if (maxFrameSize !== undefined) this.#peerMaxFrameSize = maxFrameSize;
+    if (initialWindowSize !== undefined) {
+      // A new initial window moves every open stream's window by the difference (§6.9.2).
+      const delta = initialWindowSize - this.#peerInitialWindow;
+      this.#peerInitialWindow = initialWindowSize;
+      for (const stream of this.#streams.values()) {
+        stream.sendWindow += delta;
+        if (stream.sendWindow > MAX_WINDOW) {
+          return this.#fail(ERROR.FLOW_CONTROL_ERROR, "stream window overflow");
         }
+        if (delta > 0) this.sendData(stream);
       }
-      if (setting === SETTING.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE) {
-          return this.#fail(ERROR.PROTOCOL_ERROR, "invalid SETTINGS_MAX_FRAME_SIZE");
-        }
-        this.#peerMaxFrameSize = value;
-      }
-      // The peer's header table size does not matter: the encoder never indexes.
     }
     this.#writer.queue(frame(TYPE.SETTINGS, FLAG.ACK, 0));
   }
@@ -317,66 +307,35 @@ export class Connection<T> implements StreamOwner {
     if (id === 0 || id % 2 === 0) {
       return this.#fail(ERROR.PROTOCOL_ERROR, "HEADERS on a bad stream");
     }
-    let from = 0;
-    let to = payload.length;
-    if (flags & FLAG.PADDED) {
-      if (payload.length < 1 || payload[0]! >= payload.length) {
-        return this.#fail(ERROR.PROTOCOL_ERROR, "bad padding");
-      }
-      from = 1;
-      to -= payload[0]!;
-    }
-    if (flags & FLAG.PRIORITY) {
-      if (to - from < 5) return this.#fail(ERROR.FRAME_SIZE_ERROR, "HEADERS too short");
-      if ((readWord(payload, from) & 0x7fffffff) === id) {
-        // Still decoded below, for the HPACK table; the stream is refused.
-        this.#recentlyResetAdd(id);
-      }
-      from += 5;
-    }
+    const fragment = headersFragment(flags, id, payload);
+    if (!fragment.ok) return this.#fail(fragment.code, fragment.reason);
+    const { from, to } = fragment;
+    // A stream depending on itself is refused (§5.3.1); its block is still decoded for HPACK.
+    if (fragment.selfDependent) this.#recentlyResetAdd(id);
     if ((flags & FLAG.END_HEADERS) === 0) {
       if (to === from && !this.#unproductiveFrame()) return;
-      this.#blockStream = id;
-      this.#blockFlags = flags;
-      this.#blockParts = [payload.slice(from, to)];
-      this.#blockBytes = to - from;
-      return this.#checkBlock();
+      if (!this.#block.start(id, flags, payload.subarray(from, to))) this.#blockTooLarge();
+      return;
     }
     this.#headerBlock(id, flags, payload, from, to);
   }
 
   #continuation(flags: number, id: number, payload: Uint8Array) {
-    if (this.#blockStream === 0 || id !== this.#blockStream) {
+    if (this.#block.stream === 0 || id !== this.#block.stream) {
       return this.#fail(ERROR.PROTOCOL_ERROR, "unexpected CONTINUATION");
     }
     if (payload.length === 0 && (flags & FLAG.END_HEADERS) === 0 && !this.#unproductiveFrame()) {
       return;
     }
-    this.#blockParts.push(payload.slice());
-    this.#blockBytes += payload.length;
-    if (!this.#checkBlock()) return;
+    if (!this.#block.add(payload)) return this.#blockTooLarge();
     if ((flags & FLAG.END_HEADERS) === 0) return;
-    const block = new Uint8Array(this.#blockBytes);
-    let at = 0;
-    for (const part of this.#blockParts) {
-      block.set(part, at);
-      at += part.length;
-    }
-    this.#blockStream = 0;
-    this.#blockParts = [];
-    this.#headerBlock(id, this.#blockFlags, block, 0, block.length);
+    const blockFlags = this.#block.flags;
+    const block = this.#block.finish();
+    this.#headerBlock(id, blockFlags, block, 0, block.length);
   }
 
-  /** The header block so far stays within its byte and frame caps (else GOAWAY). */
-  #checkBlock(): boolean {
-    if (
-      this.#blockBytes > HEADER_BLOCK_FACTOR * this.#limits.maxHeaderListBytes ||
-      this.#blockParts.length > MAX_CONTINUATIONS
-    ) {
-      this.#fail(ERROR.ENHANCE_YOUR_CALM, "header block too large");
-      return false;
-    }
-    return true;
+  #blockTooLarge() {
+    this.#fail(ERROR.ENHANCE_YOUR_CALM, "header block too large");
   }
 
   /** A complete header block: decoded (always, for the table), then a request or trailers. */
@@ -688,20 +647,4 @@ export class Connection<T> implements StreamOwner {
     this.#resetAll();
     this.#writer.close();
   }
-}
-
-/** GOAWAY with the reason as its debug data (RFC 9113 §6.8). */
-function goaway(lastStreamId: number, code: number, reason: string): Uint8Array {
-  const debug = new TextEncoder().encode(reason);
-  const payload = new Uint8Array(8 + debug.length);
-  const view = new DataView(payload.buffer);
-  view.setUint32(0, lastStreamId);
-  view.setUint32(4, code);
-  payload.set(debug, 8);
-  return frame(TYPE.GOAWAY, 0, 0, payload);
-}
-
-function readWord(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>>
-    0;
 }

@@ -100,3 +100,20 @@ export function settingsFrame(settings: readonly (readonly [number, number])[]):
   });
   return frame(TYPE.SETTINGS, 0, 0, payload);
 }
+
+/** GOAWAY with the reason as its debug data (RFC 9113 §6.8). */
+export function goaway(lastStreamId: number, code: number, reason: string): Uint8Array {
+  const debug = new TextEncoder().encode(reason);
+  const payload = new Uint8Array(8 + debug.length);
+  const view = new DataView(payload.buffer);
+  view.setUint32(0, lastStreamId);
+  view.setUint32(4, code);
+  payload.set(debug, 8);
+  return frame(TYPE.GOAWAY, 0, 0, payload);
+}
+
+/** A big-endian 32-bit word. */
+export function readWord(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>>
+    0;
+}
