@@ -265,6 +265,7 @@ export async function startH2UnaryServer(options: UnaryServerOptions): Promise<U
     },
     maxConnections: options.maxConnections ?? MAX_CONNECTIONS,
     handlerFor,
+    onBug: (error) => log.error("HTTP/2 connection failed", { error: String(error) }),
   });
   return {
     port: server.port,

@@ -76,6 +76,7 @@ export class Connection<T> implements StreamOwner {
   readonly #conn: Deno.TcpConn;
   readonly #handler: StreamHandler<T>;
   readonly #limits: ConnectionLimits;
+  readonly #onBug: (error: unknown) => void;
   readonly #writer: ConnectionWriter;
   readonly #decoder = new HpackDecoder();
   readonly #streams = new Map<number, H2Stream<T>>();
@@ -114,10 +115,16 @@ export class Connection<T> implements StreamOwner {
   /** Resolves when the connection has ended. */
   readonly done: Promise<void>;
 
-  constructor(conn: Deno.TcpConn, handler: StreamHandler<T>, limits: ConnectionLimits) {
+  constructor(
+    conn: Deno.TcpConn,
+    handler: StreamHandler<T>,
+    options: { limits: ConnectionLimits; onBug(error: unknown): void },
+  ) {
+    const { limits } = options;
     this.#conn = conn;
     this.#handler = handler;
     this.#limits = limits;
+    this.#onBug = options.onBug;
     this.#block = new HeaderBlock(HEADER_BLOCK_FACTOR * limits.maxHeaderListBytes);
     this.peer = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : undefined;
     this.#writer = new ConnectionWriter(conn, {
@@ -184,8 +191,16 @@ export class Connection<T> implements StreamOwner {
         if (this.#closed) break;
         await this.#writer.drained();
       }
-    } catch {
-      // A reset or broken connection: nothing to answer.
+    } catch (error) {
+      // A reset or broken connection has nothing to answer; anything else is a bug of ours.
+      if (
+        !(error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe ||
+          error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted ||
+          error instanceof Deno.errors.NotConnected ||
+          error instanceof Deno.errors.ConnectionAborted)
+      ) {
+        this.#onBug(error);
+      }
     }
     buffer = EMPTY;
     await this.#writer.idle();

@@ -15,6 +15,8 @@ export interface H2ServerOptions<T> {
   maxConnections: number;
   /** The application side of one new connection. */
   handlerFor(): StreamHandler<T>;
+  /** An error of the server's own (not the peer's) that ended a connection. */
+  onBug(error: unknown): void;
 }
 
 export interface H2Server {
@@ -34,7 +36,10 @@ export function startH2Server<T>(options: H2ServerOptions<T>): H2Server {
           conn.close();
           continue;
         }
-        const connection = new Connection(conn, options.handlerFor(), options.limits);
+        const connection = new Connection(conn, options.handlerFor(), {
+          limits: options.limits,
+          onBug: options.onBug,
+        });
         connections.add(connection);
         connection.done.finally(() => connections.delete(connection));
       }
