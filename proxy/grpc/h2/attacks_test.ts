@@ -57,6 +57,8 @@ async function fixture(limits: Partial<ConnectionLimits> = {}) {
   });
   return {
     port: server.port,
+    server,
+    release,
     slowCalls: () => slowCalls,
     async [Symbol.asyncDispose]() {
       release();
@@ -433,4 +435,32 @@ Deno.test("h2 connections: past maxConnections a new connection is closed, a fre
   } finally {
     await server.close(100);
   }
+});
+
+Deno.test("h2 drain: close() sends GOAWAY NO_ERROR, lets a running call finish, then ends the connection", async () => {
+  await using f = await fixture();
+  using c = await RawClient.connect(f.port);
+  await c.send(frame(TYPE.SETTINGS, FLAG.ACK, 0), headers(1, SLOW), message(1, bytes("x")));
+  for (const deadline = performance.now() + 5_000; f.slowCalls() === 0;) {
+    assert.ok(performance.now() < deadline, "the call did not start");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const closed = f.server.close(5_000);
+  const first = (await c.until((f) => f.type === TYPE.GOAWAY)).at(-1);
+  assert.equal(first?.type, TYPE.GOAWAY);
+  assert.deepEqual(
+    [
+      new DataView(first!.payload.buffer).getUint32(0),
+      new DataView(first!.payload.buffer).getUint32(4),
+    ],
+    [2 ** 31 - 1, ERROR.NO_ERROR],
+  );
+  f.release();
+  const rest = await c.until(() => false, 5_000); // until the server closes
+  const trailers = rest.find((f) => f.stream === 1 && (f.flags & FLAG.END_STREAM) !== 0);
+  assert.ok(trailers !== undefined, "the running call got no answer");
+  assert.equal(c.fields(trailers.payload).get("grpc-status"), "0");
+  const last = rest.filter((f) => f.type === TYPE.GOAWAY).at(-1);
+  assert.equal(last && new DataView(last.payload.buffer).getUint32(0), 1);
+  await closed;
 });

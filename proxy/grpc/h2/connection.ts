@@ -374,7 +374,8 @@ export class Connection<T> implements StreamOwner {
       return this.#fail(ERROR.STREAM_CLOSED, "HEADERS on a closed stream");
     }
     this.#lastStreamId = id;
-    if (this.#goingAway) return;
+    // Past the final GOAWAY new streams are ignored (§6.8), and so are their late frames.
+    if (this.#goingAway) return this.#recentlyResetAdd(id);
     if (this.#recentlyReset.has(id)) return this.#streamError(id, ERROR.PROTOCOL_ERROR);
     if (this.#slots >= this.#limits.maxConcurrentStreams) {
       if (!this.#unproductiveFrame()) return;
