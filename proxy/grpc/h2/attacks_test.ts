@@ -272,6 +272,48 @@ Deno.test("h2 connection errors: each attack gets its GOAWAY and the server keep
       attack: (c) => c.send(frame(TYPE.PUSH_PROMISE, FLAG.END_HEADERS, 1, new Uint8Array(4))),
     },
     {
+      name: "SETTINGS_MAX_FRAME_SIZE below 16384",
+      code: ERROR.PROTOCOL_ERROR,
+      attack: (c) => c.send(settingsFrame([[0x5, 16383]])),
+    },
+    {
+      name: "SETTINGS_ENABLE_PUSH of 2",
+      code: ERROR.PROTOCOL_ERROR,
+      attack: (c) => c.send(settingsFrame([[0x2, 2]])),
+    },
+    {
+      name: "a SETTINGS ACK with a payload",
+      code: ERROR.FRAME_SIZE_ERROR,
+      attack: (c) => c.send(frame(TYPE.SETTINGS, FLAG.ACK, 0, new Uint8Array(6))),
+    },
+    {
+      name: "SETTINGS on a stream",
+      code: ERROR.PROTOCOL_ERROR,
+      attack: (c) => c.send(frame(TYPE.SETTINGS, 0, 1)),
+    },
+    {
+      name: "DATA padding as long as the frame",
+      code: ERROR.PROTOCOL_ERROR,
+      attack: (c) =>
+        c.send(headers(1, ECHO), frame(TYPE.DATA, FLAG.PADDED, 1, new Uint8Array([3, 0, 0]))),
+    },
+    {
+      name: "a flood of unknown frame types",
+      code: ERROR.ENHANCE_YOUR_CALM,
+      attack: (c) => c.send(...many(2000, () => frame(0x42, 0, 0, new Uint8Array(4)))),
+    },
+    {
+      name: "a PRIORITY flood",
+      code: ERROR.ENHANCE_YOUR_CALM,
+      attack: (c) =>
+        c.send(...many(2000, (i) => frame(TYPE.PRIORITY, 0, 2 * i + 1, new Uint8Array(5)))),
+    },
+    {
+      name: "a WINDOW_UPDATE flood",
+      code: ERROR.ENHANCE_YOUR_CALM,
+      attack: (c) => c.send(...many(2000, () => wordsFrame(TYPE.WINDOW_UPDATE, 0, 0, [1]))),
+    },
+    {
       name: "a PING of 9 bytes",
       code: ERROR.FRAME_SIZE_ERROR,
       attack: (c) => c.send(frame(TYPE.PING, 0, 0, new Uint8Array(9))),
@@ -326,6 +368,21 @@ Deno.test("h2 streams: malformed request headers are a stream error, the connect
       assert.equal(new DataView(got!.payload.buffer).getUint32(0), ERROR.PROTOCOL_ERROR);
     });
   }
+  // Request trailers end a request as END_STREAM on DATA does.
+  await c.send(
+    headers(id, ECHO),
+    message(id, bytes("trailed"), false),
+    headers(id, new Uint8Array([0x40, 1, 0x78, 1, 0x79]), true),
+  );
+  const trailed = await c.until((f) => f.stream === id && f.type === TYPE.DATA);
+  assert.equal(text.decode(trailed.at(-1)!.payload.subarray(5)), "echo:trailed");
+  id += 2;
+  // DATA after the request ended is that stream's STREAM_CLOSED.
+  await c.send(headers(id, SLOW, false), message(id, bytes("x")), message(id, bytes("y")));
+  const closed = (await c.until((f) => f.stream === id)).at(-1);
+  assert.equal(closed?.type, TYPE.RST_STREAM);
+  assert.equal(new DataView(closed!.payload.buffer).getUint32(0), ERROR.STREAM_CLOSED);
+  id += 2;
   await c.send(headers(id, ECHO), message(id, bytes("after")));
   const answer = await c.until((f) => f.stream === id && f.type === TYPE.DATA);
   assert.equal(text.decode(answer.at(-1)!.payload.subarray(5)), "echo:after");
