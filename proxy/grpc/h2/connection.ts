@@ -31,6 +31,7 @@ import {
 import { H2Stream, type StreamOwner } from "./stream.ts";
 import { HeaderBlock, headersFragment } from "./header_block.ts";
 import { parseSettings } from "./settings.ts";
+import { SendFlow } from "./send_flow.ts";
 import { ConnectionWriter } from "./writer.ts";
 
 export interface ConnectionLimits {
@@ -101,13 +102,8 @@ export class Connection<T> implements StreamOwner {
   #tickMs = TICK_MS;
   #ticks = 0;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  // The peer's settings.
-  #peerInitialWindow = DEFAULT_WINDOW;
-  #peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-  #sendWindow = DEFAULT_WINDOW;
+  readonly #flow: SendFlow;
   #recvWindow = DEFAULT_WINDOW;
-  /** Streams with DATA waiting for the connection window. */
-  readonly #blocked = new Set<H2Stream<T>>();
   /** Streams that received DATA in this read (their windows are topped up at its end). */
   readonly #fed: H2Stream<T>[] = [];
   /** A header block in CONTINUATION frames. */
@@ -131,6 +127,7 @@ export class Connection<T> implements StreamOwner {
       onError: () => this.#destroy(),
       maxBacklog: limits.maxQueuedSendBytes,
     });
+    this.#flow = new SendFlow(this.#writer);
     this.done = this.#run();
   }
 
@@ -302,18 +299,12 @@ export class Connection<T> implements StreamOwner {
     const parsed = parseSettings(payload);
     if (!parsed.ok) return this.#fail(parsed.code, parsed.reason);
     const { initialWindowSize, maxFrameSize } = parsed.value;
-    if (maxFrameSize !== undefined) this.#peerMaxFrameSize = maxFrameSize;
+    if (maxFrameSize !== undefined) this.#flow.maxFrameSize = maxFrameSize;
     if (initialWindowSize !== undefined) {
-      // A new initial window moves every open stream's window by the difference (§6.9.2).
-      const delta = initialWindowSize - this.#peerInitialWindow;
-      this.#peerInitialWindow = initialWindowSize;
-      for (const stream of this.#streams.values()) {
-        stream.sendWindow += delta;
-        if (stream.sendWindow > MAX_WINDOW) {
-          return this.#fail(ERROR.FLOW_CONTROL_ERROR, "stream window overflow");
-        }
-        if (delta > 0) this.sendData(stream);
+      if (!this.#flow.setInitialWindow(initialWindowSize, this.#streams.values())) {
+        return this.#fail(ERROR.FLOW_CONTROL_ERROR, "stream window overflow");
       }
+      for (const stream of [...this.#streams.values()]) this.sendData(stream);
     }
     this.#writer.queue(frame(TYPE.SETTINGS, FLAG.ACK, 0));
   }
@@ -383,7 +374,7 @@ export class Connection<T> implements StreamOwner {
     }
     const opened = new H2Stream<T>(id, this, {
       recv: DEFAULT_WINDOW,
-      send: this.#peerInitialWindow,
+      send: this.#flow.initialWindow,
       tick: this.#ticks,
     });
     if (collector.tooLarge) {
@@ -444,14 +435,9 @@ export class Connection<T> implements StreamOwner {
     const increment = readWord(payload, 0) & 0x7fffffff;
     if (id === 0) {
       if (increment === 0) return this.#fail(ERROR.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-      this.#sendWindow += increment;
-      if (this.#sendWindow > MAX_WINDOW) {
-        return this.#fail(ERROR.FLOW_CONTROL_ERROR, "window overflow");
-      }
-      for (const stream of [...this.#blocked]) {
-        this.#blocked.delete(stream);
-        this.sendData(stream);
-      }
+      const waiting = this.#flow.grow(increment);
+      if (waiting === undefined) return this.#fail(ERROR.FLOW_CONTROL_ERROR, "window overflow");
+      for (const stream of waiting) this.sendData(stream);
       return;
     }
     if (id > this.#lastStreamId) {
@@ -489,44 +475,14 @@ export class Connection<T> implements StreamOwner {
 
   sendHeaders(stream: H2Stream<unknown>, block: Uint8Array, endStream: boolean) {
     if (this.#closed || !this.#streams.has(stream.id)) return;
-    if (block.length > this.#peerMaxFrameSize) {
-      throw new RangeError("Response header block too large");
-    }
-    this.#writer.queue(frame(
-      TYPE.HEADERS,
-      FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0),
-      stream.id,
-      block,
-    ));
+    this.#flow.headers(stream, block, endStream);
     if (endStream) this.#ended(stream);
   }
 
   sendData(stream: H2Stream<unknown>) {
     if (this.#closed || !this.#streams.has(stream.id)) return;
-    while (stream.queued.length > 0) {
-      const chunk = stream.queued[0]!;
-      const room = Math.min(stream.sendWindow, this.#sendWindow, this.#peerMaxFrameSize);
-      if (room <= 0) {
-        if (this.#sendWindow <= 0) this.#blocked.add(this.#streams.get(stream.id)!);
-        return this.#checkQueued();
-      }
-      const size = Math.min(room, chunk.length);
-      this.#writer.queue(frame(TYPE.DATA, 0, stream.id, chunk.subarray(0, size)));
-      stream.sendWindow -= size;
-      this.#sendWindow -= size;
-      stream.queuedBytes -= size;
-      if (size === chunk.length) stream.queued.shift();
-      else stream.queued[0] = chunk.subarray(size);
-    }
-    if (stream.trailers !== undefined) {
-      this.#writer.queue(frame(
-        TYPE.HEADERS,
-        FLAG.END_HEADERS | FLAG.END_STREAM,
-        stream.id,
-        stream.trailers,
-      ));
-      this.#ended(stream);
-    }
+    if (this.#flow.pump(stream)) this.#ended(stream);
+    else if (stream.queuedBytes > 0) this.#checkQueued();
     this.#writer.flushSoon();
   }
 
@@ -584,7 +540,7 @@ export class Connection<T> implements StreamOwner {
     stream.queued.length = 0;
     stream.queuedBytes = 0;
     this.#streams.delete(stream.id);
-    this.#blocked.delete(stream);
+    this.#flow.forget(stream);
     if (!stream.holding) this.#slots--;
     if (this.#streams.size === 0 && (this.#goingAway || this.#peerGone)) this.#closeWhenIdle();
   }
