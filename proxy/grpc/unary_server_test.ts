@@ -30,7 +30,7 @@ function layerTest(name: string, fn: (layer: Layer) => Promise<void>) {
   });
 }
 
-async function fixture(layer: Layer, maxConnectionBufferBytes?: number) {
+async function fixture(layer: Layer, maxConnectionBufferBytes?: number, maxMessageBytes = 1024) {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
   let release: () => void = () => {};
@@ -60,7 +60,7 @@ async function fixture(layer: Layer, maxConnectionBufferBytes?: number) {
     hostname: "127.0.0.1",
     port: 0,
     methods,
-    maxMessageBytes: 1024,
+    maxMessageBytes,
     http2: layer,
     ...(maxConnectionBufferBytes !== undefined ? { maxConnectionBufferBytes } : {}),
     log,
@@ -214,6 +214,21 @@ layerTest("unfinished calls on one connection hold at most its buffer budget", a
   const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("room"))).result;
   assert.deepEqual(ok.body, frame(bytes("echo:room")));
 });
+
+layerTest(
+  "a large message both ways crosses the flow-control windows and frame size",
+  async (layer) => {
+    await using f = await fixture(layer, undefined, 1024 * 1024);
+    // 300 KB: more than a stream's initial window (65 535) and many 16 KiB frames each way.
+    const big = "x".repeat(300_000);
+    const calls = [1, 2, 3].map(() => call(f.client, "/test.Echo/Echo", frame(bytes(big))).result);
+    for (const r of await Promise.all(calls)) {
+      assert.equal(r.trailers["grpc-status"], "0");
+      assert.equal(r.body.byteLength, 5 + 5 + big.length);
+      assert.equal(text.decode(r.body.subarray(5, 15)), "echo:xxxxx");
+    }
+  },
+);
 
 layerTest("grpc-timeout: a call that outlives it ends DEADLINE_EXCEEDED", async (layer) => {
   await using f = await fixture(layer);
