@@ -386,6 +386,7 @@ Deno.test("h2 streams: malformed request headers are a stream error, the connect
   await c.send(headers(id, ECHO), message(id, bytes("after")));
   const answer = await c.until((f) => f.stream === id && f.type === TYPE.DATA);
   assert.equal(text.decode(answer.at(-1)!.payload.subarray(5)), "echo:after");
+  await assertServes(f.port);
 });
 
 Deno.test("h2 streams: past SETTINGS_MAX_CONCURRENT_STREAMS a stream is refused, reset streams still working count", async () => {
@@ -424,6 +425,7 @@ Deno.test("h2 flow control: the answer waits for the client's window and respect
   const reset = (await c.until((f) => f.stream === 3)).at(-1);
   assert.equal(reset?.type, TYPE.RST_STREAM);
   assert.equal(new DataView(reset!.payload.buffer).getUint32(0), ERROR.FLOW_CONTROL_ERROR);
+  await assertServes(f.port);
 });
 
 Deno.test("h2 timeouts: a silent connection is closed after the handshake timeout, an idle one drained", async () => {
@@ -457,6 +459,7 @@ Deno.test("h2 timeouts: a request that never finishes arriving is reset (slowlor
   await c.send(headers(3, ECHO), message(3, bytes("later")));
   const answer = await c.until((f) => f.stream === 3 && f.type === TYPE.DATA);
   assert.equal(text.decode(answer.at(-1)!.payload.subarray(5)), "echo:later");
+  await assertServes(f.port);
 });
 
 Deno.test("h2 connections: past maxConnections a new connection is closed, a freed slot serves again", async () => {
