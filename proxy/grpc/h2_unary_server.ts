@@ -172,9 +172,7 @@ export async function startH2UnaryServer(options: UnaryServerOptions): Promise<U
         if (!stream.closed) watchers.add(stream);
         return;
       }
-      stream.respond(OK_HEADERS);
-      stream.write(message);
-      stream.end(OK_TRAILERS);
+      stream.answer(OK_HEADERS, message, OK_TRAILERS);
     }
 
     return {

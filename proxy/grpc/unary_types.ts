@@ -102,6 +102,17 @@ const TIMEOUT_UNIT_MS: Record<string, number> = {
 /** `grpc-timeout` (1 to 8 digits and a unit) in milliseconds; Infinity if absent or invalid. */
 export function parseTimeout(value: string | string[] | undefined): number {
   if (typeof value !== "string") return NO_DEADLINE;
+  // A client sends the same value call after call (ghz, Envoy's fixed timeout): one entry saves
+  // the regular expression.
+  if (value === lastTimeout.value) return lastTimeout.ms;
+  const ms = timeoutMs(value);
+  lastTimeout = { value, ms };
+  return ms;
+}
+
+let lastTimeout = { value: "", ms: NO_DEADLINE };
+
+function timeoutMs(value: string): number {
   const match = /^(\d{1,8})([HMSmun])$/.exec(value);
   if (match === null) return NO_DEADLINE;
   return Number(match[1]) * TIMEOUT_UNIT_MS[match[2]!]!;

@@ -479,6 +479,20 @@ export class Connection<T> implements StreamOwner {
     if (endStream) this.#ended(stream);
   }
 
+  sendWhole(stream: H2Stream<unknown>, head: Uint8Array, data: Uint8Array, trailers: Uint8Array) {
+    if (this.#closed || !this.#streams.has(stream.id)) return;
+    if (this.#flow.whole(stream, head, data, trailers)) {
+      this.#ended(stream);
+      return;
+    }
+    // The windows or the frame size split the answer: the general path.
+    this.#flow.headers(stream, head, false);
+    stream.queued.push(data);
+    stream.queuedBytes += data.length;
+    stream.trailers = trailers;
+    this.sendData(stream);
+  }
+
   sendData(stream: H2Stream<unknown>) {
     if (this.#closed || !this.#streams.has(stream.id)) return;
     if (this.#flow.pump(stream)) this.#ended(stream);

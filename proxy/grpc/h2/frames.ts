@@ -82,6 +82,29 @@ export function frame(
   return out;
 }
 
+/** Writes a frame into `out` at `at`; the offset after it. */
+export function frameInto(
+  out: Uint8Array,
+  at: number,
+  type: number,
+  flags: number,
+  stream: number,
+  payload: Uint8Array,
+): number {
+  const length = payload.byteLength;
+  out[at] = length >>> 16;
+  out[at + 1] = length >>> 8;
+  out[at + 2] = length;
+  out[at + 3] = type;
+  out[at + 4] = flags;
+  out[at + 5] = (stream >>> 24) & 0x7f;
+  out[at + 6] = stream >>> 16;
+  out[at + 7] = stream >>> 8;
+  out[at + 8] = stream;
+  out.set(payload, at + FRAME_HEADER_BYTES);
+  return at + FRAME_HEADER_BYTES + length;
+}
+
 /** A frame whose payload is 32-bit words (RST_STREAM, WINDOW_UPDATE, GOAWAY, SETTINGS pairs). */
 export function wordsFrame(type: number, flags: number, stream: number, words: number[]) {
   const payload = new Uint8Array(words.length * 4);

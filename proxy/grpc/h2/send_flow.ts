@@ -5,7 +5,16 @@
  * both windows reach; a stream stopped by the connection window waits in `blocked` until a
  * connection WINDOW_UPDATE. Trailers follow the last DATA.
  */
-import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW, FLAG, frame, MAX_WINDOW, TYPE } from "./frames.ts";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW,
+  FLAG,
+  frame,
+  FRAME_HEADER_BYTES,
+  frameInto,
+  MAX_WINDOW,
+  TYPE,
+} from "./frames.ts";
 import type { H2Stream } from "./stream.ts";
 import type { ConnectionWriter } from "./writer.ts";
 
@@ -28,6 +37,24 @@ export class SendFlow {
     if (block.length > this.maxFrameSize) throw new RangeError("Response header block too large");
     const flags = FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0);
     this.#writer.queue(frame(TYPE.HEADERS, flags, stream.id, block));
+  }
+
+  /**
+   * A whole answer (headers, one DATA payload, trailers) in one buffer when the windows and the
+   * frame size take the payload at once; false (nothing sent) otherwise.
+   */
+  whole(stream: H2Stream<unknown>, head: Uint8Array, data: Uint8Array, trailers: Uint8Array) {
+    const size = data.length;
+    if (size > stream.sendWindow || size > this.window || size > this.maxFrameSize) return false;
+    if (head.length > this.maxFrameSize || trailers.length > this.maxFrameSize) return false;
+    const out = new Uint8Array(3 * FRAME_HEADER_BYTES + head.length + size + trailers.length);
+    let at = frameInto(out, 0, TYPE.HEADERS, FLAG.END_HEADERS, stream.id, head);
+    at = frameInto(out, at, TYPE.DATA, 0, stream.id, data);
+    frameInto(out, at, TYPE.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, stream.id, trailers);
+    stream.sendWindow -= size;
+    this.window -= size;
+    this.#writer.queue(out);
+    return true;
   }
 
   /** Sends what the windows allow of the stream's DATA, then its trailers; true once they went. */

@@ -19,6 +19,12 @@ export type StreamState = "open" | "remote-closed" | "closed";
 export interface StreamOwner {
   sendHeaders(stream: H2Stream<unknown>, block: Uint8Array, endStream: boolean): void;
   sendData(stream: H2Stream<unknown>): void;
+  sendWhole(
+    stream: H2Stream<unknown>,
+    head: Uint8Array,
+    data: Uint8Array,
+    trailers: Uint8Array,
+  ): void;
   resetStream(stream: H2Stream<unknown>, code: number): void;
   releaseSlot(stream: H2Stream<unknown>): void;
   readonly peer: string | undefined;
@@ -89,6 +95,13 @@ export class H2Stream<T> {
     if (this.closed || this.trailers !== undefined) return;
     this.trailers = blockOf(fields);
     this.#owner.sendData(this);
+  }
+
+  /** A whole answer at once: `respond(head)`, `write(data)`, `end(trailers)` in one go. */
+  answer(head: Uint8Array, data: Uint8Array, trailers: Uint8Array) {
+    if (this.closed || this.headersSent) return;
+    this.headersSent = true;
+    this.#owner.sendWhole(this, head, data, trailers);
   }
 
   /** Resets the stream (RST_STREAM with `code`). */
