@@ -25,6 +25,7 @@ const SETTINGS: http2.Settings = {
 };
 const NO_DEADLINE = Infinity;
 
+/** Binds a `node:http2` listener and serves `options.methods` until `close()`. */
 export async function startNodeUnaryServer(options: UnaryServerOptions): Promise<UnaryServer> {
   const { methods, maxMessageBytes, log } = options;
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -7,6 +7,7 @@ import { ERROR, FLAG, frame, PREFACE, settingsFrame, TYPE, wordsFrame } from "./
 import { encodeHeaders } from "./hpack_encoder.ts";
 import { HpackDecoder } from "./hpack_decoder.ts";
 
+/** A frame as the server sent it. */
 export interface Frame {
   type: number;
   flags: number;
@@ -16,6 +17,7 @@ export interface Frame {
 
 export { ERROR, FLAG, frame, PREFACE, settingsFrame, TYPE, wordsFrame };
 
+/** One raw connection to the server under test. */
 export class RawClient {
   readonly conn: Deno.TcpConn;
   #buffer = new Uint8Array(0);
@@ -161,6 +163,7 @@ export function message(stream: number, payload: Uint8Array, end = true): Uint8A
   return frame(TYPE.DATA, end ? FLAG.END_STREAM : 0, stream, body);
 }
 
+/** RST_STREAM on `stream`. */
 export function rst(stream: number, code: number = ERROR.CANCEL): Uint8Array {
   return wordsFrame(TYPE.RST_STREAM, 0, stream, [code]);
 }

@@ -34,6 +34,7 @@ import { parseSettings } from "./settings.ts";
 import { SendFlow } from "./send_flow.ts";
 import { ConnectionWriter } from "./writer.ts";
 
+/** What one connection may cost the server (`h2_unary_server.ts` sets the defaults). */
 export interface ConnectionLimits {
   /** SETTINGS_MAX_CONCURRENT_STREAMS, counting reset streams whose work still runs. */
   maxConcurrentStreams: number;
@@ -53,6 +54,7 @@ export interface ConnectionLimits {
   writeTimeoutMs: number;
 }
 
+/** The application on top of a connection; `T` is what it keeps per stream (`H2Stream.app`). */
 export interface StreamHandler<T> {
   /** A request's header section arrived (`endStream`: and no body follows). */
   open(stream: H2Stream<T>, head: RequestHead, endStream: boolean): void;
@@ -72,6 +74,7 @@ const READ_BUFFER_BYTES = 32 * 1024;
 const TICK_MS = 1_000;
 const EMPTY = new Uint8Array(0);
 
+/** One accepted connection, served from construction until `done` resolves. */
 export class Connection<T> implements StreamOwner {
   readonly peer: string | undefined;
   readonly #conn: Deno.TcpConn;

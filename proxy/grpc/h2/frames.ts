@@ -6,6 +6,7 @@
 export const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 export const FRAME_HEADER_BYTES = 9;
 
+/** Frame types (RFC 9113 §6). */
 export const TYPE = {
   DATA: 0,
   HEADERS: 1,
@@ -19,6 +20,7 @@ export const TYPE = {
   CONTINUATION: 9,
 } as const;
 
+/** Frame flags; END_STREAM and ACK share a bit on different frame types. */
 export const FLAG = {
   END_STREAM: 0x1,
   ACK: 0x1,
@@ -27,6 +29,7 @@ export const FLAG = {
   PRIORITY: 0x20,
 } as const;
 
+/** Error codes of RST_STREAM and GOAWAY (RFC 9113 §7). */
 export const ERROR = {
   NO_ERROR: 0x0,
   PROTOCOL_ERROR: 0x1,
@@ -44,6 +47,7 @@ export const ERROR = {
   HTTP_1_1_REQUIRED: 0xd,
 } as const;
 
+/** SETTINGS identifiers (RFC 9113 §6.5.2). */
 export const SETTING = {
   HEADER_TABLE_SIZE: 0x1,
   ENABLE_PUSH: 0x2,

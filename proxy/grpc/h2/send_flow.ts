@@ -18,6 +18,7 @@ import {
 import type { H2Stream } from "./stream.ts";
 import type { ConnectionWriter } from "./writer.ts";
 
+/** A connection's send windows and the streams waiting for them. */
 export class SendFlow {
   /** The connection's send window. */
   window = DEFAULT_WINDOW;

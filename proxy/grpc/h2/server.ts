@@ -7,6 +7,7 @@
  */
 import { Connection, type ConnectionLimits, type StreamHandler } from "./connection.ts";
 
+/** Where to listen, what each connection may cost, and who answers its streams. */
 export interface H2ServerOptions<T> {
   hostname: string;
   port: number;
@@ -19,6 +20,7 @@ export interface H2ServerOptions<T> {
   onBug(error: unknown): void;
 }
 
+/** A listening server. */
 export interface H2Server {
   readonly port: number;
   /** Stops accepting, drains every connection, ends the rest after `graceMs`. */

@@ -13,6 +13,7 @@ import {
   SETTING,
 } from "./frames.ts";
 
+/** The settings the server acts on; absent ones keep their value. */
 export interface PeerSettings {
   initialWindowSize?: number;
   maxFrameSize?: number;

@@ -30,6 +30,7 @@ export interface StreamOwner {
   readonly peer: string | undefined;
 }
 
+/** A request stream and the answer the application sends on it. */
 export class H2Stream<T> {
   readonly id: number;
   state: StreamState;

@@ -8,6 +8,7 @@
 
 const HIGH_WATER = 256 * 1024;
 
+/** The queue and the one write in flight of a connection. */
 export class ConnectionWriter {
   readonly #conn: Deno.Conn;
   readonly #onError: () => void;
