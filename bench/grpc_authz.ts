@@ -4,7 +4,8 @@
  * github.com/bojand/ghz/cmd/ghz@v0.93.0`) sends `Authorization/Check` to `--grpc-listen`, wrk
  * sends the HTTP check to `--listen`, both for one noAuth rule, so what differs is the front
  * end (protocol, decoding, response building) over the same core: apigw's thin gRPC server on
- * `node:http2` (`proxy/grpc/unary_server.ts`) against Deno's HTTP/1.1 server. The CheckRequest
+ * its own HTTP/2 layer over `Deno.listen` (`proxy/grpc/unary_server.ts`, `proxy/grpc/h2/`)
+ * against Deno's HTTP/1.1 server. The CheckRequest
  * carries the headers Envoy sends for a plain GET. OPA-Envoy is not run yet.
  *
  *   deno run -A bench/grpc_authz.ts [--duration 10] [--concurrency 32] [--bin ~/.cache/apigw-bench]

@@ -4,7 +4,8 @@
  * CheckRequest decoded and a canned CheckResponse encoded with proto-loader's codecs, no
  * decision), loaded in turn by ghz like `bench/grpc_authz.ts`:
  *
- * - apigw's thin gRPC server on `node:http2` (`proxy/grpc/unary_server.ts`, what apigw serves);
+ * - apigw's thin gRPC server on `node:http2` (`proxy/grpc/node_unary_server.ts`, the fallback);
+ * - the same server on apigw's own HTTP/2 layer (`proxy/grpc/h2/`, what apigw serves);
  * - a minimal h2c loop over `Deno.listen` written here: preface, SETTINGS/PING acks, HEADERS and
  *   CONTINUATION through an HPACK decoder (Huffman, dynamic table), DATA with WINDOW_UPDATE,
  *   RST_STREAM, and every frame of one read answered in one `write`.
@@ -19,7 +20,7 @@ import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import { createLogger } from "../lib/log.ts";
 import { startUnaryServer } from "../proxy/grpc/unary_server.ts";
-import { HUFFMAN_CODES, HUFFMAN_LENGTHS, STATIC_TABLE } from "./_hpack_tables.ts";
+import { HUFFMAN_CODES, HUFFMAN_LENGTHS, STATIC_TABLE } from "../proxy/grpc/h2/hpack_tables.ts";
 
 const PROTOSET = new URL("../proxy/grpc/envoy.protoset", import.meta.url).pathname;
 const args = parseArgs({
@@ -323,19 +324,27 @@ function row(name: string, report: Record<string, unknown>): string {
 
 if (import.meta.main) {
   const rows: string[] = [];
-  const thin = await startUnaryServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    methods: new Map([["/envoy.service.auth.v3.Authorization/Check", {
-      decode: (bytes: Uint8Array) => bytes,
-      encode: (bytes: unknown) => bytes as Uint8Array,
-      handle: (bytes: unknown) => ({ ok: true as const, message: handle(bytes as Uint8Array) }),
-    }]]),
-    maxMessageBytes: 1 << 20,
-    log: createLogger({ level: "error" }),
-  });
-  rows.push(row("thin server on node:http2", await ghz(thin.port)));
-  await thin.close(0);
+  for (const http2 of ["node", "apigw"] as const) {
+    const thin = await startUnaryServer({
+      hostname: "127.0.0.1",
+      port: 0,
+      methods: new Map([["/envoy.service.auth.v3.Authorization/Check", {
+        decode: (bytes: Uint8Array) => bytes,
+        encode: (bytes: unknown) => bytes as Uint8Array,
+        handle: (bytes: unknown) => ({ ok: true as const, message: handle(bytes as Uint8Array) }),
+      }]]),
+      maxMessageBytes: 1 << 20,
+      http2,
+      log: createLogger({ level: "error" }),
+    });
+    rows.push(
+      row(
+        `thin server on ${http2 === "node" ? "node:http2" : "apigw's h2 (proxy/grpc/h2)"}`,
+        await ghz(thin.port),
+      ),
+    );
+    await thin.close(0);
+  }
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepting = (async () => {
     for await (const conn of listener) serveConn(conn).catch(() => {});

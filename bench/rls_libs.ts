@@ -1,8 +1,9 @@
 /**
  * Which gRPC server serves the rate limit service faster on Deno: apigw's own thin unary server
- * on `node:http2` (what `apigw authz --rls-listen` uses, `proxy/grpc/server.ts` over
- * `unary_server.ts`), @grpc/grpc-js (what it used before) or @connectrpc/connect-node, all over
- * `node:http2`, decoding with the committed `proxy/grpc/envoy.protoset` and answering through
+ * on its own HTTP/2 layer over `Deno.listen` (what `apigw authz --rls-listen` uses,
+ * `proxy/grpc/server.ts` over `unary_server.ts` and `h2/`), the same server on `node:http2` (its
+ * fallback), @grpc/grpc-js (what it used before) or @connectrpc/connect-node (both on
+ * `node:http2`), decoding with the committed `proxy/grpc/envoy.protoset` and answering through
  * the same `createRlsService` (in-memory counters, so the server layer is what differs).
  * ghz (benchmark-only peer, `GOBIN=~/.cache/apigw-bench go install
  * github.com/bojand/ghz/cmd/ghz@v0.93.0`) loads each in turn.
@@ -214,15 +215,19 @@ function row(name: string, report: Record<string, unknown>): string {
 
 if (import.meta.main) {
   const rows: string[] = [];
-  const apigw = await startGrpcServer({
-    hostname: "127.0.0.1",
-    port: 0,
-    shouldRateLimit: decide,
-    serving: () => true,
-    log: createLogger({ level: "error" }),
-  });
-  rows.push(row("apigw unary server (node:http2)", await ghz(apigw.port)));
-  await apigw.close();
+  for (const http2 of ["apigw", "node"] as const) {
+    const apigw = await startGrpcServer({
+      hostname: "127.0.0.1",
+      port: 0,
+      shouldRateLimit: decide,
+      serving: () => true,
+      http2,
+      log: createLogger({ level: "error" }),
+    });
+    const layer = http2 === "apigw" ? "apigw's h2 over Deno.listen" : "node:http2";
+    rows.push(row(`apigw unary server (${layer})`, await ghz(apigw.port)));
+    await apigw.close();
+  }
   const grpcJs = await startGrpcJs();
   rows.push(row("@grpc/grpc-js 1.14.7", await ghz(grpcJs.port)));
   await grpcJs.close();

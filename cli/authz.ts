@@ -194,6 +194,14 @@ const OPTIONS = {
     default: "1048576",
     parse: positiveInt,
   },
+  "grpc-http2": {
+    type: "string",
+    help:
+      "HTTP/2 layer of --grpc-listen and --rls-listen: apigw (its own over Deno.listen, hardened and faster) or node (node:http2, the layer it replaced)",
+    env: "APIGW_AUTHZ_GRPC_HTTP2",
+    default: "apigw",
+    parse: oneOf(["apigw", "node"] as const),
+  },
   "rls-listen": {
     type: "string",
     help:
@@ -409,6 +417,7 @@ function serverSettings(
     },
     ...(options["grpc-listen"] !== undefined ? { grpcListen: options["grpc-listen"] } : {}),
     grpcMaxMessageBytes: options["grpc-max-message-bytes"],
+    grpcHttp2: options["grpc-http2"],
     sourceName: options.config ?? "cluster",
     startRls: (log) =>
       startRlsFromFlags(
@@ -422,6 +431,7 @@ function serverSettings(
           localKeys: options["ratelimit-local-keys"],
           responseHeaders: options["rls-response-headers"],
           failureMode: options["rls-failure-mode"],
+          http2: options["grpc-http2"],
         },
         env,
         log,

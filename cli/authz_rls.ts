@@ -21,6 +21,8 @@ export interface RlsFlags {
   localKeys: number;
   responseHeaders: boolean;
   failureMode: RlsFailureMode;
+  /** The gRPC listener's HTTP/2 layer. */
+  http2: "apigw" | "node";
 }
 
 /** `NAMESPACE/NAME` of a ConfigMap. */
@@ -66,6 +68,7 @@ export async function startRlsFromFlags(
     localKeys: flags.localKeys,
     responseHeaders: flags.responseHeaders,
     failureMode: flags.failureMode,
+    http2: flags.http2,
     log,
   });
   if (!started.ok) {

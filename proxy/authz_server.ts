@@ -42,6 +42,8 @@ export interface AuthzServerSettings {
   grpcListen?: { hostname: string; port: number };
   /** Most bytes of one gRPC message (default 1 MiB). */
   grpcMaxMessageBytes?: number;
+  /** The gRPC listener's HTTP/2 layer (default: apigw's own). */
+  grpcHttp2?: "apigw" | "node";
   /** Where rules come from, for the startup log line. */
   sourceName: string;
   /**
@@ -146,6 +148,7 @@ export async function runAuthz(
         ...(settings.grpcMaxMessageBytes !== undefined
           ? { maxMessageBytes: settings.grpcMaxMessageBytes }
           : {}),
+        ...(settings.grpcHttp2 !== undefined ? { http2: settings.grpcHttp2 } : {}),
         log,
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
- * The gRPC listeners of `apigw authz` (h2c, apigw's thin unary server on node:http2,
- * `unary_server.ts`): Envoy's
+ * The gRPC listeners of `apigw authz` (h2c, apigw's thin unary server on its own HTTP/2 layer
+ * over `Deno.listen`, `unary_server.ts` and `h2/`): Envoy's
  * `envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit` (`--rls-listen`) or
  * `envoy.service.auth.v3.Authorization/Check` (`--grpc-listen`), and `grpc.health.v1.Health`.
  * The message types come from `envoy.protoset`, the FileDescriptorSet dumped from
@@ -41,6 +41,8 @@ export interface GrpcServerOptions {
   };
   log: Logger;
   maxMessageBytes?: number;
+  /** The HTTP/2 layer (`unary_server.ts`): apigw's own (default) or the `node:http2` fallback. */
+  http2?: "apigw" | "node";
 }
 
 export interface GrpcServer {
@@ -114,6 +116,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     port: options.port,
     methods,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
     log: options.log,
   });
   return {

@@ -1,5 +1,5 @@
 /**
- * The thin gRPC server over real sockets, with a raw node:http2 client so each test controls the
+ * The thin gRPC server over real sockets, on both of its HTTP/2 layers, with a raw node:http2 client so each test controls the
  * framing: a call and its trailers, the length-prefix cap before the message arrives, compressed
  * and extra messages, a wrong content-type, unknown methods, grpc-timeout, a client reset while
  * the answer waits, and garbage instead of HTTP/2, each followed by a call that still works.
@@ -20,7 +20,17 @@ const text = new TextDecoder();
 const bytes = (value: string) => new TextEncoder().encode(value);
 
 /** Echo answers `echo:<request>`; Slow waits for `release`; Fail throws in decode on "bad". */
-async function fixture(maxConnectionBufferBytes?: number) {
+/** Each test runs on both HTTP/2 layers: apigw's own (`h2/`) and the node:http2 fallback. */
+const LAYERS = ["apigw", "node"] as const;
+type Layer = typeof LAYERS[number];
+
+function layerTest(name: string, fn: (layer: Layer) => Promise<void>) {
+  Deno.test(name, async (t) => {
+    for (const layer of LAYERS) await t.step(layer, () => fn(layer));
+  });
+}
+
+async function fixture(layer: Layer, maxConnectionBufferBytes?: number, maxMessageBytes = 1024) {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
   let release: () => void = () => {};
@@ -50,7 +60,8 @@ async function fixture(maxConnectionBufferBytes?: number) {
     hostname: "127.0.0.1",
     port: 0,
     methods,
-    maxMessageBytes: 1024,
+    maxMessageBytes,
+    http2: layer,
     ...(maxConnectionBufferBytes !== undefined ? { maxConnectionBufferBytes } : {}),
     log,
   });
@@ -124,21 +135,24 @@ function call(
   return { result, stream };
 }
 
-Deno.test("a unary call: headers, one length-prefixed message, grpc-status 0 in trailers", async () => {
-  await using f = await fixture();
-  const r = await call(f.client, "/test.Echo/Echo", frame(bytes("hi")), {
-    headers: { "grpc-timeout": "5S" },
-  }).result;
-  assert.equal(r.status, 200);
-  assert.equal(r.headers["content-type"], "application/grpc");
-  assert.equal(r.trailers["grpc-status"], "0");
-  assert.deepEqual(r.body, frame(bytes("echo:hi")));
-  assert.equal(f.seen[0]!.peer, "127.0.0.1");
-  assert.ok(f.seen[0]!.remainingMs > 4_000 && f.seen[0]!.remainingMs <= 5_000);
-});
+layerTest(
+  "a unary call: headers, one length-prefixed message, grpc-status 0 in trailers",
+  async (layer) => {
+    await using f = await fixture(layer);
+    const r = await call(f.client, "/test.Echo/Echo", frame(bytes("hi")), {
+      headers: { "grpc-timeout": "5S" },
+    }).result;
+    assert.equal(r.status, 200);
+    assert.equal(r.headers["content-type"], "application/grpc");
+    assert.equal(r.trailers["grpc-status"], "0");
+    assert.deepEqual(r.body, frame(bytes("echo:hi")));
+    assert.equal(f.seen[0]!.peer, "127.0.0.1");
+    assert.ok(f.seen[0]!.remainingMs > 4_000 && f.seen[0]!.remainingMs <= 5_000);
+  },
+);
 
-Deno.test("bad input is a gRPC status and the server keeps serving", async () => {
-  await using f = await fixture();
+layerTest("bad input is a gRPC status and the server keeps serving", async (layer) => {
+  await using f = await fixture(layer);
   const status = async (
     path: string,
     body: Uint8Array | undefined,
@@ -169,19 +183,22 @@ Deno.test("bad input is a gRPC status and the server keeps serving", async () =>
   assert.deepEqual(ok.body, frame(bytes("echo:still")));
 });
 
-Deno.test("an oversized message is refused at its length prefix, before its bytes arrive", async () => {
-  await using f = await fixture();
-  const prefix = Buffer.from([0, 0, 0x10, 0, 0]); // 1 MiB announced, cap 1 KiB, nothing sent
-  const { result } = call(f.client, "/test.Echo/Echo", prefix, { end: false });
-  const r = await result;
-  assert.equal(r.grpcStatus, String(STATUS.RESOURCE_EXHAUSTED));
-  assert.match(decodeURIComponent(String(r.headers["grpc-message"])), /exceeds the limit/);
-  const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("after"))).result;
-  assert.equal(ok.trailers["grpc-status"], "0");
-});
+layerTest(
+  "an oversized message is refused at its length prefix, before its bytes arrive",
+  async (layer) => {
+    await using f = await fixture(layer);
+    const prefix = Buffer.from([0, 0, 0x10, 0, 0]); // 1 MiB announced, cap 1 KiB, nothing sent
+    const { result } = call(f.client, "/test.Echo/Echo", prefix, { end: false });
+    const r = await result;
+    assert.equal(r.grpcStatus, String(STATUS.RESOURCE_EXHAUSTED));
+    assert.match(decodeURIComponent(String(r.headers["grpc-message"])), /exceeds the limit/);
+    const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("after"))).result;
+    assert.equal(ok.trailers["grpc-status"], "0");
+  },
+);
 
-Deno.test("unfinished calls on one connection hold at most its buffer budget", async () => {
-  await using f = await fixture(4096);
+layerTest("unfinished calls on one connection hold at most its buffer budget", async (layer) => {
+  await using f = await fixture(layer, 4096);
   // Four calls each send 1000 of their 1024 bytes and wait: 4020 bytes held.
   const partial = frame(new Uint8Array(1024)).subarray(0, 1005);
   const waiting = [0, 1, 2, 3].map(() =>
@@ -198,8 +215,23 @@ Deno.test("unfinished calls on one connection hold at most its buffer budget", a
   assert.deepEqual(ok.body, frame(bytes("echo:room")));
 });
 
-Deno.test("grpc-timeout: a call that outlives it ends DEADLINE_EXCEEDED", async () => {
-  await using f = await fixture();
+layerTest(
+  "a large message both ways crosses the flow-control windows and frame size",
+  async (layer) => {
+    await using f = await fixture(layer, undefined, 1024 * 1024);
+    // 300 KB: more than a stream's initial window (65 535) and many 16 KiB frames each way.
+    const big = "x".repeat(300_000);
+    const calls = [1, 2, 3].map(() => call(f.client, "/test.Echo/Echo", frame(bytes(big))).result);
+    for (const r of await Promise.all(calls)) {
+      assert.equal(r.trailers["grpc-status"], "0");
+      assert.equal(r.body.byteLength, 5 + 5 + big.length);
+      assert.equal(text.decode(r.body.subarray(5, 15)), "echo:xxxxx");
+    }
+  },
+);
+
+layerTest("grpc-timeout: a call that outlives it ends DEADLINE_EXCEEDED", async (layer) => {
+  await using f = await fixture(layer);
   const started = performance.now();
   const r = await call(f.client, "/test.Echo/Slow", frame(bytes("x")), {
     headers: { "grpc-timeout": "150m" },
@@ -208,21 +240,24 @@ Deno.test("grpc-timeout: a call that outlives it ends DEADLINE_EXCEEDED", async 
   assert.ok(performance.now() - started < 2_000);
 });
 
-Deno.test("a client reset while the answer waits: the late answer is dropped, nothing breaks", async () => {
-  await using f = await fixture();
-  const { stream, result } = call(f.client, "/test.Echo/Slow", frame(bytes("x")));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  stream.close(http2.constants.NGHTTP2_CANCEL);
-  await result;
-  f.release();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("next"))).result;
-  assert.deepEqual(ok.body, frame(bytes("echo:next")));
-  assert.equal(f.logs.filter((l) => l.level === "error").length, 0, JSON.stringify(f.logs));
-});
+layerTest(
+  "a client reset while the answer waits: the late answer is dropped, nothing breaks",
+  async (layer) => {
+    await using f = await fixture(layer);
+    const { stream, result } = call(f.client, "/test.Echo/Slow", frame(bytes("x")));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    await result;
+    f.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ok = await call(f.client, "/test.Echo/Echo", frame(bytes("next"))).result;
+    assert.deepEqual(ok.body, frame(bytes("echo:next")));
+    assert.equal(f.logs.filter((l) => l.level === "error").length, 0, JSON.stringify(f.logs));
+  },
+);
 
-Deno.test("garbage instead of HTTP/2 closes that connection only", async () => {
-  await using f = await fixture();
+layerTest("garbage instead of HTTP/2 closes that connection only", async (layer) => {
+  await using f = await fixture(layer);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: f.server.port });
   await conn.write(bytes("GET / HTTP/1.1\r\nhost: x\r\n\r\n" + "\x00".repeat(64)));
   const buffer = new Uint8Array(4096);
@@ -240,19 +275,22 @@ Deno.test("garbage instead of HTTP/2 closes that connection only", async () => {
   assert.deepEqual(ok.body, frame(bytes("echo:fine")));
 });
 
-Deno.test("a watch stream gets its message and stays open until the server closes", async () => {
-  await using f = await fixture();
-  const { result, stream } = call(f.client, "/test.Echo/Watch", frame(bytes("w")));
-  const first = await new Promise<Uint8Array>((resolve) => stream.once("data", resolve));
-  assert.deepEqual(first, frame(bytes("echo:w")));
-  const open = await Promise.race([
-    result.then(() => false),
-    new Promise((resolve) => setTimeout(() => resolve(true), 100)),
-  ]);
-  assert.equal(open, true);
-  await f.server.close(100);
-  assert.equal((await result).trailers["grpc-status"], "0");
-});
+layerTest(
+  "a watch stream gets its message and stays open until the server closes",
+  async (layer) => {
+    await using f = await fixture(layer);
+    const { result, stream } = call(f.client, "/test.Echo/Watch", frame(bytes("w")));
+    const first = await new Promise<Uint8Array>((resolve) => stream.once("data", resolve));
+    assert.deepEqual(first, frame(bytes("echo:w")));
+    const open = await Promise.race([
+      result.then(() => false),
+      new Promise((resolve) => setTimeout(() => resolve(true), 100)),
+    ]);
+    assert.equal(open, true);
+    await f.server.close(100);
+    assert.equal((await result).trailers["grpc-status"], "0");
+  },
+);
 
 Deno.test("grpc-timeout and grpc-message encodings", () => {
   assert.equal(parseTimeout("2S"), 2_000);

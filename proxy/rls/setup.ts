@@ -24,6 +24,8 @@ export interface RlsOptions {
   localKeys: number;
   responseHeaders: boolean;
   failureMode: RlsFailureMode;
+  /** The gRPC listener's HTTP/2 layer (default: apigw's own). */
+  http2?: "apigw" | "node";
   log: Logger;
 }
 
@@ -85,6 +87,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
           log.warn("Failed to count rate limit hits", { error: String(error) }),
       }),
       serving: () => config !== undefined,
+      ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
       log,
     });
   } catch (error) {

@@ -181,10 +181,10 @@ function answer(result: ClientResult): Answer {
   };
 }
 
-async function setup() {
+async function setup(args: string[] = []) {
   const idp = await startIdp();
   const folder = await configFolder(objects(idp));
-  const authz = await startGrpcAuthz(folder.dir);
+  const authz = await startGrpcAuthz(folder.dir, args);
   return {
     idp,
     authz,
@@ -311,10 +311,18 @@ Deno.test({
 });
 
 Deno.test({
-  name: "grpcurl with the committed protoset: health and a smoke Check",
+  name: "grpcurl with the committed protoset: health and a smoke Check, on both HTTP/2 layers",
   ignore,
-  async fn() {
-    await using s = await setup();
+  async fn(t) {
+    for (const layer of ["apigw", "node"]) {
+      await t.step(`--grpc-http2 ${layer}`, () => grpcurlSmoke(["--grpc-http2", layer]));
+    }
+  },
+});
+
+async function grpcurlSmoke(args: string[]) {
+  {
+    await using s = await setup(args);
     const base = ["-plaintext", "-protoset", PROTOSET];
     for (const service of [[], ["-d", '{"service":"envoy.service.auth.v3.Authorization"}']]) {
       const health = await runPeer(peers!.grpcurl, [
@@ -338,5 +346,5 @@ Deno.test({
     assert.equal(response.status.code, 16);
     assert.equal(response.deniedResponse.status.code, "Unauthorized");
     assert.equal(response.dynamicMetadata.reason, "missing_token");
-  },
-});
+  }
+}

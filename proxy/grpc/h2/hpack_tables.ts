@@ -1,6 +1,7 @@
 /**
  * HPACK's static table and Huffman code (RFC 7541 Appendix A and B), as golang.org/x/net v0.62.0
- * `http2/hpack` (static_table.go, tables.go) lists them; for `bench/h2_probe.ts` only.
+ * `http2/hpack` (static_table.go, tables.go) lists them. EOS (256, thirty 1 bits) is not listed:
+ * a decoder treats that path as an error.
  */
 export const STATIC_TABLE: readonly (readonly [string, string])[] = [
   [":authority", ""],
