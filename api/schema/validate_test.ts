@@ -173,3 +173,14 @@ Deno.test("codePointLength counts characters as the apiserver does, pairs once, 
     assert.equal(codePointLength(text), [...text].length, JSON.stringify(text));
   }
 });
+
+Deno.test("a schema pattern is searched in linear time, as the apiserver's RE2 does", () => {
+  // Upstream's v1beta1 host pattern: three overlapping quantifiers, cubic on V8's RegExp.
+  const pattern = "^([a-zA-Z0-9][a-zA-Z0-9-_]*\\.)*[a-zA-Z0-9]*[a-zA-Z0-9-_]*[[a-zA-Z0-9]+$";
+  const host = `${"a".repeat(65_536)}é`;
+  const problems = validateSchema(string({ pattern }), host);
+  assert.equal(problems.length, 1);
+  assert.match(formatProblem(problems[0]!), /should match/);
+  // Unanchored, as Go's MatchString: a pattern matches anywhere in the value.
+  assert.equal(validateSchema(string({ pattern: "b+" }), "aaabbb").length, 0);
+});
