@@ -10,6 +10,7 @@
  *
  *   deno run -A bench/grpc_authz.ts [--duration 10] [--concurrency 32] [--bin ~/.cache/apigw-bench]
  */
+import { runGhz } from "./_ghz.ts";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { runWrk } from "./_wrk.ts";
@@ -77,31 +78,16 @@ const CHECK = {
   },
 };
 
-async function ghz(address: string): Promise<Record<string, unknown>> {
-  const output = await new Deno.Command(`${args.bin}/ghz`, {
-    args: [
-      "--insecure",
-      "--protoset",
-      PROTOSET,
-      "--call",
-      "envoy.service.auth.v3.Authorization.Check",
-      "-d",
-      JSON.stringify(CHECK),
-      "-c",
-      args.concurrency,
-      "-z",
-      `${args.duration}s`,
-      "--connections",
-      "4",
-      "-O",
-      "json",
-      address,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+function ghz(address: string): Promise<Record<string, unknown>> {
+  return runGhz({
+    bin: args.bin,
+    protoset: PROTOSET,
+    call: "envoy.service.auth.v3.Authorization.Check",
+    data: JSON.stringify(CHECK),
+    concurrency: args.concurrency,
+    duration: args.duration,
+    address: address,
+  });
 }
 
 /** Starts `apigw authz` with both listeners; its addresses from the startup log line. */

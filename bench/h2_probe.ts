@@ -15,6 +15,7 @@
  *
  *   deno run -A bench/h2_probe.ts [--duration 5] [--concurrency 32] [--bin ~/.cache/apigw-bench]
  */
+import { ghzRow, runGhz } from "./_ghz.ts";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
@@ -284,42 +285,16 @@ const CHECK = {
   },
 };
 
-async function ghz(port: number): Promise<Record<string, unknown>> {
-  const output = await new Deno.Command(`${args.bin}/ghz`, {
-    args: [
-      "--insecure",
-      "--protoset",
-      PROTOSET,
-      "--call",
-      "envoy.service.auth.v3.Authorization.Check",
-      "-d",
-      JSON.stringify(CHECK),
-      "-c",
-      args.concurrency,
-      "-z",
-      `${args.duration}s`,
-      "--connections",
-      "4",
-      "-O",
-      "json",
-      `127.0.0.1:${port}`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
-}
-
-function row(name: string, report: Record<string, unknown>): string {
-  const latencies = Array.isArray(report.latencyDistribution) ? report.latencyDistribution : [];
-  const at = (q: number) => {
-    const found = latencies.find((d) => Reflect.get(Object(d), "percentage") === q);
-    return `${(Number(Reflect.get(Object(found), "latency") ?? 0) / 1e6).toFixed(2)} ms`;
-  };
-  return `| ${name} | ${Math.round(Number(report.rps))} | ${at(50)} | ${at(99)} | ${
-    JSON.stringify(report.statusCodeDistribution ?? {})
-  } |`;
+function ghz(port: number): Promise<Record<string, unknown>> {
+  return runGhz({
+    bin: args.bin,
+    protoset: PROTOSET,
+    call: "envoy.service.auth.v3.Authorization.Check",
+    data: JSON.stringify(CHECK),
+    concurrency: args.concurrency,
+    duration: args.duration,
+    address: `127.0.0.1:${port}`,
+  });
 }
 
 if (import.meta.main) {
@@ -338,7 +313,7 @@ if (import.meta.main) {
       log: createLogger({ level: "error" }),
     });
     rows.push(
-      row(
+      ghzRow(
         `thin server on ${http2 === "node" ? "node:http2" : "apigw's h2 (proxy/grpc/h2)"}`,
         await ghz(thin.port),
       ),
@@ -349,7 +324,7 @@ if (import.meta.main) {
   const accepting = (async () => {
     for await (const conn of listener) serveConn(conn).catch(() => {});
   })();
-  rows.push(row("probe h2c loop on Deno.listen", await ghz(listener.addr.port)));
+  rows.push(ghzRow("probe h2c loop on Deno.listen", await ghz(listener.addr.port)));
   listener.close();
   await accepting.catch(() => {});
   console.log(`\n${args.duration} s each, ${args.concurrency} concurrent calls, 4 connections`);

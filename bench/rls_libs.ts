@@ -10,6 +10,7 @@
  *
  *   deno task bench:rls [--duration 10] [--concurrency 32] [--bin ~/.cache/apigw-bench]
  */
+import { ghzRow, runGhz } from "./_ghz.ts";
 import {
   create,
   createFileRegistry,
@@ -175,42 +176,17 @@ function responseInit(response: RlsResponse): Record<string, unknown> {
   };
 }
 
-async function ghz(port: number): Promise<Record<string, unknown>> {
-  const output = await new Deno.Command(`${args.bin}/ghz`, {
-    args: [
-      "--insecure",
-      "--protoset",
-      PROTOSET,
-      "--call",
-      "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
-      "-d",
+function ghz(port: number): Promise<Record<string, unknown>> {
+  return runGhz({
+    bin: args.bin,
+    protoset: PROTOSET,
+    call: "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
+    data:
       `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{.RequestNumber}}"}]}]}`,
-      "-c",
-      args.concurrency,
-      "-z",
-      `${args.duration}s`,
-      "--connections",
-      "4",
-      "-O",
-      "json",
-      `127.0.0.1:${port}`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
-}
-
-function row(name: string, report: Record<string, unknown>): string {
-  const latencies = Array.isArray(report.latencyDistribution) ? report.latencyDistribution : [];
-  const at = (q: number) => {
-    const found = latencies.find((d) => Reflect.get(Object(d), "percentage") === q);
-    return `${(Number(Reflect.get(Object(found), "latency") ?? 0) / 1e6).toFixed(2)} ms`;
-  };
-  return `| ${name} | ${Math.round(Number(report.rps))} | ${at(50)} | ${at(99)} | ${
-    JSON.stringify(report.statusCodeDistribution ?? {})
-  } |`;
+    concurrency: args.concurrency,
+    duration: args.duration,
+    address: `127.0.0.1:${port}`,
+  });
 }
 
 if (import.meta.main) {
@@ -225,14 +201,14 @@ if (import.meta.main) {
       log: createLogger({ level: "error" }),
     });
     const layer = http2 === "apigw" ? "apigw's h2 over Deno.listen" : "node:http2";
-    rows.push(row(`apigw unary server (${layer})`, await ghz(apigw.port)));
+    rows.push(ghzRow(`apigw unary server (${layer})`, await ghz(apigw.port)));
     await apigw.close();
   }
   const grpcJs = await startGrpcJs();
-  rows.push(row("@grpc/grpc-js 1.14.7", await ghz(grpcJs.port)));
+  rows.push(ghzRow("@grpc/grpc-js 1.14.7", await ghz(grpcJs.port)));
   await grpcJs.close();
   const connect = await startConnect();
-  rows.push(row("@connectrpc/connect-node 2.2.0", await ghz(connect.port)));
+  rows.push(ghzRow("@connectrpc/connect-node 2.2.0", await ghz(connect.port)));
   await connect.close();
   console.log(`\n${args.duration} s each, ${args.concurrency} concurrent calls, 4 connections`);
   console.log("| server | calls/s | p50 | p99 | codes |\n| --- | ---: | ---: | ---: | --- |");
