@@ -15,6 +15,11 @@
  *   `x-kubernetes-preserve-unknown-fields` objects), nothing is touched.
  * `metadata` is decoded by the apiserver into ObjectMeta, where a `null` field is simply absent
  * and a `null` label or annotation value is the empty string.
+ *
+ * Strings too: the apiserver's JSON decoder (Go's `encoding/json`, also behind its YAML) replaces
+ * every lone UTF-16 surrogate (`"\udfff"` in YAML or JSON) by U+FFFD, so an object never holds
+ * one. apigw does the same, in keys and values of every kind; this also keeps the YAML writer,
+ * which escapes a lone surrogate per character, off a slow path (1 MiB of them: 0.5 s a write).
  */
 import type { OpenAPISchema } from "./schema/openapi.ts";
 import { ownKind } from "./kinds.ts";
@@ -28,7 +33,8 @@ import { ownKind } from "./kinds.ts";
  * pruneNulls({ apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule", spec: { service: null } })
  * // → { apiVersion: "gateway.kyma-project.io/v2", kind: "APIRule", spec: {} }
  */
-export function pruneNulls<T>(object: T): T {
+export function pruneNulls<T>(input: T): T {
+  const object = wellFormed(input, 0) as T;
   if (!isRecord(object)) return object;
   const entry = ownKind(object.apiVersion, object.kind);
   if (entry === undefined) {
@@ -76,6 +82,34 @@ function normalize(schema: OpenAPISchema | undefined, value: unknown, depth: num
       set(out, key, normalize(childSchema, child, depth + 1));
     }
   }
+  return out;
+}
+
+/**
+ * `value` with every lone surrogate in its strings (keys included) replaced by U+FFFD, as Go's
+ * JSON decoder does; subtrees without one are shared, not copied.
+ */
+function wellFormed(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return value.isWellFormed() ? value : value.toWellFormed();
+  if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const fixed = wellFormed(item, depth + 1);
+      if (fixed !== item) (out ??= [...value])[i] = fixed;
+    });
+    return out ?? value;
+  }
+  let changed = false;
+  const entries = Object.entries(value).map(([key, child]): [string, unknown] => {
+    const fixedKey = key.isWellFormed() ? key : key.toWellFormed();
+    const fixed = wellFormed(child, depth + 1);
+    if (fixedKey !== key || fixed !== child) changed = true;
+    return [fixedKey, fixed];
+  });
+  if (!changed) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of entries) set(out, key, child);
   return out;
 }
 

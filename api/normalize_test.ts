@@ -118,3 +118,23 @@ Deno.test("objectMetaProblem() names the metadata field the apiserver could not 
     });
   }
 });
+
+Deno.test("pruneNulls() replaces lone surrogates by U+FFFD as the apiserver's JSON decoder does", () => {
+  const input = {
+    ...V2,
+    metadata: { name: "a", namespace: "n", labels: { ["k\udfff"]: "v\ud800" } },
+    spec: { hosts: ["\udfff\udfffa.b.io", "ok-\u{1F600}.io"], service: { name: "s", port: 80 } },
+  };
+  const before = structuredClone(input);
+  assert.deepEqual(pruneNulls(input), {
+    ...V2,
+    metadata: { name: "a", namespace: "n", labels: { ["k\ufffd"]: "v\ufffd" } },
+    spec: { hosts: ["\ufffd\ufffda.b.io", "ok-\u{1F600}.io"], service: { name: "s", port: 80 } },
+  });
+  assert.deepEqual(input, before);
+  // Other kinds alike; an object without one comes back as it was.
+  const service = { apiVersion: "v1", kind: "Service", spec: { selector: { app: "x\udc00" } } };
+  assert.deepEqual(pruneNulls(service).spec.selector, { app: "x\ufffd" });
+  const clean = { apiVersion: "v1", kind: "Service", spec: { selector: { app: "x" } } };
+  assert.equal(pruneNulls(clean), clean);
+});
