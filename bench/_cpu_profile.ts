@@ -1,6 +1,6 @@
 /**
  * A CPU profile of a Deno process started with `--inspect`, over the DevTools protocol
- * (`Profiler.start`/`Profiler.stop`), and the shares of its samples by function and by origin
+ * (`Profiler.start`/`Profiler.stop`) or a value evaluated in it (`Runtime.evaluate`), and the shares of its samples by function and by origin
  * (a Deno extension, apigw's own files, an npm package, V8's `(garbage collector)`, `(program)`
  * for native code outside JavaScript, `(idle)`).
  */
@@ -21,6 +21,35 @@ export async function startProfile(
   wsUrl: string,
   intervalUs = 200,
 ): Promise<() => Promise<CpuProfile>> {
+  const session = await devtools(wsUrl);
+  await session.call("Profiler.enable");
+  await session.call("Profiler.setSamplingInterval", { interval: intervalUs });
+  await session.call("Profiler.start");
+  return async () => {
+    const { profile } = await session.call("Profiler.stop") as { profile: CpuProfile };
+    session.close();
+    return profile;
+  };
+}
+
+/** The value of `expression` evaluated in the main isolate of the process behind `wsUrl`. */
+export async function evaluate(wsUrl: string, expression: string): Promise<unknown> {
+  const session = await devtools(wsUrl);
+  try {
+    const answer = await session.call("Runtime.evaluate", { expression, returnByValue: true }) as {
+      result: { value?: unknown };
+    };
+    return answer.result.value;
+  } finally {
+    session.close();
+  }
+}
+
+/** A DevTools protocol session: `call(method, params)` resolves with the method's result. */
+async function devtools(wsUrl: string): Promise<{
+  call(method: string, params?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}> {
   const socket = new WebSocket(wsUrl);
   await new Promise((resolve, reject) => {
     socket.onopen = resolve;
@@ -32,18 +61,13 @@ export async function startProfile(
     if (typeof message.id === "number") pending.get(message.id)?.(message.result);
   };
   let next = 1;
-  function call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
-    const id = next++;
-    socket.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve) => pending.set(id, resolve));
-  }
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: intervalUs });
-  await call("Profiler.start");
-  return async () => {
-    const { profile } = await call("Profiler.stop") as { profile: CpuProfile };
-    socket.close();
-    return profile;
+  return {
+    call(method, params = {}) {
+      const id = next++;
+      socket.send(JSON.stringify({ id, method, params }));
+      return new Promise((resolve) => pending.set(id, resolve));
+    },
+    close: () => socket.close(),
   };
 }
 

@@ -9,6 +9,7 @@
  *
  *   deno run -A bench/serve.ts [--duration 10] [--connections 32] [--threads 1] [--runs 1]
  *     [--only nginx,caddy-1,caddy-2,bare,bare-http1,apigw,apigw-fetch,apigw-jwt]
+ *     [--profile DIR] [--v8-flags FLAGS]
  *
  * Every target is started and checked once for a 200 through it, then measured: with `--runs N`
  * the targets alternate within each run (run 1 of every target, then run 2, …). It prints every
@@ -17,12 +18,21 @@
  * client) to the others (median of the per-run ratios), the HTTP/1.1 client's gain over the
  * fetch client, and the RSS of the `apigw serve` process (its config Worker is a thread of it)
  * idle before the first run and at most during its runs.
+ *
+ * `--profile DIR` starts the Deno targets with `--inspect` and takes a CPU profile of each during
+ * its first run (`bench/_cpu_profile.ts`; `.cpuprofile` files in DIR, shares by origin and by
+ * function printed), and prints where `apigw serve`'s memory is before and after the runs: RSS split
+ * by /proc (anonymous, file), and the main isolate's V8 heap (`Deno.memoryUsage()`, through the
+ * inspector). `--v8-flags FLAGS` adds a target `apigw-v8`: a second `apigw serve` (noAuth) started
+ * with `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=4`, to see what the young generation adds to
+ * RSS under load and what it costs), measured alternately with the others, with its own RSS line.
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { loadDevKey } from "../proxy/gateway/dev_key.ts";
 import { ensureNginxInstalled, startNginx, type TestNginx } from "../tests/nginx/nginx.ts";
 import { median, runWrk } from "./_wrk.ts";
+import { type CpuProfile, evaluate, type Share, shares, startProfile } from "./_cpu_profile.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CADDY_VERSION = "v2.11.9";
@@ -34,6 +44,8 @@ const args = parseArgs({
     threads: { type: "string", default: "1" },
     only: { type: "string" },
     runs: { type: "string", default: "1" },
+    profile: { type: "string" },
+    "v8-flags": { type: "string" },
     caddy: {
       type: "string",
       default: `${Deno.env.get("HOME")}/.cache/apigw-bench/caddy-${CADDY_VERSION}`,
@@ -53,6 +65,8 @@ interface Target {
   token?: string;
   /** The process whose RSS is sampled while it is measured. */
   pid?: number;
+  /** Its inspector's WebSocket URL, with `--profile`. */
+  inspector?: string;
 }
 
 interface Run {
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
   const wanted = (key: string) => args.only === undefined || args.only.split(",").includes(key);
   const targets: Target[] = [];
   const runs = new Map<string, Run[]>();
-  let idleRss: number | undefined;
+  const idleRss = new Map<number, number>();
   let jwks: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
     const upstream = await startNginx((port) =>
@@ -103,8 +117,8 @@ async function main(): Promise<void> {
     for (const client of ["fetch", "http1"] as const) {
       const key = client === "fetch" ? "bare" : "bare-http1";
       if (!wanted(key)) continue;
-      const { port } = await startChild(
-        ["run", "-A", `${ROOT}bench/serve_bare.ts`, upstream.url, client],
+      const { port, inspector } = await startChild(
+        ["run", "-A", ...INSPECT, `${ROOT}bench/serve_bare.ts`, upstream.url, client],
         (event) => event.port,
       );
       targets.push({
@@ -113,6 +127,7 @@ async function main(): Promise<void> {
           ? "bare Deno fetch proxy"
           : "bare Deno proxy, apigw's HTTP/1.1 client",
         base: `http://127.0.0.1:${port}`,
+        ...(inspector !== undefined ? { inspector } : {}),
       });
     }
     if (wanted("apigw") || wanted("apigw-jwt") || wanted("apigw-fetch")) {
@@ -123,9 +138,17 @@ async function main(): Promise<void> {
       );
       await Deno.writeTextFile(`${dir}/config.yaml`, configYaml(upstream.port, jwks.addr.port));
       if (wanted("apigw") || wanted("apigw-jwt")) {
-        const { port, pid } = await startApigw(dir, []);
+        const { port, pid, inspector } = await startApigw(dir, []);
         const base = `http://127.0.0.1:${port}`;
-        if (wanted("apigw")) targets.push({ key: "apigw", name: APIGW, base, pid });
+        if (wanted("apigw")) {
+          targets.push({
+            key: "apigw",
+            name: APIGW,
+            base,
+            pid,
+            ...(inspector !== undefined ? { inspector } : {}),
+          });
+        }
         if (wanted("apigw-jwt")) {
           const token = await key.sign({ sub: "bench", scope: "read" }, {
             ttlSeconds: 7200,
@@ -140,6 +163,12 @@ async function main(): Promise<void> {
           });
         }
       }
+      if (args["v8-flags"] !== undefined) {
+        const flags = `--v8-flags=${args["v8-flags"]}`;
+        const { port, pid } = await startApigw(dir, [], [flags]);
+        const base = `http://127.0.0.1:${port}`;
+        targets.push({ key: "apigw-v8", name: `${APIGW}, ${flags}`, base, pid });
+      }
       if (wanted("apigw-fetch")) {
         const { port } = await startApigw(dir, ["--upstream-client", "fetch"]);
         targets.push({ key: "apigw-fetch", name: APIGW_FETCH, base: `http://127.0.0.1:${port}` });
@@ -148,12 +177,18 @@ async function main(): Promise<void> {
     for (const target of targets) await probe(target);
     const serve = targets.find((t) => t.pid !== undefined);
     // After the probe: the config Worker has read the folder, the first request was answered.
-    if (serve?.pid !== undefined) idleRss = treeRss(serve.pid);
+    for (const { pid } of targets) if (pid !== undefined) idleRss.set(pid, treeRss(pid));
+    if (serve?.inspector !== undefined) memory.push(await memorySplit("idle", serve));
     for (let run = 0; run < RUNS; run++) {
       for (const target of targets) {
+        const stop = run === 0 && target.inspector !== undefined
+          ? await startProfile(target.inspector)
+          : undefined;
         runs.set(target.key, [...runs.get(target.key) ?? [], await measure(target)]);
+        if (stop !== undefined) profiles.push({ target, profile: await stop() });
       }
     }
+    if (serve?.inspector !== undefined) memory.push(await memorySplit("after the runs", serve));
   } finally {
     for (const child of children) {
       try {
@@ -166,12 +201,46 @@ async function main(): Promise<void> {
     await Deno.remove(dir, { recursive: true });
   }
   report(targets, runs, idleRss);
+  for (const { target, profile } of profiles) reportProfile(target, profile);
+  for (const line of memory) console.log(line);
+}
+
+const INSPECT = args.profile === undefined ? [] : ["--inspect=127.0.0.1:0"];
+const profiles: { target: Target; profile: CpuProfile }[] = [];
+const memory: string[] = [];
+
+function reportProfile(target: Target, profile: CpuProfile): void {
+  Deno.mkdirSync(args.profile!, { recursive: true });
+  Deno.writeTextFileSync(`${args.profile}/${target.key}.cpuprofile`, JSON.stringify(profile));
+  const { functions, origins } = shares(profile, ROOT);
+  const top = (list: Share[], n: number) =>
+    list.slice(0, n).map((s) => `  ${s.percent.toFixed(1)} % ${s.name}`).join("\n");
+  console.log(
+    `\nCPU profile of ${target.name}, first run (self time; ${args.profile}/${target.key}.cpuprofile)` +
+      `\nby origin:\n${top(origins, 12)}\nby function:\n${top(functions, 25)}`,
+  );
+}
+
+/** Where `target`'s memory is: RSS by /proc and its main isolate's V8 heap, one line. */
+async function memorySplit(when: string, target: Target): Promise<string> {
+  const status = Deno.readTextFileSync(`/proc/${target.pid}/status`);
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+  const heap = JSON.parse(
+    String(await evaluate(target.inspector!, "JSON.stringify(Deno.memoryUsage())")),
+  ) as Record<string, number>;
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+  return `apigw serve memory ${when}: RSS ${mib(kib("VmRSS") * 1024)} (anonymous ${
+    mib(kib("RssAnon") * 1024)
+  }, file ${mib(kib("RssFile") * 1024)}); main isolate heap total ${mib(heap.heapTotal!)}, used ${
+    mib(heap.heapUsed!)
+  }, external ${mib(heap.external!)}`;
 }
 
 const APIGW = "apigw serve, noAuth rule";
 const APIGW_FETCH = "apigw serve, noAuth rule, fetch client";
 
-function report(targets: Target[], runs: Map<string, Run[]>, idleRss: number | undefined): void {
+function report(targets: Target[], runs: Map<string, Run[]>, idleRss: Map<number, number>): void {
   const rows = (key: string) => runs.get(key) ?? [];
   console.log("| target | run | requests/s | p50 | p99 | load avg (1 min) |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -207,6 +276,7 @@ function report(targets: Target[], runs: Map<string, Run[]>, idleRss: number | u
     };
     for (const target of targets) {
       if (target.key === "apigw" || target.key === "apigw-jwt") continue;
+      if (target.key === "apigw-v8") continue;
       const other = rows(target.key);
       const ratios = apigw.map((run, i) => run.rate / (other[i]?.rate ?? NaN));
       console.log(
@@ -224,13 +294,16 @@ function report(targets: Target[], runs: Map<string, Run[]>, idleRss: number | u
       } % (issue 14 keeps the client only at ≥ +10 %)`,
     );
   }
-  const loaded = [...apigw, ...rows("apigw-jwt")].flatMap((r) => r.rss ?? []);
-  if (idleRss !== undefined && loaded.length > 0) {
+  const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+  for (const keys of [["apigw", "apigw-jwt"], ["apigw-v8"]]) {
+    const measured = targets.filter((t) => keys.includes(t.key));
+    const idle = idleRss.get(measured[0]?.pid ?? -1);
+    const loaded = measured.flatMap((t) => rows(t.key)).flatMap((r) => r.rss ?? []);
+    if (idle === undefined || loaded.length === 0) continue;
     const peak = Math.max(...loaded);
-    const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
     console.log(
-      `\napigw serve RSS (process tree, config Worker included): idle ${mib(idleRss)} MiB, ` +
-        `at most ${mib(peak)} MiB under load, growth ${mib(peak - idleRss)} MiB (goal ≤ 50 MiB)`,
+      `\n${measured[0]!.name} RSS (process tree, config Worker included): idle ${mib(idle)} MiB, ` +
+        `at most ${mib(peak)} MiB under load, growth ${mib(peak - idle)} MiB (goal ≤ 50 MiB)`,
     );
   }
 }
@@ -320,11 +393,17 @@ async function measure(target: Target): Promise<Run> {
   return { rate, p50, p99, load, ...(target.pid !== undefined ? { rss } : {}) };
 }
 
-function startApigw(dir: string, extra: string[]): Promise<{ port: number; pid: number }> {
+function startApigw(
+  dir: string,
+  extra: string[],
+  denoFlags: string[] = [],
+): Promise<{ port: number; pid: number; inspector?: string }> {
   return startChild(
     [
       "run",
       "-A",
+      ...INSPECT,
+      ...denoFlags,
       `${ROOT}main.ts`,
       "serve",
       "--config",
@@ -350,7 +429,7 @@ function startApigw(dir: string, extra: string[]): Promise<{ port: number; pid: 
 async function startChild(
   argv: string[],
   ready: (event: Record<string, unknown>) => unknown,
-): Promise<{ port: number; pid: number }> {
+): Promise<{ port: number; pid: number; inspector?: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: argv,
     stdout: "piped",
@@ -359,6 +438,7 @@ async function startChild(
   }).spawn();
   children.push(child);
   const { promise: port, resolve: found } = Promise.withResolvers<number>();
+  let inspector: string | undefined;
   for (const stream of [child.stdout, child.stderr]) {
     (async () => {
       let buffer = "";
@@ -367,6 +447,7 @@ async function startChild(
         const lines = buffer.split("\n");
         buffer = lines.pop() ?? "";
         for (const line of lines) {
+          inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
           try {
             const value = ready(JSON.parse(line));
             if (typeof value === "number" && value > 0) found(value);
@@ -375,7 +456,8 @@ async function startChild(
       }
     })();
   }
-  return { port: await withTimeout(port, `deno ${argv.join(" ")} did not start`), pid: child.pid };
+  const listening = await withTimeout(port, `deno ${argv.join(" ")} did not start`);
+  return { port: listening, pid: child.pid, ...(inspector !== undefined ? { inspector } : {}) };
 }
 
 /**
