@@ -41,47 +41,57 @@ export interface Peer {
   authority: string;
 }
 
-/** The headers of the upstream request. */
+/**
+ * The headers of the upstream request, by lower-case name (a `Map`: cheaper than `Headers`, whose
+ * every call validates; apigw's HTTP/1.1 client validates each name and value before writing).
+ */
 export function upstreamHeaders(
   incoming: Headers,
   route: Route,
   extra: { peer: Peer; requestId: string; decided: Readonly<Record<string, string>> },
-): Headers {
-  const headers = new Headers();
-  const named = connectionTokens(incoming);
+): Map<string, string> {
+  const headers = new Map<string, string>();
+  let connection: string | undefined;
+  let forwardedFor: string | undefined;
+  let forwarded: string | undefined;
   for (const [name, value] of incoming) {
+    if (name === "connection") connection = value;
+    else if (name === "x-forwarded-for") forwardedFor = value;
+    else if (name === "forwarded") forwarded = value;
     if (
       HOP_BY_HOP.has(name) || OWNED.has(name) || name.startsWith("x-envoy-") ||
-      (named !== undefined && named.has(name))
+      name === "content-length"
     ) continue;
-    if (name === "content-length") continue;
     headers.set(name, value);
+  }
+  if (connection !== undefined) {
+    // RFC 9110 §7.6.1: the fields `Connection` nominates are for this hop only.
+    for (const name of connectionTokens(connection)) headers.delete(name);
   }
   // Repeated identical lengths reach us joined ("5, 5"): forward the one number (§8 #27).
   const length = declaredBodyLength(incoming);
   if (length.ok && length.value !== undefined) headers.set("content-length", `${length.value}`);
   const { peer } = extra;
-  const forwardedFor = incoming.get("x-forwarded-for");
   headers.set(
     "x-forwarded-for",
-    forwardedFor === null ? peer.address : `${forwardedFor}, ${peer.address}`,
+    forwardedFor === undefined ? peer.address : `${forwardedFor}, ${peer.address}`,
   );
   const node = peer.address.includes(":") ? `"[${peer.address}]"` : peer.address;
   const element = `for=${node};host="${peer.authority}";proto=${peer.scheme}`;
-  const forwarded = incoming.get("forwarded");
-  headers.set("forwarded", forwarded === null ? element : `${forwarded}, ${element}`);
+  headers.set("forwarded", forwarded === undefined ? element : `${forwarded}, ${element}`);
   headers.set("x-forwarded-proto", peer.scheme);
   headers.set("x-forwarded-host", route.forwardedHost ?? peer.authority);
   headers.set("x-request-id", extra.requestId);
-  for (const [name, value] of route.setHeaders) headers.set(name, value);
-  for (const [name, value] of Object.entries(extra.decided)) headers.set(name, value);
+  for (const [name, value] of route.setHeaders) headers.set(name.toLowerCase(), value);
+  for (const [name, value] of Object.entries(extra.decided)) headers.set(name.toLowerCase(), value);
   return headers;
 }
 
 /** The client's copy of the upstream response headers. */
 export function responseHeaders(upstream: Headers): Headers {
   const headers = new Headers();
-  const named = connectionTokens(upstream);
+  const connection = upstream.get("connection");
+  const named = connection === null ? undefined : new Set(connectionTokens(connection));
   for (const [name, value] of upstream) {
     if (HOP_BY_HOP.has(name) || (named !== undefined && named.has(name))) continue;
     if (name === "set-cookie") continue;
@@ -94,17 +104,15 @@ export function responseHeaders(upstream: Headers): Headers {
 }
 
 /**
- * `responseHeaders` in place, for answers of apigw's HTTP/1.1 client: it has already consumed
- * the framing and connection headers and dropped the fields `Connection` nominated, so only the
- * rest is left to remove.
+ * The upstream response fields apigw's HTTP/1.1 client leaves out of the answers it builds
+ * (`dropResponseHeaders`): hop-by-hop ones and the route's CORS headers. It consumes the framing
+ * and connection fields itself and drops the ones `Connection` nominates.
  */
-export function stripResponseHeaders(headers: Headers): void {
-  for (const name of HOP_BY_HOP) headers.delete(name);
-  for (const name of STRIPPED_RESPONSE_HEADERS) headers.delete(name);
-}
+export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  ...STRIPPED_RESPONSE_HEADERS,
+]);
 
-function connectionTokens(headers: Headers): Set<string> | undefined {
-  const connection = headers.get("connection");
-  if (connection === null) return undefined;
-  return new Set(connection.toLowerCase().split(",").map((t) => t.trim()).filter(Boolean));
+function connectionTokens(connection: string): string[] {
+  return connection.toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
 }

@@ -10,7 +10,7 @@
  * (`REPLAY_CAP_BYTES`), and either the method is idempotent (RFC 9110 §9.2.2) or writing the
  * request failed. A non-idempotent request whose write succeeded is never sent twice.
  */
-import { type HeadParts, ReplayableBody, requestHead } from "./http1_request.ts";
+import { type FieldMap, type HeadParts, ReplayableBody, requestHead } from "./http1_request.ts";
 import { readResponse } from "./http1_response.ts";
 import {
   ConnectionFailed,
@@ -27,12 +27,17 @@ export interface Http1Request {
   method: string;
   /** Origin-form target, `/path?query`. */
   target: string;
-  /** Validated again before writing; the client sets `host`, framing and `connection` itself. */
-  headers: Headers;
+  /**
+   * Validated before writing; the client sets `host`, framing and `connection` itself. A `Map`
+   * is keyed by lower-case names.
+   */
+  headers: FieldMap;
   body: ReadableStream<Uint8Array> | null;
   /** Known request body length (from `Content-Length`), else the body is sent chunked. */
   contentLength?: number;
   signal: AbortSignal;
+  /** Response fields (lower-case names) left out of the answer, beside the hop-by-hop ones. */
+  dropResponseHeaders?: ReadonlySet<string>;
 }
 
 export interface Http1Client {
@@ -95,7 +100,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
               settle();
               pool.discard(socket);
             },
-          });
+          }, request.dropResponseHeaders);
         } catch (error) {
           settle();
           const retry = pooled !== undefined && !request.signal.aborted &&

@@ -28,11 +28,14 @@ const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t \x21-\x7e\x80-\xff]*[\x21-\x
 const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.\-_]+):\d{1,5}$/;
 
+/** Request fields by name: a `Headers`, or a `Map` keyed by lower-case names. */
+export type FieldMap = Headers | ReadonlyMap<string, string>;
+
 export interface HeadParts {
   method: string;
   target: string;
   host: string;
-  headers: Headers;
+  headers: FieldMap;
   /** The body's framing: its length, "chunked", or none. */
   framing: number | "chunked" | "none";
 }
@@ -52,10 +55,12 @@ export function requestHead(parts: HeadParts): Uint8Array<ArrayBuffer> {
   if (typeof framing === "number" && framing < 0) {
     throw new TypeError(`Content-Length ${framing} is not a valid length`);
   }
-  const nominated = connectionTokens(headers.get("connection"));
+  const nominated = connectionTokens(headers.get("connection") ?? null);
   let head = `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\n`;
   for (const [name, value] of headers) {
-    if (OWN.has(name) || nominated.has(name)) continue;
+    // A Map's keys should be lower-case already; a stray "Host" must not slip past OWN.
+    const lower = name.toLowerCase();
+    if (OWN.has(lower) || nominated.has(lower)) continue;
     if (!TOKEN.test(name)) throw new TypeError(`Header name "${name}" is not a valid token`);
     if (!FIELD_VALUE.test(value)) {
       throw new TypeError(`Header "${name}" has a value that is not a valid field value`);
@@ -73,8 +78,13 @@ export function connectionTokens(value: string | null): Set<string> {
   return new Set(value.toLowerCase().split(",").map((t) => t.trim()).filter(Boolean));
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+const encoder = new TextEncoder();
+
 /** One byte per character: every character was checked to be at most U+00FF. */
 function latin1(text: string): Uint8Array<ArrayBuffer> {
+  // ASCII, the usual case, is the same bytes in UTF-8: the native encoder is faster than a loop.
+  if (!NON_ASCII.test(text)) return encoder.encode(text) as Uint8Array<ArrayBuffer>;
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;

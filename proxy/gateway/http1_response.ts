@@ -31,7 +31,8 @@ const decoder = new TextDecoder("latin1");
 export interface Head {
   status: number;
   statusText: string;
-  headers: Headers;
+  /** Name (lower-case) and value of each field kept, in the order received. */
+  headers: [string, string][];
   contentLength?: number;
   chunked: boolean;
   /** The upstream closes the connection after this response. */
@@ -42,12 +43,14 @@ export interface Head {
 
 /**
  * Reads one response from `socket`. `release` gets the upstream's keep-alive timeout when it
- * named one. Throws `ConnectionFailed` when the connection ended before any byte of it.
+ * named one. Fields named in `drop` (lower-case) are left out of the answer. Throws
+ * `ConnectionFailed` when the connection ended before any byte of it.
  */
 export async function readResponse(
   socket: Socket,
   method: string,
   pool: { release(keepAliveMs: number | undefined): void; discard(): void },
+  drop?: ReadonlySet<string>,
 ): Promise<Response> {
   let buffer: Bytes = new Uint8Array(READ_SIZE);
   let length = 0;
@@ -66,7 +69,7 @@ export async function readResponse(
       length += n;
       end = headEnd(buffer, length);
     }
-    const head = parseHead(decoder.decode(buffer.subarray(0, end)));
+    const head = parseHead(decoder.decode(buffer.subarray(0, end)), drop);
     const rest = buffer.slice(end + 4, length);
     if (head.status === 101) throw new TypeError("Upstream switched protocols unasked");
     if (head.status < 200) {
@@ -102,13 +105,16 @@ export async function readResponse(
   }
 }
 
-/** Parses a response head (status line and header lines, without the final CRLF CRLF). */
-export function parseHead(text: string): Head {
+/**
+ * Parses a response head (status line and header lines, without the final CRLF CRLF); fields
+ * named in `drop` are validated and then left out.
+ */
+export function parseHead(text: string, drop?: ReadonlySet<string>): Head {
   const lines = text.split("\r\n");
   const statusLine = STATUS_LINE.exec(lines[0] ?? "");
   if (statusLine === null) throw new TypeError("Upstream sent an invalid status line");
   const http10 = statusLine[1] === "0";
-  const headers = new Headers();
+  const headers: [string, string][] = [];
   let contentLength: number | undefined;
   const codings: string[] = [];
   let connection = new Set<string>();
@@ -137,8 +143,8 @@ export function parseHead(text: string): Head {
     } else if (name === "keep-alive") {
       const timeout = /(?:^|[,;\s])timeout\s*=\s*"?(\d{1,6})"?/i.exec(value);
       if (timeout !== null) keepAliveMs = Number(timeout[1]) * 1000;
-    } else {
-      headers.append(name, value);
+    } else if (drop === undefined || !drop.has(name)) {
+      headers.push([name, value]);
     }
   }
   if (codings.length > 0) {
@@ -149,12 +155,11 @@ export function parseHead(text: string): Head {
       throw new TypeError(`Upstream sent an unsupported Transfer-Encoding "${codings.join(", ")}"`);
     }
   }
-  // RFC 9110 §7.6.1: the fields `Connection` nominates are for this hop only.
-  for (const name of connection) headers.delete(name);
   return {
     status: Number(statusLine[2]),
     statusText: statusLine[3] ?? "",
-    headers,
+    // RFC 9110 §7.6.1: the fields `Connection` nominates are for this hop only.
+    headers: connection.size === 0 ? headers : headers.filter(([name]) => !connection.has(name)),
     ...(contentLength !== undefined ? { contentLength } : {}),
     chunked: codings.length > 0,
     close: connection.has("close") || (http10 && !connection.has("keep-alive")),

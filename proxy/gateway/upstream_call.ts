@@ -8,7 +8,13 @@ import type { Logger } from "../../lib/log.ts";
 import { problemResponse } from "../../lib/problem.ts";
 import { inSpan, type Span, SpanKind, traceparentOf, tracingOn } from "../../lib/tracing.ts";
 import type { Route } from "./config.ts";
-import { type Peer, responseHeaders, stripResponseHeaders, upstreamHeaders } from "./forward.ts";
+import {
+  DROPPED_RESPONSE_HEADERS,
+  type Peer,
+  responseHeaders,
+  upstreamHeaders,
+} from "./forward.ts";
+import { Deadlines } from "./deadlines.ts";
 import type { Http1Client } from "./http1_client.ts";
 import { declaredBodyLength } from "./request.ts";
 
@@ -40,6 +46,7 @@ class BodyTooLarge extends RangeError {}
 /** The function the gateway forwards allowed requests with. */
 export function createForward(deps: UpstreamDeps): Forward {
   const { log } = deps;
+  const deadlines = new Deadlines();
   return forward;
 
   /** The upstream call, in a client span of its own when traced. */
@@ -76,8 +83,7 @@ export function createForward(deps: UpstreamDeps): Forward {
     // apigw's own HTTP/1.1 client is not traced by Deno: the upstream continues our span.
     if (span !== undefined) headers.set("traceparent", traceparentOf(span));
     const limited = limitBody(request.body, deps.maxBodyBytes);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), route.timeoutMs);
+    const abort = deadlines.arm(route.timeoutMs);
     try {
       if (deps.http1 !== undefined && !route.upstream.tls) {
         const upstream = await deps.http1.request(route.upstream, {
@@ -87,9 +93,8 @@ export function createForward(deps: UpstreamDeps): Forward {
           body: limited.body,
           ...declaredLength(request, limited.body),
           signal: abort.signal,
+          dropResponseHeaders: DROPPED_RESPONSE_HEADERS,
         });
-        // The client built this response and its headers: filter them in place.
-        stripResponseHeaders(upstream.headers);
         return { response: upstream, reason: "forwarded" };
       }
       const upstream = await deps.fetch(route.upstream.origin + extra.target, {
@@ -127,7 +132,7 @@ export function createForward(deps: UpstreamDeps): Forward {
       };
     } finally {
       // The route timeout covers the wait for the upstream's response head (documented).
-      clearTimeout(timer);
+      abort.clear();
     }
   }
 }
@@ -141,9 +146,10 @@ function declaredLength(request: Request, body: unknown): { contentLength?: numb
 }
 
 // Deno's fetch asks for gzip and decompresses unless told what to accept: pass bytes through.
-function fetchHeaders(headers: Headers): Headers {
-  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
-  return headers;
+function fetchHeaders(headers: Map<string, string>): Headers {
+  const copy = new Headers([...headers]);
+  if (!headers.has("accept-encoding")) copy.set("accept-encoding", "identity");
+  return copy;
 }
 
 /** A streamed body that errors once more than `max` bytes passed. */
