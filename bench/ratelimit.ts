@@ -1,12 +1,15 @@
 /**
  * The global rate limit benchmark (bench/README.md): Redis-limited decisions/s and latency of
- * `apigw authz` through HTTP with wrk, against envoyproxy/ratelimit on the same Redis with ghz
- * (when both are built, see README) and against `redis-benchmark` running the very token bucket
+ * `apigw authz` through HTTP with wrk, and against `redis-benchmark` running the very token bucket
  * script (the physical limit of one Redis). Also the store alone: the Lua token bucket against
  * rate-limiter-flexible's fixed window, the choice the limiter makes per algorithm.
  *
  *   deno run -A bench/ratelimit.ts [--duration 10] [--connections 32] [--keys 10000]
- *     [--only redis,store,apigw,memory,envoy,cluster] [--bin ~/.cache/apigw-bench]
+ *     [--only redis,store,apigw,memory,rls,cluster] [--bin ~/.cache/apigw-bench]
+ *
+ * `rls` (alias `envoy`) is the like-for-like pair (`_ratelimit_rls.ts`): envoyproxy/ratelimit and
+ * `apigw authz --rls-listen` on the same Redis with the same config, both loaded by ghz over gRPC,
+ * after both answered a check sequence alike; skipped when `deno task grpc:build` or ghz is missing.
  *
  * `cluster` runs the store and `apigw authz` again on a Redis Cluster of 3 masters + 3 replicas
  * (tests/redis/cluster.ts), reported as a ratio to the in-memory path of the same run.
@@ -18,10 +21,9 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { startRedis, type TestRedis } from "../tests/redis/redis.ts";
 import { startRedisCluster } from "../tests/redis/cluster.ts";
-import { poll } from "../tests/poll.ts";
 import { createRedisStore, TOKEN_BUCKET_LUA } from "../proxy/ratelimit/redis_store.ts";
 import { runWrk } from "./_wrk.ts";
-import { freePort } from "../tests/cluster/_ports.ts";
+import { rlsBenchmark } from "./_ratelimit_rls.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const args = parseArgs({
@@ -59,9 +61,16 @@ async function main(): Promise<void> {
     if (wanted("apigw")) rows.push(await apigwBenchmark(redis.url));
     if (wanted("memory")) rows.push(await apigwBenchmark(undefined));
     if (wanted("cluster")) rows.push(...await clusterBenchmark(rows));
-    if (wanted("envoy")) {
-      const row = await envoyBenchmark(redis);
-      if (row !== undefined) rows.push(row);
+    if (wanted("rls") || wanted("envoy")) {
+      rows.push(
+        ...await rlsBenchmark({
+          redis,
+          bin: args.bin,
+          durationS: DURATION,
+          concurrency: CONNECTIONS,
+          requestsPerUnit: BUCKET.maxTokens,
+        }) ?? [],
+      );
     }
   } finally {
     for (const child of children) {
@@ -259,91 +268,6 @@ async function apigwBenchmark(redisUrl: string | undefined, label = ""): Promise
   return row;
 }
 
-/** envoyproxy/ratelimit on the same Redis, loaded by ghz over gRPC; skipped when not built. */
-async function envoyBenchmark(redis: TestRedis): Promise<Row | undefined> {
-  const rls = `${args.bin}/service_cmd`;
-  const ghz = `${args.bin}/ghz`;
-  for (const binary of [rls, ghz]) {
-    if (!(await exists(binary))) {
-      console.error(`Skipped envoyproxy/ratelimit: ${binary} is not built (see bench/README.md)`);
-      return undefined;
-    }
-  }
-  const root = await Deno.makeTempDir({ prefix: "apigw-bench-rls-" });
-  await Deno.mkdir(`${root}/ratelimit/config`, { recursive: true });
-  await Deno.writeTextFile(
-    `${root}/ratelimit/config/bench.yaml`,
-    stringify({
-      domain: "bench",
-      descriptors: [{
-        key: "api_key",
-        rate_limit: { unit: "second", requests_per_unit: BUCKET.maxTokens },
-      }],
-    }),
-  );
-  const [grpc, http, debug] = [freePort(), freePort(), freePort()];
-  const child = new Deno.Command(rls, {
-    env: {
-      USE_STATSD: "false",
-      LOG_LEVEL: "warn",
-      REDIS_SOCKET_TYPE: "tcp",
-      REDIS_URL: `127.0.0.1:${redis.port}`,
-      RUNTIME_ROOT: root,
-      RUNTIME_SUBDIRECTORY: "ratelimit",
-      RUNTIME_WATCH_ROOT: "false",
-      GRPC_PORT: String(grpc),
-      PORT: String(http),
-      DEBUG_PORT: String(debug),
-      GRPC_HOST: "127.0.0.1",
-      HOST: "127.0.0.1",
-      DEBUG_HOST: "127.0.0.1",
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  children.push(child);
-  await poll(async () => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: grpc });
-    conn.close();
-    return true;
-  }, { timeoutMs: 20_000, what: "envoyproxy/ratelimit gRPC port" });
-  const out = await run(ghz, [
-    "--insecure",
-    "--proto",
-    `${ROOT}bench/ratelimit_rls.proto`,
-    "--call",
-    "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit",
-    "-d",
-    `{"domain":"bench","descriptors":[{"entries":[{"key":"api_key","value":"{{.RequestNumber}}"}]}]}`,
-    "-c",
-    String(CONNECTIONS),
-    "-z",
-    `${DURATION}s`,
-    "--connections",
-    "4",
-    "-O",
-    "json",
-    `127.0.0.1:${grpc}`,
-  ]);
-  const report = JSON.parse(out);
-  const p = (q: number) =>
-    `${
-      (Number(
-        report.latencyDistribution?.find((d: { percentage: number }) => d.percentage === q)
-          ?.latency ?? 0,
-      ) / 1e6).toFixed(2)
-    } ms`;
-  const codes = `gRPC ${JSON.stringify(report.statusCodeDistribution ?? {})}`;
-  await Deno.remove(root, { recursive: true });
-  return {
-    target: "envoyproxy/ratelimit (gRPC, ghz)",
-    rate: report.rps,
-    p50: p(50),
-    p99: p(99),
-    note: codes,
-  };
-}
-
 async function wrk(target: string, url: string): Promise<Row> {
   const { rate, p50, p99, non2xx } = await runWrk({
     url,
@@ -397,15 +321,6 @@ async function startAndRead(
         return found;
       }
     }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
