@@ -9,6 +9,7 @@
  * prints the RSS slope after warm-up and the errors outside the Redis restart window.
  *
  *   deno run -A bench/soak.ts [--minutes 30] [--rate 100] [--out bench/.out/soak]
+ *     [--v8-flags FLAGS]   # passed as --v8-flags=FLAGS to both apigw processes
  *
  * The global rate limit has `failureMode: closed`, so requests that need Redis while it is down
  * answer 503: those count as failure-mode answers inside the restart window, as errors outside.
@@ -33,6 +34,7 @@ const args = parseArgs({
     "warmup-minutes": { type: "string" },
     "redis-down-seconds": { type: "string", default: "5" },
     out: { type: "string", default: `${ROOT}bench/.out/soak` },
+    "v8-flags": { type: "string" },
   },
 }).values;
 const DURATION_MS = Number(args.minutes) * 60_000;
@@ -401,7 +403,13 @@ async function startApigw(
   ready: (event: Record<string, unknown>) => string | undefined,
 ): Promise<{ pid: number; address: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...argv],
+    args: [
+      "run",
+      "-A",
+      ...(args["v8-flags"] !== undefined ? [`--v8-flags=${args["v8-flags"]}`] : []),
+      `${ROOT}main.ts`,
+      ...argv,
+    ],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
