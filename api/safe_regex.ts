@@ -35,7 +35,8 @@ export function compileSafeRegex(pattern: string): Result<SafeRegex, string> {
   }
   return {
     ok: true,
-    value: { source: pattern, matches: (input) => compiled.matches(input) },
+    // `testExact()`: the full match on the DFA, without capture groups (`matches()` runs the NFA).
+    value: { source: pattern, matches: (input) => compiled.testExact(input) },
   };
 }
 

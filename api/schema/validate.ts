@@ -213,7 +213,9 @@ function patternMatches(pattern: string, value: string): boolean {
 function compilePattern(pattern: string): (value: string) => boolean {
   try {
     const re2 = RE2JS.compile(pattern);
-    return (value) => re2.matcher(value).find();
+    // `test()`: a boolean search on the DFA, which stops at the first match (a `find()` runs the
+    // NFA to the end of the greedy match: a second per MiB of input).
+    return (value) => re2.test(value);
   } catch {
     let regex: RegExp;
     try {
