@@ -133,6 +133,11 @@ export class ClusterCache {
         if (informers.length === 1) return informers[0]!.store.list(namespace);
         return informers.flatMap((i) => i.store.list(namespace));
       },
+      byIndex: (group, kind, index, key) => {
+        const informers = this.#byKind.get(kindKey(group, kind)) ?? [];
+        if (informers.length === 1) return informers[0]!.store.byIndex(index, key);
+        return informers.flatMap((i) => i.store.byIndex(index, key));
+      },
       get: (group, kind, namespace, name) => this.get(group, kind, namespace, name),
       hasCRD: (name) => this.#crds.store.get("", name) !== undefined,
     };

@@ -1,36 +1,36 @@
 /**
- * The validation facts of a snapshot: every Service, Pod, Gateway, VirtualService, APIGateway and
- * RateLimit it holds, read defensively, with `complete: true` (a snapshot is the whole cluster).
+ * The validation facts of a snapshot, read defensively, with `complete: true` (a snapshot is the
+ * whole cluster): every Gateway, APIGateway and RateLimit it holds, and an index for Services by
+ * name, Pods by namespace and VirtualServices by host (the kinds a cluster has thousands of).
  */
 import type { ValidationFacts } from "../api/validation/facts.ts";
 import type { KubeObject } from "../api/meta.ts";
 import { list, readGateway, readSelector, record, stringMap } from "./istio/read.ts";
-import type { Snapshot } from "./snapshot.ts";
+import type { Snapshot, SnapshotIndex } from "./snapshot.ts";
 
 /**
- * Facts for the semantic checks, from the whole snapshot. Each kind's facts are kept per list and
- * per object (by identity): the operator's cache hands out the same list until its store changes
- * and the same object until it changes, so a reconcile storm over 10 000 APIRules does not re-read
- * 10 000 unchanged Services or VirtualServices each time.
+ * Facts for the semantic checks, from the whole snapshot. Each object's facts are kept per object
+ * (by identity), Gateways' also per list: the operator's cache hands out the same list until its
+ * store changes and the same object until it changes. Services, Pods and VirtualServices are read
+ * through the index, a few per reconcile: a reconcile storm over 10 000 APIRules, each of which
+ * writes a VirtualService, does not read 10 000 VirtualServices after each write.
  */
 export function factsOf(snapshot: Snapshot): ValidationFacts {
   const mesh = snapshot.get("", "ConfigMap", "istio-system", "istio");
   return {
     complete: true,
-    services: memo(SERVICES, snapshot.list("", "Service"), (o) => ({
-      ...ref(o),
-      selector: readSelector(o),
-    })),
-    pods: memo(PODS, snapshot.list("", "Pod"), (o) => {
-      const spec = record(o.spec);
-      return {
-        ...ref(o),
-        labels: o.metadata.labels ?? {},
-        annotations: o.metadata.annotations ?? {},
-        containers: names(spec?.containers),
-        initContainers: names(spec?.initContainers),
-      };
-    }),
+    index: {
+      service(namespace, name) {
+        const service = snapshot.get("", "Service", namespace, name);
+        return service === undefined ? undefined : factOf(SERVICES, service, serviceFact);
+      },
+      podsIn: (namespace) =>
+        snapshot.list("", "Pod", namespace).map((o) => factOf(PODS, o, podFact)),
+      virtualServicesWithHost: (host) =>
+        snapshot.byIndex("networking.istio.io", "VirtualService", HOST_INDEX, host).map((o) =>
+          factOf(VIRTUAL_SERVICES, o, virtualServiceFact)
+        ),
+    },
     gateways: memo(GATEWAYS, snapshot.list("networking.istio.io", "Gateway"), (o) => ({
       ...ref(o),
       servers: (readGateway(o).spec?.servers ?? []).map((s) => ({
@@ -39,15 +39,6 @@ export function factsOf(snapshot: Snapshot): ValidationFacts {
       })),
     })),
     externalGateways: snapshot.list("gateway.kyma-project.io", "ExternalGateway").map(ref),
-    virtualServices: memo(
-      VIRTUAL_SERVICES,
-      snapshot.list("networking.istio.io", "VirtualService"),
-      (o) => ({
-        ...ref(o),
-        hosts: list(record(o.spec)?.hosts).filter((h): h is string => typeof h === "string"),
-        labels: o.metadata.labels ?? {},
-      }),
-    ),
     istioMeshConfigMap: mesh === undefined ? null : { data: stringMap(mesh.data) },
     apiGateways: snapshot.list("operator.kyma-project.io", "APIGateway").map((o) => ({
       name: o.metadata.name ?? "",
@@ -61,6 +52,32 @@ export function factsOf(snapshot: Snapshot): ValidationFacts {
       selectorLabels: stringMap(record(o.spec)?.selectorLabels),
     })).filter((r) => Object.keys(r.selectorLabels).length > 0),
   };
+}
+
+/** Files a VirtualService under each host it serves (host occupancy checks read one host). */
+export const HOST_INDEX: SnapshotIndex = { name: "virtualservice-host", keys: hostsOf };
+
+function hostsOf(o: KubeObject): string[] {
+  return list(record(o.spec)?.hosts).filter((h): h is string => typeof h === "string");
+}
+
+function serviceFact(o: KubeObject): FactOf<"services"> {
+  return { ...ref(o), selector: readSelector(o) };
+}
+
+function podFact(o: KubeObject): FactOf<"pods"> {
+  const spec = record(o.spec);
+  return {
+    ...ref(o),
+    labels: o.metadata.labels ?? {},
+    annotations: o.metadata.annotations ?? {},
+    containers: names(spec?.containers),
+    initContainers: names(spec?.initContainers),
+  };
+}
+
+function virtualServiceFact(o: KubeObject): FactOf<"virtualServices"> {
+  return { ...ref(o), hosts: hostsOf(o), labels: o.metadata.labels ?? {} };
 }
 
 type Facts = ValidationFacts;
@@ -94,17 +111,20 @@ function memo<T>(
 ): readonly T[] {
   let facts = cache.lists.get(list);
   if (facts === undefined) {
-    facts = list.map((object) => {
-      let fact = cache.objects.get(object);
-      if (fact === undefined) {
-        fact = read(object);
-        cache.objects.set(object, fact);
-      }
-      return fact;
-    });
+    facts = list.map((object) => factOf(cache, object, read));
     cache.lists.set(list, facts);
   }
   return facts;
+}
+
+/** `read(object)`, once per object. */
+function factOf<T>(cache: Memo<T>, object: KubeObject, read: (object: KubeObject) => T): T {
+  let fact = cache.objects.get(object);
+  if (fact === undefined) {
+    fact = read(object);
+    cache.objects.set(object, fact);
+  }
+  return fact;
 }
 
 function ref(o: KubeObject): { namespace: string; name: string } {

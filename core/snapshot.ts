@@ -8,10 +8,26 @@ import type { KubeObject } from "../api/meta.ts";
 export interface Snapshot {
   /** Every object of a group and kind, optionally in one namespace, in a stable order. */
   list(group: string, kind: string, namespace?: string): readonly KubeObject[];
+  /**
+   * The objects of a group and kind that `index` files under `key`, in `list()` order: what
+   * `list(group, kind).filter((o) => index.keys(o).includes(key))` returns, without reading every
+   * object (the operator's cache keeps the index current as objects change).
+   */
+  byIndex(group: string, kind: string, index: SnapshotIndex, key: string): readonly KubeObject[];
   /** One object by group, kind, namespace (`""` for cluster-scoped) and name. */
   get(group: string, kind: string, namespace: string, name: string): KubeObject | undefined;
   /** Tells whether a CRD (`plural.group`) is installed. */
   hasCRD(name: string): boolean;
+}
+
+/**
+ * A secondary index of objects, in the manner of client-go's `Indexers`: the keys an object is
+ * found under. `keys` must be pure and depend on nothing but the object; the name identifies the
+ * index, so one name always goes with one `keys`.
+ */
+export interface SnapshotIndex {
+  readonly name: string;
+  keys(object: KubeObject): readonly string[];
 }
 
 /** The API group of an apiVersion (`""` for the core group). */
@@ -30,12 +46,30 @@ export function snapshotOf(objects: readonly KubeObject[], crds: ReadonlySet<str
     byKind.set(key, list);
   }
   for (const list of byKind.values()) list.sort(compareObjects);
+  // Built on first use, once per snapshot: `render` plans every APIRule of its input over one.
+  const indexes = new Map<string, Map<string, KubeObject[]>>();
   return {
     list(group, kind, namespace) {
       const all = byKind.get(`${group}/${kind}`) ?? [];
       return namespace === undefined
         ? all
         : all.filter((o) => (o.metadata.namespace ?? "") === namespace);
+    },
+    byIndex(group, kind, index, key) {
+      const id = `${group}/${kind}/${index.name}`;
+      let entries = indexes.get(id);
+      if (entries === undefined) {
+        entries = new Map();
+        for (const object of byKind.get(`${group}/${kind}`) ?? []) {
+          for (const indexKey of new Set(index.keys(object))) {
+            const list = entries.get(indexKey);
+            if (list === undefined) entries.set(indexKey, [object]);
+            else list.push(object);
+          }
+        }
+        indexes.set(id, entries);
+      }
+      return entries.get(key) ?? [];
     },
     get(group, kind, namespace, name) {
       return (byKind.get(`${group}/${kind}`) ?? []).find((o) =>

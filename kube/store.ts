@@ -15,12 +15,29 @@ export interface StoreEvent {
   old?: KubeObject;
 }
 
+/**
+ * A secondary index, as client-go's `Indexers`: the keys an object is filed under. `keys` must be
+ * pure; one `name`, one `keys`.
+ */
+export interface StoreIndex {
+  readonly name: string;
+  keys(object: KubeObject): readonly string[];
+}
+
+/** An index's entries: per index key, the store keys (`namespace/name`) of its objects. */
+interface IndexEntries {
+  keys: (object: KubeObject) => readonly string[];
+  entries: Map<string, Set<string>>;
+}
+
 /** How long a deleted object's UID keeps late events for it out. */
 const TOMBSTONE_MS = 5 * 60_000;
 
 export class ObjectStore {
   #objects = new Map<string, KubeObject>();
   #tombstones = new Map<string, number>();
+  /** Built on the first `byIndex()` of each, then kept current with every change. */
+  readonly #indexes = new Map<string, IndexEntries>();
   #version = 0;
   /** Moves only when a key is added or removed: a change of objects alone keeps their order. */
   #keysVersion = 0;
@@ -49,6 +66,23 @@ export class ObjectStore {
     return namespace === undefined ? sorted.all : sorted.byNamespace.get(namespace) ?? [];
   }
 
+  /**
+   * The objects `index` files under `key`, ordered as `list()`: the same objects as
+   * `list().filter((o) => index.keys(o).includes(key))` in time proportional to their number.
+   */
+  byIndex(index: StoreIndex, key: string): KubeObject[] {
+    let built = this.#indexes.get(index.name);
+    if (built === undefined) {
+      built = { keys: index.keys, entries: new Map() };
+      for (const [storeKey, object] of this.#objects) fileUnder(built, storeKey, object);
+      this.#indexes.set(index.name, built);
+    }
+    const filed = built.entries.get(key);
+    if (filed === undefined) return [];
+    // Sorted as `#sortedView()` sorts all keys, so the subset keeps the list's order.
+    return [...filed].sort().map((storeKey) => this.#objects.get(storeKey)!);
+  }
+
   /** Applies a watch event; returns what changed, or undefined for a stale or repeated event. */
   applyEvent(type: "ADDED" | "MODIFIED" | "DELETED", object: KubeObject): StoreEvent | undefined {
     const key = objectKey(object);
@@ -61,13 +95,13 @@ export class ObjectStore {
       ) {
         return undefined;
       }
-      this.#objects.delete(key);
+      this.#delete(key, held);
       this.#changed(true);
       return { type: "deleted", object, old: held };
     }
     if (this.#isTombstoned(object)) return undefined;
     if (held !== undefined && !isNewer(object, held)) return undefined;
-    this.#objects.set(key, object);
+    this.#set(key, object, held);
     this.#changed(held === undefined);
     return held === undefined ? { type: "added", object } : { type: "modified", object, old: held };
   }
@@ -105,6 +139,10 @@ export class ObjectStore {
       }
     }
     this.#objects = next;
+    for (const index of this.#indexes.values()) {
+      index.entries.clear();
+      for (const [key, object] of next) fileUnder(index, key, object);
+    }
     this.#changed(true);
     return events;
   }
@@ -126,7 +164,7 @@ export class ObjectStore {
     if (held !== undefined && !isNewer(object, held) && held.metadata.uid === object.metadata.uid) {
       return;
     }
-    this.#objects.set(key, object);
+    this.#set(key, object, held);
     this.#changed(held === undefined);
   }
 
@@ -135,10 +173,23 @@ export class ObjectStore {
     const key = objectKey(object);
     const held = this.#objects.get(key);
     if (held !== undefined && held.metadata.uid === object.metadata.uid) {
-      this.#objects.delete(key);
+      this.#delete(key, held);
       this.#changed(true);
     }
     this.#tombstone(object);
+  }
+
+  #set(key: string, object: KubeObject, held: KubeObject | undefined): void {
+    this.#objects.set(key, object);
+    for (const index of this.#indexes.values()) {
+      if (held !== undefined) unfile(index, key, held);
+      fileUnder(index, key, object);
+    }
+  }
+
+  #delete(key: string, held: KubeObject): void {
+    this.#objects.delete(key);
+    for (const index of this.#indexes.values()) unfile(index, key, held);
   }
 
   #tombstone(object: KubeObject): void {
@@ -155,6 +206,7 @@ export class ObjectStore {
       old: object,
     }));
     this.#objects.clear();
+    for (const index of this.#indexes.values()) index.entries.clear();
     this.#changed(true);
     return events;
   }
@@ -200,6 +252,22 @@ export class ObjectStore {
     }
     this.#sorted = { version: this.#version, all, byNamespace };
     return this.#sorted;
+  }
+}
+
+function fileUnder(index: IndexEntries, storeKey: string, object: KubeObject): void {
+  for (const key of index.keys(object)) {
+    const filed = index.entries.get(key);
+    if (filed === undefined) index.entries.set(key, new Set([storeKey]));
+    else filed.add(storeKey);
+  }
+}
+
+function unfile(index: IndexEntries, storeKey: string, object: KubeObject): void {
+  for (const key of index.keys(object)) {
+    const filed = index.entries.get(key);
+    filed?.delete(storeKey);
+    if (filed?.size === 0) index.entries.delete(key);
   }
 }
 

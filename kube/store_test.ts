@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { KubeObject } from "../api/meta.ts";
 import { ObjectStore } from "./store.ts";
 
@@ -123,4 +124,58 @@ Deno.test("ObjectStore.list() stays sorted and current through adds, changes and
   assert.deepEqual(names(), ["ns/a@6", "ns/b@4", "z/a@2"]);
   store.forget(object("b", 4));
   assert.deepEqual(names(), ["ns/a@6", "z/a@2"]);
+});
+
+/** Objects in two namespaces under a few names, labelled from a small pool (so keys collide). */
+const indexedOp = fc.record({
+  op: fc.constantFrom("event", "delete", "remember", "forget", "relist", "clear"),
+  name: fc.constantFrom("a", "b", "c", "d", "e"),
+  namespace: fc.constantFrom("", "ns1", "ns2"),
+  colors: fc.uniqueArray(fc.constantFrom("red", "green", "blue"), { maxLength: 3 }),
+  keep: fc.array(fc.boolean(), { minLength: 15, maxLength: 15 }),
+});
+
+type Op = typeof indexedOp extends fc.Arbitrary<infer T> ? T : never;
+
+const BY_COLOR = {
+  name: "color",
+  keys: (o: KubeObject) => (o.metadata.labels?.colors ?? "").split(",").filter((c) => c !== ""),
+};
+
+Deno.test("ObjectStore.byIndex() returns what list().filter() returns, through events, writes, relists and clears", () => {
+  fc.assert(
+    fc.property(fc.array(indexedOp, { maxLength: 40 }), fc.boolean(), (ops, early) => {
+      const store = new ObjectStore();
+      let rv = 1;
+      const colored = (op: Op) => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: op.name,
+          namespace: op.namespace,
+          uid: `uid-${op.namespace}-${op.name}`,
+          resourceVersion: String(++rv),
+          labels: { colors: op.colors.join(",") },
+        },
+      });
+      // The index is built on first use: before any object (then kept current) or at the end.
+      if (early) store.byIndex(BY_COLOR, "red");
+      for (const op of ops) {
+        const object = colored(op);
+        if (op.op === "event") store.applyEvent("MODIFIED", object);
+        else if (op.op === "delete") store.applyEvent("DELETED", object);
+        else if (op.op === "remember") store.remember(object);
+        else if (op.op === "forget") store.forget(object);
+        else if (op.op === "clear") store.clear();
+        else store.replace(store.list().filter((_, i) => op.keep[i % 15]), String(++rv));
+        for (const color of ["red", "green", "blue", "none"]) {
+          const scanned = store.list().filter((o) => BY_COLOR.keys(o).includes(color));
+          const indexed = store.byIndex(BY_COLOR, color);
+          assert.equal(indexed.length, scanned.length, color);
+          indexed.forEach((o, i) => assert.equal(o, scanned[i], `${color} #${i}`));
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -35,6 +35,10 @@ function lookup<T extends Named>(
 
 /** The Service `namespace/name`. */
 export function findService(facts: ValidationFacts, key: Named): Lookup<ServiceFact> {
+  if (facts.index !== undefined) {
+    const found = facts.index.service(key.namespace, key.name);
+    return found === undefined ? { state: "missing" } : { state: "found", value: found };
+  }
   return lookup(facts.services, facts.complete, key, "Service");
 }
 
@@ -45,6 +49,7 @@ export function findGateway(facts: ValidationFacts, key: Named): Lookup<GatewayF
 
 /** Every Pod of `namespace`, or undefined when they are unknown. */
 export function podsIn(facts: ValidationFacts, namespace: string): readonly PodFact[] | undefined {
+  if (facts.index !== undefined) return facts.index.podsIn(namespace);
   const pods = facts.pods;
   if (pods === undefined) return undefined;
   const inNamespace = pods.filter((p) => p.namespace === namespace);

@@ -37,10 +37,11 @@ export function hostFailures(
     }
   }
   if (effective === undefined) return out;
-  if (facts.virtualServices === undefined) {
+  const occupied = occupants(facts, effective, apirule);
+  if (occupied === undefined) {
     return merge(out, skipped("Host occupancy checks skipped: no VirtualServices in the input"));
   }
-  for (const vs of occupants(facts.virtualServices, effective, apirule)) {
+  for (const vs of occupied) {
     out.failures.push({
       attributePath,
       message: `This host is occupied by another Virtual Service (${vs.namespace}/${vs.name})`,

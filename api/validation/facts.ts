@@ -65,6 +65,20 @@ export interface RateLimitFact {
   selectorLabels: Readonly<Record<string, string>>;
 }
 
+/**
+ * Lookups a complete snapshot answers without reading every object (operator, `render`): each
+ * returns what the matching scan of a complete list would, in list order. Where it is set, the
+ * checks read Services, Pods and VirtualServices only through it, and those lists may be absent.
+ */
+export interface FactsIndex {
+  /** The Service `namespace/name`. */
+  service(namespace: string, name: string): ServiceFact | undefined;
+  /** The Pods of a namespace. */
+  podsIn(namespace: string): readonly PodFact[];
+  /** The VirtualServices whose `hosts` include `host`. */
+  virtualServicesWithHost(host: string): readonly VirtualServiceFact[];
+}
+
 /** Everything the checks may read besides the object under test. */
 export interface ValidationFacts {
   /**
@@ -79,6 +93,8 @@ export interface ValidationFacts {
   /** Read once ExternalGateway is supported; until then any use of it is an error (decision 5). */
   externalGateways?: readonly ObjectRefFact[];
   virtualServices?: readonly VirtualServiceFact[];
+  /** Lookups of a complete snapshot; when set, Services, Pods and VirtualServices are read through it. */
+  index?: FactsIndex;
   /** The data of ConfigMap `istio-system/istio`; `null` when it is known not to exist. */
   istioMeshConfigMap?: { data: Readonly<Record<string, string>> } | null;
   /** `jwtHandler` of ConfigMap `kyma-system/api-gateway-config` (`ory` when it does not exist). */

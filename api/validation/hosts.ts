@@ -54,11 +54,12 @@ function oneHost(input: HostsInput, host: string, i: number, facts: ValidationFa
     out.failures.push({ attributePath, message: "Host must be a valid FQDN or short host name" }); // H3
   }
   if (resolved === undefined) return out;
-  if (facts.virtualServices === undefined) {
+  const occupied = occupants(facts, resolved, input);
+  if (occupied === undefined) {
     return merge(out, skipped("Host occupancy checks skipped: no VirtualServices in the input"));
   }
   // H4, one failure per VirtualService; naming it is added detail (decision 6).
-  for (const vs of occupants(facts.virtualServices, resolved, input)) {
+  for (const vs of occupied) {
     out.failures.push({
       attributePath,
       message: `Host is occupied by another Virtual Service (${vs.namespace}/${vs.name})`,

@@ -7,6 +7,7 @@
  * wrote for the vanished APIRule are deleted once the apiserver confirms it is gone.
  */
 import { isOwnedBy } from "../../core/apirule/labels.ts";
+import { OWNER_INDEX } from "../../core/apirule/owned.ts";
 import { planAPIRule } from "../../core/apirule/plan.ts";
 import { statusV2 } from "../../core/apirule/status_v2.ts";
 import type { KubeClient } from "../../kube/client.ts";
@@ -75,7 +76,7 @@ async function removeOrphans(
 ): Promise<Outcome> {
   const snapshot = deps.cache.snapshot();
   const owned = OWNED.flatMap(([group, kind]) =>
-    snapshot.list(group, kind).filter((o) =>
+    snapshot.byIndex(group, kind, OWNER_INDEX, `${owner.name}.${owner.namespace}`).filter((o) =>
       isOwnedBy(o.metadata.labels, owner.name, owner.namespace)
     )
   );
