@@ -7,6 +7,7 @@
  * (bench/README.md, "regex").
  */
 import { RE2JS } from "re2js";
+import { LruCache } from "./lru_cache.ts";
 import type { Result } from "./result.ts";
 
 // Characters with a meaning in RE2 syntax; a pattern without any is a literal.
@@ -40,8 +41,19 @@ export function compileSafeRegex(pattern: string): Result<SafeRegex, string> {
   };
 }
 
+// Admission and every reconcile ask again about the same CORS and path patterns; compiling one
+// is most of the CPU of checking it. Only verdicts (strings) are kept, for patterns short enough
+// that the bound on entries is a bound on memory too; a longer pattern is compiled every time.
+const PROBLEMS = new LruCache<string, string | undefined>(256);
+const CACHED_PATTERN_LENGTH = 1024;
+
 /** The status text for a pattern RE2 refuses, or undefined when it compiles. */
 export function safeRegexProblem(pattern: string): string | undefined {
+  if (pattern.length > CACHED_PATTERN_LENGTH) return compileProblem(pattern);
+  return PROBLEMS.getOrCompute(pattern, compileProblem);
+}
+
+function compileProblem(pattern: string): string | undefined {
   const compiled = compileSafeRegex(pattern);
   return compiled.ok ? undefined : compiled.error;
 }

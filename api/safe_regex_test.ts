@@ -80,3 +80,16 @@ Deno.test("compileSafeRegex() matches a literal pattern by equality, metacharact
   assert.equal(matcher("/a\\-b")("/a-b"), true);
   assert.equal(matcher("/a\\-b")("/a\\-b"), false);
 });
+
+Deno.test("safeRegexProblem() answers alike on every call, cached or not", () => {
+  const long = `/${"a".repeat(2000)}(`; // past the cached length: compiled every time
+  const patterns = ["/orders/[0-9]+", "/a(?!b)", "/(", "/plain", long, `/${"b".repeat(2000)}`];
+  const first = patterns.map((pattern) => compileSafeRegex(pattern));
+  const expected = first.map((compiled) => compiled.ok ? undefined : compiled.error);
+  assert.equal(expected.filter((e) => e !== undefined).length, 3);
+  for (let round = 0; round < 3; round++) {
+    assert.deepEqual(patterns.map(safeRegexProblem), expected, `round ${round}`);
+    // More distinct patterns than the cache holds, so later rounds compile evicted ones again.
+    for (let i = 0; i < 300; i++) safeRegexProblem(`/evict/${round}/${i}/[a-z]+`);
+  }
+});
