@@ -92,3 +92,15 @@ Deno.test("factsOf() index answers what scans of the complete lists answer, in l
     { numRuns: 300 },
   );
 });
+
+Deno.test("snapshotOf() sorts objects whose metadata holds no strings instead of throwing", () => {
+  // planRateLimit's property test found it: `{ toString: 0 }` as a namespace threw in the sort.
+  const odd = {
+    apiVersion: "x/v1",
+    kind: "RateLimit",
+    metadata: { namespace: { toString: 0 } },
+  } as unknown as KubeObject;
+  const plain: KubeObject = { apiVersion: "x/v1", kind: "RateLimit", metadata: { name: "a" } };
+  const snapshot = snapshotOf([plain, odd], new Set());
+  assert.deepEqual(snapshot.list("x", "RateLimit"), [odd, plain]);
+});

@@ -81,7 +81,15 @@ export function snapshotOf(objects: readonly KubeObject[], crds: ReadonlySet<str
 }
 
 function compareObjects(a: KubeObject, b: KubeObject): number {
-  const ka = `${a.metadata.namespace ?? ""}/${a.metadata.name ?? a.metadata.generateName ?? ""}`;
-  const kb = `${b.metadata.namespace ?? ""}/${b.metadata.name ?? b.metadata.generateName ?? ""}`;
+  const ka = sortKey(a);
+  const kb = sortKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+// Metadata that is no string (an object the apiserver would never have decoded) sorts as empty
+// rather than throwing in a template string.
+function sortKey({ metadata }: KubeObject): string {
+  const text = (value: unknown) => typeof value === "string" ? value : "";
+  const name = typeof metadata.name === "string" ? metadata.name : text(metadata.generateName);
+  return `${text(metadata.namespace)}/${name}`;
 }
