@@ -9,12 +9,12 @@
  *   `proxy/grpc/`, against Deno's HTTP/1.1 server) over the same core;
  * - JWT decisions (`apigw`, `apigw-nocache`, the peer): a Check for `GET /orders/42` carrying an
  *   RS256 token, decided by `apigw authz --grpc-listen` (verified-token cache on, and off with
- *   `--token-cache-entries 0`) and by the gRPC ext_authz peer (`bench/_grpc_peer.ts`) with an
- *   equivalent policy. Each is first checked to allow the valid token and deny one signed by
- *   another key; the run fails otherwise.
+ *   `--token-cache-entries 0`) and by the gRPC ext_authz peers (`bench/_grpc_peers.ts`:
+ *   kyverno-authz, and an OPA-Envoy stand-in) with equivalent policies. Each is first checked to
+ *   allow the valid token and deny an unscoped and a forged one; the run fails otherwise.
  *
  *   deno run -A bench/grpc_authz.ts [--duration 10] [--concurrency 32] [--bin ~/.cache/apigw-bench]
- *     [--only grpc,http,apigw,apigw-nocache,kyverno]
+ *     [--only grpc,http,apigw,apigw-nocache,kyverno,opa-envoy]
  */
 import { ghzRow, runGhz } from "./_ghz.ts";
 import { parseArgs } from "node:util";
@@ -23,7 +23,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { runWrk } from "./_wrk.ts";
 import { checkOnce } from "./_grpc_check.ts";
 import { HOST, rulesYaml } from "./_jwt_rules.ts";
-import { PEER, type PeerProcess, startPeer } from "./_grpc_peer.ts";
+import { PEERS } from "./_grpc_peers.ts";
 
 const PROTOSET = new URL("../proxy/grpc/envoy.protoset", import.meta.url).pathname;
 const REPO = new URL("../", import.meta.url);
@@ -276,18 +276,20 @@ try {
     await expectDecisions(name, authz.grpc, checks);
     targets.push({ key, name, address: authz.grpc });
   }
-  if (wanted(PEER.key)) {
-    const peer: PeerProcess | string = await startPeer(args.bin, {
+  for (const peer of PEERS) {
+    if (!wanted(peer.key)) continue;
+    const started = await peer.start(args.bin, {
       issuer,
       jwksUri: `${issuer}/jwks`,
+      jwks: { keys: [jwk] },
     });
-    if (typeof peer === "string") {
-      console.error(`Skipped ${PEER.key}: ${peer}`);
-    } else {
-      stops.push(peer.stop);
-      await expectDecisions(PEER.name, peer.address, checks);
-      targets.push({ key: PEER.key, name: PEER.name, address: peer.address });
+    if (typeof started === "string") {
+      console.error(`Skipped ${peer.key}: ${started}`);
+      continue;
     }
+    stops.push(started.stop);
+    await expectDecisions(peer.name, started.address, checks);
+    targets.push({ key: peer.key, name: peer.name, address: started.address });
   }
   // Measured one after the other, each with the others idle.
   for (const target of targets) {
@@ -318,9 +320,11 @@ if (decisions.length > 0) {
   }
   const rate = (key: string) => Number(decisions.find((d) => d.key === key)?.report.rps);
   for (const key of ["apigw", "apigw-nocache"]) {
-    const ratio = rate(key) / rate(PEER.key);
-    if (Number.isFinite(ratio)) {
-      console.log(`${key} / ${PEER.key}: ${ratio.toFixed(2)}× (issue 15: ≥ 3×)`);
+    for (const peer of PEERS) {
+      const ratio = rate(key) / rate(peer.key);
+      if (Number.isFinite(ratio)) {
+        console.log(`${key} / ${peer.key}: ${ratio.toFixed(2)}× (issue 15: ≥ 3×)`);
+      }
     }
   }
 }
