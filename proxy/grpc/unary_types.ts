@@ -4,7 +4,7 @@
  * encodings (`grpc-timeout`, `grpc-message`).
  */
 import type { Logger } from "../../lib/log.ts";
-import type { ConnectionLimits } from "./h2/connection.ts";
+import type { ConnectionLimits } from "./h2/limits.ts";
 
 /** gRPC status codes this server sets itself. */
 export const STATUS = {

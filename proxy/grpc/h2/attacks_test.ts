@@ -24,7 +24,7 @@ import {
   TYPE,
   wordsFrame,
 } from "./_testing.ts";
-import type { ConnectionLimits } from "./connection.ts";
+import type { ConnectionLimits } from "./limits.ts";
 
 const text = new TextDecoder();
 const bytes = (value: string) => new TextEncoder().encode(value);
