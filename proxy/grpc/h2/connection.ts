@@ -22,7 +22,7 @@ import {
   TYPE,
   wordsFrame,
 } from "./frames.ts";
-import { FrameReader } from "./frame_reader.ts";
+import { FrameReader, isPeerError } from "./frame_reader.ts";
 import type { ConnectionLimits } from "./limits.ts";
 import { RecvFlow } from "./recv_flow.ts";
 import { Responder } from "./responder.ts";
@@ -33,15 +33,6 @@ import { StreamTable } from "./stream_table.ts";
 import { ConnectionWriter } from "./writer.ts";
 
 const TICK_MS = 1_000;
-/** A reset or broken connection has nothing to answer; any other error is a bug of ours. */
-const PEER_ERRORS = [
-  Deno.errors.ConnectionReset,
-  Deno.errors.BrokenPipe,
-  Deno.errors.BadResource,
-  Deno.errors.Interrupted,
-  Deno.errors.NotConnected,
-  Deno.errors.ConnectionAborted,
-];
 
 /** One accepted connection, served from construction until `done` resolves. */
 export class Connection<T> {
@@ -164,7 +155,7 @@ export class Connection<T> {
         await this.#writer.drained();
       }
     } catch (error) {
-      if (!PEER_ERRORS.some((type) => error instanceof type)) this.#onBug(error);
+      if (!isPeerError(error)) this.#onBug(error);
     }
     this.#reader.release();
     await this.#writer.idle();

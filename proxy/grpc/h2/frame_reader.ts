@@ -8,6 +8,20 @@ import { DEFAULT_MAX_FRAME_SIZE, ERROR, FRAME_HEADER_BYTES, PREFACE } from "./fr
 
 const READ_BUFFER_BYTES = 32 * 1024;
 const EMPTY = new Uint8Array(0);
+/** Errors of a connection the peer reset or broke. */
+const PEER_ERRORS = [
+  Deno.errors.ConnectionReset,
+  Deno.errors.BrokenPipe,
+  Deno.errors.BadResource,
+  Deno.errors.Interrupted,
+  Deno.errors.NotConnected,
+  Deno.errors.ConnectionAborted,
+];
+
+/** Whether a read failed because of the peer (nothing to answer), not a bug of ours. */
+export function isPeerError(error: unknown): boolean {
+  return PEER_ERRORS.some((type) => error instanceof type);
+}
 
 /** Takes one frame; `payload` is only valid during the call. False: stop (the connection ended). */
 export type FrameVisitor = (
