@@ -81,7 +81,7 @@ export const GRPC_LIMIT_OPTIONS = {
     H2_DEFAULT_LIMITS.requestTimeoutMs,
   ),
   "grpc-write-timeout-ms": timeout(
-    "Time a write to a gRPC client may wait for it to read (apigw HTTP/2 layer); then the connection is closed",
+    "Time a write to a gRPC client may wait for it to read, or an answer for its flow-control windows (apigw HTTP/2 layer); then the connection is closed, or the stream reset",
     H2_DEFAULT_LIMITS.writeTimeoutMs,
   ),
 } as const;

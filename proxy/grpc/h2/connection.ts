@@ -261,6 +261,7 @@ export class Connection<T> {
       return this.#fail(ERROR.SETTINGS_TIMEOUT, "handshake timed out");
     }
     if (this.#writer.stalledFor(now) > this.#limits.writeTimeoutMs) return this.#destroy();
+    this.#responder.expireStalled(now, this.#limits.writeTimeoutMs);
     if (this.#table.size > 0 || this.#table.opened !== this.#openedAtTick) {
       this.#openedAtTick = this.#table.opened;
       this.#idleSince = now;

@@ -21,6 +21,9 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** A request (its headers and message) must have arrived this long after its stream opened. */
   requestTimeoutMs: number;
-  /** A write the peer does not take within this ends the connection. */
+  /**
+   * A write the peer does not take within this ends the connection; an answer its windows hold
+   * back this long is reset (CANCEL).
+   */
   writeTimeoutMs: number;
 }

@@ -98,9 +98,29 @@ export class Responder<T> implements StreamOwner {
 
   sendData(stream: H2Stream<unknown>) {
     if (this.#control.closed() || !this.#table.has(stream.id)) return;
+    const before = stream.queuedBytes;
     if (this.#flow.pump(stream)) this.#ended(stream);
-    else if (stream.queuedBytes > 0) this.#checkQueued();
+    else if (stream.queuedBytes > 0) {
+      // The peer's windows hold the rest back; bytes that went out start the wait over.
+      if (stream.blockedAt === 0 || stream.queuedBytes < before) {
+        stream.blockedAt = performance.now();
+      }
+      this.#checkQueued();
+    } else stream.blockedAt = 0;
     this.#writer.flushSoon();
+  }
+
+  /**
+   * Resets (CANCEL) the streams whose answer the peer's windows have held back for longer than
+   * `timeoutMs`: a peer that never opens them would keep the streams, their slots and the
+   * connection (never idle) for ever.
+   */
+  expireStalled(now: number, timeoutMs: number) {
+    for (const stream of this.#table.values()) {
+      if (stream.blockedAt > 0 && stream.queuedBytes > 0 && now - stream.blockedAt > timeoutMs) {
+        this.reset(stream.id, ERROR.CANCEL);
+      }
+    }
   }
 
   /** Answers waiting for the peer's windows stay under the cap. */

@@ -54,6 +54,8 @@ export class H2Stream<T> {
   /** DATA waiting for window, then the trailers' block. */
   readonly queued: Uint8Array[] = [];
   queuedBytes = 0;
+  /** When the queued DATA began to wait for the peer's windows (0: it does not wait). */
+  blockedAt = 0;
   trailers: Uint8Array | undefined;
   headersSent = false;
   /** The connection's tick count when the stream opened (for its request timeout). */
