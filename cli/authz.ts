@@ -29,6 +29,7 @@ import { type Command, EXIT_FINDINGS, EXIT_OK, usageError } from "./command.ts";
 import { REDIS_CONNECTION_OPTIONS, redisUrlOption, withRedisFlags } from "./redis_flags.ts";
 import { commandOptions, ESCAPED_SLASHES_OPTION, NORMALIZATION_OPTION } from "./options.ts";
 import { configMapRef, startRlsFromFlags } from "./authz_rls.ts";
+import { GRPC_LIMIT_OPTIONS, grpcListenerLimits } from "./grpc_limit_options.ts";
 
 /** `host:port`, port 0 meaning any free port. */
 export function listenAddress(raw: string): Result<{ hostname: string; port: number }, string> {
@@ -202,6 +203,7 @@ const OPTIONS = {
     default: "apigw",
     parse: oneOf(["apigw", "node"] as const),
   },
+  ...GRPC_LIMIT_OPTIONS,
   "rls-listen": {
     type: "string",
     help:
@@ -418,6 +420,7 @@ function serverSettings(
     ...(options["grpc-listen"] !== undefined ? { grpcListen: options["grpc-listen"] } : {}),
     grpcMaxMessageBytes: options["grpc-max-message-bytes"],
     grpcHttp2: options["grpc-http2"],
+    grpcLimits: grpcListenerLimits(options),
     sourceName: options.config ?? "cluster",
     startRls: (log) =>
       startRlsFromFlags(
@@ -432,6 +435,7 @@ function serverSettings(
           responseHeaders: options["rls-response-headers"],
           failureMode: options["rls-failure-mode"],
           http2: options["grpc-http2"],
+          limits: grpcListenerLimits(options),
         },
         env,
         log,

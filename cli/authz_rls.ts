@@ -6,6 +6,7 @@ import type { Result } from "../config.ts";
 import { createKubeClient } from "../kube/client.ts";
 import { loadConnection } from "../kube/connection.ts";
 import type { Logger } from "../lib/log.ts";
+import type { ListenerLimits } from "../proxy/grpc/unary_types.ts";
 import type { RedisTarget } from "../proxy/ratelimit/redis_url.ts";
 import type { RlsFailureMode } from "../proxy/rls/service.ts";
 import { type RunningRls, startRls } from "../proxy/rls/setup.ts";
@@ -23,6 +24,8 @@ export interface RlsFlags {
   failureMode: RlsFailureMode;
   /** The gRPC listener's HTTP/2 layer. */
   http2: "apigw" | "node";
+  /** The gRPC listener's connection cap and HTTP/2 limits. */
+  limits: ListenerLimits;
 }
 
 /** `NAMESPACE/NAME` of a ConfigMap. */
@@ -69,6 +72,7 @@ export async function startRlsFromFlags(
     responseHeaders: flags.responseHeaders,
     failureMode: flags.failureMode,
     http2: flags.http2,
+    limits: flags.limits,
     log,
   });
   if (!started.ok) {

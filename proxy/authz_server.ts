@@ -11,6 +11,7 @@ import type { HandlerDefaults } from "../core/authz/oathkeeper/strategies.ts";
 import { authzDeps, type AuthzOptions, createAuthzHandler } from "./app.ts";
 import { createGrpcCheck } from "./grpc/authz_service.ts";
 import { type GrpcServer, startGrpcServer } from "./grpc/server.ts";
+import type { ListenerLimits } from "./grpc/unary_types.ts";
 import { createDataPlane } from "./dataplane.ts";
 import { createManagementApp } from "./management.ts";
 import type { GlobalLimitingOptions } from "./ratelimit/setup.ts";
@@ -44,6 +45,8 @@ export interface AuthzServerSettings {
   grpcMaxMessageBytes?: number;
   /** The gRPC listener's HTTP/2 layer (default: apigw's own). */
   grpcHttp2?: "apigw" | "node";
+  /** The gRPC listener's connection cap and HTTP/2 limits (default: the layer's). */
+  grpcLimits?: ListenerLimits;
   /** Where rules come from, for the startup log line. */
   sourceName: string;
   /**
@@ -149,6 +152,7 @@ export async function runAuthz(
           ? { maxMessageBytes: settings.grpcMaxMessageBytes }
           : {}),
         ...(settings.grpcHttp2 !== undefined ? { http2: settings.grpcHttp2 } : {}),
+        ...(settings.grpcLimits !== undefined ? { limits: settings.grpcLimits } : {}),
         log,
       });
     } catch (error) {

@@ -20,6 +20,7 @@ import type { RlsOutcome, RlsRequest, RlsResponse } from "../rls/service.ts";
 import { parseRlsRequest } from "./rls_request.ts";
 import { AUTHZ_SERVICE, type CallContext, type CheckAnswer } from "./authz_service.ts";
 import { type Reply, startUnaryServer, STATUS, type UnaryMethod } from "./unary_server.ts";
+import type { ListenerLimits } from "./unary_types.ts";
 
 export const RLS_SERVICE = "envoy.service.ratelimit.v3.RateLimitService";
 const HEALTH_SERVICE = "grpc.health.v1.Health";
@@ -43,6 +44,8 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** The HTTP/2 layer (`unary_server.ts`): apigw's own (default) or the `node:http2` fallback. */
   http2?: "apigw" | "node";
+  /** The apigw HTTP/2 layer's connection cap and per-connection limits (default: its own). */
+  limits?: ListenerLimits;
 }
 
 export interface GrpcServer {
@@ -117,6 +120,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     methods,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
+    ...options.limits,
     log: options.log,
   });
   return {

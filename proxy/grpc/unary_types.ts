@@ -4,7 +4,7 @@
  * encodings (`grpc-timeout`, `grpc-message`).
  */
 import type { Logger } from "../../lib/log.ts";
-import type { ConnectionLimits } from "./h2/connection.ts";
+import type { ConnectionLimits } from "./h2/limits.ts";
 
 /** gRPC status codes this server sets itself. */
 export const STATUS = {
@@ -39,7 +39,18 @@ export interface UnaryMethod<Request = unknown, Response = unknown> {
   watch?: boolean;
 }
 
-export interface UnaryServerOptions {
+/**
+ * What an operator tunes of a listener on the apigw HTTP/2 layer (`apigw authz --grpc-*` flags);
+ * absent fields keep the layer's defaults. The node:http2 layer ignores them.
+ */
+export interface ListenerLimits {
+  /** Connections the apigw HTTP/2 layer serves at once (default 10 000). */
+  maxConnections?: number;
+  /** Overrides of the apigw HTTP/2 layer's per-connection limits (tests, tuning). */
+  http2Limits?: Partial<ConnectionLimits>;
+}
+
+export interface UnaryServerOptions extends ListenerLimits {
   hostname: string;
   port: number;
   /** Methods by path, `/<package.Service>/<Method>`. */
@@ -50,10 +61,6 @@ export interface UnaryServerOptions {
   maxConnectionBufferBytes?: number;
   /** The HTTP/2 layer: apigw's own over `Deno.listen` (default) or `node:http2`. */
   http2?: "apigw" | "node";
-  /** Connections the apigw HTTP/2 layer serves at once (default 10 000). */
-  maxConnections?: number;
-  /** Overrides of the apigw HTTP/2 layer's per-connection limits (tests, tuning). */
-  http2Limits?: Partial<ConnectionLimits>;
   log: Logger;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import { startGrpcServer } from "../grpc/server.ts";
+import type { ListenerLimits } from "../grpc/unary_types.ts";
 import { createMemoryStore } from "../ratelimit/memory_store.ts";
 import { createRedisStore } from "../ratelimit/redis_store.ts";
 import type { RedisTarget } from "../ratelimit/redis_url.ts";
@@ -26,6 +27,8 @@ export interface RlsOptions {
   failureMode: RlsFailureMode;
   /** The gRPC listener's HTTP/2 layer (default: apigw's own). */
   http2?: "apigw" | "node";
+  /** The gRPC listener's connection cap and HTTP/2 limits (default: the layer's). */
+  limits?: ListenerLimits;
   log: Logger;
 }
 
@@ -88,6 +91,7 @@ export async function startRls(options: RlsOptions): Promise<StartedRls> {
       }),
       serving: () => config !== undefined,
       ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
       log,
     });
   } catch (error) {

@@ -1,8 +1,12 @@
 /**
  * A raw HTTP/2 client for the h2 tests: it writes whatever frames a test builds (hostile ones
  * included) over a real TCP connection and reads the server's frames back, decoding header blocks
- * with the server's own HPACK decoder (answers only use the static table and literals).
+ * with the server's own HPACK decoder (answers only use the static table and literals); and a
+ * call from an independent client (node:http2) that must work whatever the raw client did.
  */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import http2 from "node:http2";
 import { ERROR, FLAG, frame, PREFACE, settingsFrame, TYPE, wordsFrame } from "./frames.ts";
 import { encodeHeaders } from "./hpack_encoder.ts";
 import { HpackDecoder } from "./hpack_decoder.ts";
@@ -166,4 +170,32 @@ export function message(stream: number, payload: Uint8Array, end = true): Uint8A
 /** RST_STREAM on `stream`. */
 export function rst(stream: number, code: number = ERROR.CANCEL): Uint8Array {
   return wordsFrame(TYPE.RST_STREAM, 0, stream, [code]);
+}
+
+/** A call from node:http2 on a new connection answers `echo:ok` (`/test.Echo/Echo` echoes). */
+export async function assertServes(port: number) {
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  client.on("error", () => {});
+  try {
+    const stream = client.request({
+      ":method": "POST",
+      ":path": "/test.Echo/Echo",
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const chunks: Uint8Array[] = [];
+    let status: unknown;
+    stream.on("trailers", (t) => status = t["grpc-status"]);
+    stream.on("data", (c: Uint8Array) => chunks.push(c));
+    stream.on("error", () => {});
+    const body = Buffer.alloc(7);
+    body.writeUInt32BE(2, 1);
+    body.write("ok", 5);
+    stream.end(body);
+    await new Promise((resolve) => stream.on("close", resolve));
+    assert.equal(status, "0");
+    assert.equal(new TextDecoder().decode(Buffer.concat(chunks).subarray(5)), "echo:ok");
+  } finally {
+    client.close();
+  }
 }

@@ -6,11 +6,10 @@
  * call on a new connection from an independent client (node:http2) still works.
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
-import { Buffer } from "node:buffer";
 import { createLogger } from "../../../lib/log.ts";
 import { startUnaryServer, type UnaryMethod, type UnaryServer } from "../unary_server.ts";
 import {
+  assertServes,
   ERROR,
   FLAG,
   frame,
@@ -24,7 +23,7 @@ import {
   TYPE,
   wordsFrame,
 } from "./_testing.ts";
-import type { ConnectionLimits } from "./connection.ts";
+import type { ConnectionLimits } from "./limits.ts";
 
 const text = new TextDecoder();
 const bytes = (value: string) => new TextEncoder().encode(value);
@@ -65,34 +64,6 @@ async function fixture(limits: Partial<ConnectionLimits> = {}) {
       await server.close(100);
     },
   };
-}
-
-/** A call from node:http2 on a new connection answers `echo:ok`. */
-async function assertServes(port: number) {
-  const client = http2.connect(`http://127.0.0.1:${port}`);
-  client.on("error", () => {});
-  try {
-    const stream = client.request({
-      ":method": "POST",
-      ":path": "/test.Echo/Echo",
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    const chunks: Uint8Array[] = [];
-    let status: unknown;
-    stream.on("trailers", (t) => status = t["grpc-status"]);
-    stream.on("data", (c: Uint8Array) => chunks.push(c));
-    stream.on("error", () => {});
-    const body = Buffer.alloc(7);
-    body.writeUInt32BE(2, 1);
-    body.write("ok", 5);
-    stream.end(body);
-    await new Promise((resolve) => stream.on("close", resolve));
-    assert.equal(status, "0");
-    assert.equal(text.decode(Buffer.concat(chunks).subarray(5)), "echo:ok");
-  } finally {
-    client.close();
-  }
 }
 
 /** Sends the attack, expects GOAWAY with `code` and the connection closed. */

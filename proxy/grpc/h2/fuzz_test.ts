@@ -82,7 +82,10 @@ Deno.test("h2 fuzz: random frames never break the server", async () => {
         3_000,
       );
       const last = seen.at(-1);
-      assert.ok(last !== undefined, `connection ${i} got no answer (seed ${seed})`);
+      assert.ok(
+        last?.type === TYPE.PING || last?.type === TYPE.GOAWAY,
+        `connection ${i} got neither a PING ACK nor GOAWAY within 3 s (seed ${seed})`,
+      );
     }
     assert.deepEqual(errors, [], `seed ${seed}`);
     using c = await RawClient.connect(server.port);

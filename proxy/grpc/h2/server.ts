@@ -5,7 +5,9 @@
  * once; `close` drains them (GOAWAY, open streams finish) and ends what is left after the grace
  * period.
  */
-import { Connection, type ConnectionLimits, type StreamHandler } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import type { ConnectionLimits } from "./limits.ts";
+import type { StreamHandler } from "./stream.ts";
 
 /** Where to listen, what each connection may cost, and who answers its streams. */
 export interface H2ServerOptions<T> {

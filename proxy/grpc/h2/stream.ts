@@ -6,6 +6,7 @@
  * closed stream drops whatever is sent on it.
  */
 import { encodeHeaders } from "./hpack_encoder.ts";
+import type { RequestHead } from "./request_head.ts";
 
 type Fields = readonly (readonly [string, string])[];
 
@@ -15,7 +16,17 @@ function blockOf(fields: Fields | Uint8Array): Uint8Array {
 
 export type StreamState = "open" | "remote-closed" | "closed";
 
-/** What a stream needs of its connection (implemented by `Connection`). */
+/** The application on top of a connection; `T` is what it keeps per stream (`H2Stream.app`). */
+export interface StreamHandler<T> {
+  /** A request's header section arrived (`endStream`: and no body follows). */
+  open(stream: H2Stream<T>, head: RequestHead, endStream: boolean): void;
+  /** Request DATA; `chunk` is only valid during the call (copy what you keep). */
+  data(stream: H2Stream<T>, chunk: Uint8Array, endStream: boolean): void;
+  /** The client reset the stream or the connection ended: nothing more can be sent on it. */
+  reset(stream: H2Stream<T>): void;
+}
+
+/** What a stream needs of its connection (implemented by `Responder`). */
 export interface StreamOwner {
   sendHeaders(stream: H2Stream<unknown>, block: Uint8Array, endStream: boolean): void;
   sendData(stream: H2Stream<unknown>): void;
@@ -43,6 +54,8 @@ export class H2Stream<T> {
   /** DATA waiting for window, then the trailers' block. */
   readonly queued: Uint8Array[] = [];
   queuedBytes = 0;
+  /** When the queued DATA began to wait for the peer's windows (0: it does not wait). */
+  blockedAt = 0;
   trailers: Uint8Array | undefined;
   headersSent = false;
   /** The connection's tick count when the stream opened (for its request timeout). */

@@ -50,7 +50,12 @@ export class ConnectionWriter {
   /** Starts writing the queue unless a write is under way (it picks the queue up when done). */
   flush() {
     if (this.#writing !== undefined || this.#closed || this.#queue.length === 0) return;
-    this.#writing = this.#writeAll().finally(() => this.#writing = undefined);
+    this.#writing = this.#writeAll().finally(() => {
+      this.#writing = undefined;
+      // Frames queued after the last write's loop ended but before this ran saw a write under
+      // way and left them to it: they go now, not with the next read's write.
+      this.flush();
+    });
   }
 
   async #writeAll() {
