@@ -32,10 +32,18 @@ export async function startProfile(
   };
 }
 
-/** The value of `expression` evaluated in the main isolate of the process behind `wsUrl`. */
-export async function evaluate(wsUrl: string, expression: string): Promise<unknown> {
+/**
+ * The value of `expression` evaluated in the main isolate of the process behind `wsUrl`; with
+ * `collectGarbage`, after a full GC of that isolate (what is retained, not what awaits collection).
+ */
+export async function evaluate(
+  wsUrl: string,
+  expression: string,
+  collectGarbage = false,
+): Promise<unknown> {
   const session = await devtools(wsUrl);
   try {
+    if (collectGarbage) await session.call("HeapProfiler.collectGarbage");
     const answer = await session.call("Runtime.evaluate", { expression, returnByValue: true }) as {
       result: { value?: unknown };
     };

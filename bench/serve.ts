@@ -226,16 +226,20 @@ async function memorySplit(when: string, target: Target): Promise<string> {
   const status = Deno.readTextFileSync(`/proc/${target.pid}/status`);
   const kib = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  const heap = JSON.parse(
-    String(await evaluate(target.inspector!, "JSON.stringify(Deno.memoryUsage())")),
-  ) as Record<string, number>;
+  const usage = "JSON.stringify(Deno.memoryUsage())";
+  const heap = JSON.parse(String(await evaluate(target.inspector!, usage))) as Usage;
+  const afterGc = JSON.parse(String(await evaluate(target.inspector!, usage, true))) as Usage;
   const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   return `apigw serve memory ${when}: RSS ${mib(kib("VmRSS") * 1024)} (anonymous ${
     mib(kib("RssAnon") * 1024)
-  }, file ${mib(kib("RssFile") * 1024)}); main isolate heap total ${mib(heap.heapTotal!)}, used ${
-    mib(heap.heapUsed!)
-  }, external ${mib(heap.external!)}`;
+  }, file ${mib(kib("RssFile") * 1024)}); main isolate heap total ${mib(heap.heapTotal)}, used ${
+    mib(heap.heapUsed)
+  }, external ${mib(heap.external)}; after a full GC: heap total ${mib(afterGc.heapTotal)}, used ${
+    mib(afterGc.heapUsed)
+  }`;
 }
+
+type Usage = Record<"heapTotal" | "heapUsed" | "external", number>;
 
 const APIGW = "apigw serve, noAuth rule";
 const APIGW_FETCH = "apigw serve, noAuth rule, fetch client";

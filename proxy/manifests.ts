@@ -32,6 +32,13 @@ export interface AuthzManifestOptions {
 }
 
 const PORT = 8080;
+
+/**
+ * V8 flags of the data plane (`apigw authz` here, `apigw serve` in `deno task start`): a 4 MiB
+ * semi-space instead of V8's 16 MiB keeps the young generation from adding ~90 MiB of RSS under
+ * load, at no throughput cost measured (bench/README.md "serve", `--v8-flags`).
+ */
+export const DATA_PLANE_V8_FLAGS = "--max-semi-space-size=4";
 /** DP-RL-1: the RateLimit fields reach the client on allow only when listed. */
 const DOWNSTREAM_ON_ALLOW = ["ratelimit", "ratelimit-policy"];
 const DOWNSTREAM_ON_DENY = [
@@ -152,6 +159,8 @@ function deployment(
                 ? rlsArgs({ ...meta, configMap: options.rlsConfigMap })
                 : []),
             ],
+            // Read by Deno at startup (the image's entrypoint is shared with the operator).
+            env: [{ name: "DENO_V8_FLAGS", value: DATA_PLANE_V8_FLAGS }],
             ports: [
               { name: "authz", containerPort: PORT },
               { name: "management", containerPort: MANAGEMENT_PORT },

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { compilePolicyIndex } from "../core/authz/policy_index.ts";
 import { apiRule, GATEWAY, jwtConfig } from "../core/authz/_testing.ts";
-import { authzManifests, checkHeaders, extensionProvider, kymaAuthorizer } from "./manifests.ts";
+import {
+  authzManifests,
+  checkHeaders,
+  DATA_PLANE_V8_FLAGS,
+  extensionProvider,
+  kymaAuthorizer,
+} from "./manifests.ts";
 import { apiRuleV1beta1 } from "./oathkeeper/_testing.ts";
 
 Deno.test("authzManifests() runs apigw authz with probes on the management port", () => {
@@ -19,6 +25,17 @@ Deno.test("authzManifests() runs apigw authz with probes on the management port"
     /"args":\["authz","--listen","0.0.0.0:8080","--management-listen","0.0.0.0:9091"/,
   );
   assert.match(text, /"readinessProbe":\{"httpGet":\{"path":"\/readyz","port":"management"\}/);
+});
+
+Deno.test("the data plane's V8 flags reach the authz Deployment and `deno task start`", async () => {
+  const [deployment] = authzManifests({ image: "apigw:test" }).filter((o) =>
+    o.kind === "Deployment"
+  );
+  const container = (deployment as { spec: { template: { spec: { containers: unknown[] } } } })
+    .spec.template.spec.containers[0] as { env: { name: string; value: string }[] };
+  assert.deepEqual(container.env, [{ name: "DENO_V8_FLAGS", value: DATA_PLANE_V8_FLAGS }]);
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.match(config.tasks.start, new RegExp(` --v8-flags=${DATA_PLANE_V8_FLAGS} `));
 });
 
 Deno.test("extensionProvider() sets a short timeout and statusOnError 503 (DP-AUTHZ-6)", () => {
