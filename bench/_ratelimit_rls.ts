@@ -7,6 +7,7 @@
  */
 import { stringify } from "yaml";
 import { ghzLatency, runGhz } from "./_ghz.ts";
+import { cpuSeconds, findPids } from "./_proc.ts";
 import { cachedGrpcPeers } from "../tests/grpc/build.ts";
 import { awayFromMinuteEdge, type ClientResult, goClient, startRls } from "../tests/grpc/_peers.ts";
 import { freePort } from "../tests/cluster/_ports.ts";
@@ -91,13 +92,32 @@ export async function rlsBenchmark(options: RlsBenchOptions): Promise<RlsRow[] |
     // service fills its pools) and each measured load starts on an empty Redis:
     // envoyproxy/ratelimit's counters outlive their window by up to EXPIRATION_JITTER_MAX_SECONDS
     // (300 s by default), apigw's by none.
-    const measure = async (target: string, address: string) => {
+    // CPU per decision of the service and of Redis over the measured load (/proc): on two cores
+    // shared with ghz and Redis, the cheaper service per decision is the faster one.
+    const redisPids = findPids("redis-server", `:${options.redis.port}`);
+    const measure = async (target: string, address: string, pids: number[]) => {
       await load(address, WARMUP_S);
       await flushRedis(options.redis.port);
-      return rowOf(target, await load(address, options.durationS));
+      const before = [sumCpu(pids), sumCpu(redisPids)];
+      const row = rowOf(target, await load(address, options.durationS));
+      const decisions = row.rate * options.durationS;
+      const perDecision = (now: number, then: number) =>
+        `${((now - then) * 1e6 / decisions).toFixed(0)} µs`;
+      row.note = `CPU per decision: service ${perDecision(sumCpu(pids), before[0]!)}, Redis ${
+        perDecision(sumCpu(redisPids), before[1]!)
+      }; ${row.note}`;
+      return row;
     };
-    const theirs = await measure("envoyproxy/ratelimit (gRPC, ghz)", envoy.address);
-    const ours = await measure("apigw authz --rls-listen (gRPC, ghz)", apigw.address);
+    const theirs = await measure(
+      "envoyproxy/ratelimit (gRPC, ghz)",
+      envoy.address,
+      findPids(peers.ratelimit),
+    );
+    const ours = await measure(
+      "apigw authz --rls-listen (gRPC, ghz)",
+      apigw.address,
+      findPids("main.ts", "authz", `${dir}/apigw`),
+    );
     const failed = [
       ...(await apigw.metrics()).matchAll(/^apigw_rls_failed_total\{[^}]*\} (\d+)$/gm),
     ]
@@ -222,6 +242,10 @@ function rowOf(target: string, report: Record<string, unknown>): RlsRow {
 }
 
 /** Empties the bench's private Redis (the other targets' keys included: they ran before). */
+function sumCpu(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+}
+
 async function flushRedis(port: number): Promise<void> {
   const output = await new Deno.Command("redis-cli", {
     args: ["-p", String(port), "FLUSHALL"],

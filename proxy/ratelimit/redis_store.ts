@@ -14,9 +14,12 @@ import { type RunResult, runScripts } from "./redis_batch.ts";
 import { createRedisClient, type RedisClient } from "./redis_client.ts";
 import { groupBySlot } from "./redis_slots.ts";
 import { parseRedisUrl, type RedisTarget } from "./redis_url.ts";
-import type { BucketStore, WindowHit } from "./store.ts";
+import type { BucketStore } from "./store.ts";
 import { fail, sampledParent, type SpanContext, tracingOn } from "../../lib/tracing.ts";
 import { batchSpan } from "./redis_span.ts";
+import { ADD_HITS_LUA, createHitCounter } from "./redis_hits.ts";
+
+export { ADD_HITS_LUA };
 
 /**
  * `core/ratelimit/token_bucket.ts` in Lua, for every key of the call (a batch of concurrent
@@ -73,16 +76,6 @@ end
 return out
 `;
 
-/** `INCRBY` then `EXPIRE` per key (envoyproxy/ratelimit's pipeline), in one atomic script run. */
-export const ADD_HITS_LUA = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  out[i] = redis.call('INCRBY', key, ARGV[i * 2 - 1])
-  redis.call('EXPIRE', key, ARGV[i * 2])
-end
-return out
-`;
-
 export interface RedisStoreOptions {
   /** A URL (redis_url.ts forms, credentials inline) or a resolved target. */
   url: string | RedisTarget;
@@ -135,6 +128,7 @@ export function createRedisStore(
   let inFlight = 0;
   const windows = new Map<string, RateLimiterRedis>();
   const prefix = options.prefix ?? "apigw:rl";
+  const addHits = createHitCounter(client, { command: "apigwAddHits", prefix, cluster });
   return {
     client,
     remote: true,
@@ -156,31 +150,7 @@ export function createRedisStore(
         if (inFlight < MAX_IN_FLIGHT) flush();
       });
     },
-    async addHits(hits: readonly WindowHit[]): Promise<number[]> {
-      if (hits.length === 0) return [];
-      const keys = hits.map((hit) => `${prefix}:rls:${hit.key}`);
-      const groups = cluster ? groupBySlot(keys) : [hits.map((_, i) => i)];
-      const counts: number[] = new Array(hits.length);
-      const results = await runScripts(
-        client,
-        "apigwAddHits",
-        groups.map((group) => {
-          const args: (string | number)[] = [group.length];
-          for (const i of group) args.push(keys[i]!);
-          for (const i of group) args.push(hits[i]!.hits, hits[i]!.windowSeconds);
-          return { firstKey: keys[group[0]!]!, args };
-        }),
-      );
-      for (const [g, result] of results.entries()) {
-        if (!result.ok) throw result.error;
-        const group = groups[g]!;
-        if (!Array.isArray(result.reply) || result.reply.length !== group.length) {
-          throw new TypeError(`Unexpected counter reply ${JSON.stringify(result.reply)}`);
-        }
-        for (const [j, i] of group.entries()) counts[i] = Number(result.reply[j]);
-      }
-      return counts;
-    },
+    addHits,
     size: () => windows.size,
     async close() {
       client.close();

@@ -42,6 +42,37 @@ Deno.test("createRedisStore() token bucket answers as takeToken() does", async (
       assert.equal(takes.filter((take) => take.allowed).length, 3);
       assert.deepEqual(takes.map((take) => take.remaining).sort(), [0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
     });
+    await t.step(
+      "concurrent addHits calls share script runs and count as if one by one",
+      async () => {
+        const scriptCalls = async () => {
+          const info = String(await store.client.redis.info("commandstats"));
+          return [...info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)]
+            .reduce((sum, m) => sum + Number(m[1]), 0);
+        };
+        const shared = crypto.randomUUID();
+        const before = await scriptCalls();
+        const calls = 50;
+        const counts = await Promise.all(
+          Array.from({ length: calls }, (_, i) =>
+            store.addHits([
+              { key: shared, hits: 1, windowSeconds: 60 },
+              { key: `${shared}-${i}`, hits: 2, windowSeconds: 60 },
+            ])),
+        );
+        const runs = (await scriptCalls()) - before;
+        // Every call saw the shared counter move by its own hit, and its own counter at 2.
+        assert.deepEqual(
+          counts.map((c) => c[0]).sort((a, b) => a! - b!),
+          Array.from({ length: calls }, (_, i) => i + 1),
+        );
+        assert.ok(counts.every((c) => c.length === 2 && c[1] === 2));
+        // The first call runs at once, the next one while it is in flight, the rest together.
+        assert.ok(runs < calls / 5, `${runs} script runs for ${calls} concurrent calls`);
+        const ttl = await store.client.redis.ttl(`apigw:rl:rls:${shared}`);
+        assert.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`);
+      },
+    );
     await t.step("the fixed window allows maxTokens per window", async () => {
       const key = crypto.randomUUID();
       const window = { maxTokens: 3, tokensPerFill: 3, fillIntervalMs: 3_600_000 };
