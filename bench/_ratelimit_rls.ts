@@ -9,9 +9,13 @@ import { stringify } from "yaml";
 import { ghzLatency, runGhz } from "./_ghz.ts";
 import { cpuSeconds, findPids } from "./_proc.ts";
 import { cachedGrpcPeers } from "../tests/grpc/build.ts";
-import { awayFromMinuteEdge, type ClientResult, goClient, startRls } from "../tests/grpc/_peers.ts";
-import { freePort } from "../tests/cluster/_ports.ts";
-import { poll } from "../tests/poll.ts";
+import {
+  awayFromMinuteEdge,
+  type ClientResult,
+  goClient,
+  startEnvoyRatelimit,
+  startRls,
+} from "../tests/grpc/_peers.ts";
 
 const PROTO = new URL("./ratelimit_rls.proto", import.meta.url).pathname;
 const CALL = "envoy.service.ratelimit.v3.RateLimitService.ShouldRateLimit";
@@ -65,7 +69,7 @@ export async function rlsBenchmark(options: RlsBenchOptions): Promise<RlsRow[] |
     await Deno.mkdir(`${dir}/apigw`);
     await Deno.writeTextFile(`${dir}/apigw/bench.yaml`, config);
     await using envoy = await startEnvoyRatelimit(peers.ratelimit, {
-      redisPort: options.redis.port,
+      redis: { hostname: "127.0.0.1", port: options.redis.port },
       root: `${dir}/runtime`,
       probe: (address) => goClient(peers.rlsclient, address, [probeRequest()]),
     });
@@ -258,67 +262,6 @@ async function flushRedis(port: number): Promise<void> {
       `Cannot flush the bench Redis: ${reply} ${new TextDecoder().decode(output.stderr)}`,
     );
   }
-}
-
-interface Upstream extends AsyncDisposable {
-  address: string;
-}
-
-/**
- * envoyproxy/ratelimit with its defaults (Redis pool of 10, writes flushed at once, no local
- * cache, no stats sink), its config under `root`, serving once `probe` is answered OK.
- */
-async function startEnvoyRatelimit(
-  binary: string,
-  options: {
-    redisPort: number;
-    root: string;
-    probe(address: string): Promise<ClientResult[]>;
-  },
-): Promise<Upstream> {
-  const [grpc, http, debug] = [freePort(), freePort(), freePort()];
-  const logPath = `${options.root}/service.log`;
-  // sh sets up the redirect and execs the service: its log goes to a file, no pipe to drain.
-  const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$0" >>"$APIGW_LOG_PATH" 2>&1', binary],
-    env: {
-      APIGW_LOG_PATH: logPath,
-      USE_STATSD: "false",
-      LOG_LEVEL: "warn",
-      REDIS_SOCKET_TYPE: "tcp",
-      REDIS_URL: `127.0.0.1:${options.redisPort}`,
-      RUNTIME_ROOT: options.root,
-      RUNTIME_SUBDIRECTORY: "ratelimit",
-      RUNTIME_WATCH_ROOT: "false",
-      GRPC_PORT: String(grpc),
-      PORT: String(http),
-      DEBUG_PORT: String(debug),
-      GRPC_HOST: "127.0.0.1",
-      HOST: "127.0.0.1",
-      DEBUG_HOST: "127.0.0.1",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-  };
-  const address = `127.0.0.1:${grpc}`;
-  try {
-    await poll(async () => {
-      const [result] = await options.probe(address);
-      return result?.response?.overallCode === "OK" ? true : undefined;
-    }, { timeoutMs: 30_000, what: "envoyproxy/ratelimit to serve its config" });
-  } catch (error) {
-    await stop();
-    const log = await Deno.readTextFile(logPath).catch(() => "");
-    throw new Error(`envoyproxy/ratelimit did not start: ${log}`, { cause: error });
-  }
-  return { address, [Symbol.asyncDispose]: stop };
 }
 
 async function exists(path: string): Promise<boolean> {

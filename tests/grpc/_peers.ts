@@ -2,6 +2,7 @@
  * What the gRPC tests share: `apigw authz --rls-listen` or `--grpc-listen` as a child process,
  * and the built peers (Go client, grpcurl, envoyproxy/ratelimit) run as processes.
  */
+import { freePort } from "../cluster/_ports.ts";
 import { poll } from "../poll.ts";
 import { collectJsonLines } from "../json_log.ts";
 
@@ -173,4 +174,65 @@ export async function awayFromMinuteEdge(marginS = 5): Promise<void> {
     const waitMs = ((60 - intoMinute + marginS) % 60) * 1000;
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
+}
+
+/**
+ * envoyproxy/ratelimit (`binary`) on loopback ports, counting in the Redis at `redis`, with its
+ * config under `root/ratelimit/config` and its log in `root/service.log`; `env` adds or overrides
+ * its settings (its defaults otherwise: Redis pool of 10, writes flushed at once, no local cache,
+ * no stats sink). Resolves once `probe` is answered OK; the caller owns `root`.
+ */
+export async function startEnvoyRatelimit(
+  binary: string,
+  options: {
+    redis: { hostname: string; port: number };
+    root: string;
+    env?: Record<string, string>;
+    probe(address: string): Promise<ClientResult[]>;
+  },
+): Promise<{ address: string } & AsyncDisposable> {
+  const [grpc, http, debug] = [freePort(), freePort(), freePort()];
+  const logPath = `${options.root}/service.log`;
+  // sh sets up the redirect and execs the service: its log goes to a file, no pipe to drain.
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$0" >>"$APIGW_LOG_PATH" 2>&1', binary],
+    env: {
+      APIGW_LOG_PATH: logPath,
+      USE_STATSD: "false",
+      LOG_LEVEL: "warn",
+      REDIS_SOCKET_TYPE: "tcp",
+      REDIS_URL: `${options.redis.hostname}:${options.redis.port}`,
+      RUNTIME_ROOT: options.root,
+      RUNTIME_SUBDIRECTORY: "ratelimit",
+      RUNTIME_WATCH_ROOT: "false",
+      GRPC_PORT: String(grpc),
+      PORT: String(http),
+      DEBUG_PORT: String(debug),
+      GRPC_HOST: "127.0.0.1",
+      HOST: "127.0.0.1",
+      DEBUG_HOST: "127.0.0.1",
+      ...options.env,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+  };
+  const address = `127.0.0.1:${grpc}`;
+  try {
+    await poll(async () => {
+      const [result] = await options.probe(address);
+      return result?.response?.overallCode === "OK" ? true : undefined;
+    }, { timeoutMs: 30_000, what: "envoyproxy/ratelimit to serve its config" });
+  } catch (error) {
+    await stop();
+    const log = await Deno.readTextFile(logPath).catch(() => "");
+    throw new Error(`envoyproxy/ratelimit did not start: ${log}`, { cause: error });
+  }
+  return { address, [Symbol.asyncDispose]: stop };
 }

@@ -7,10 +7,14 @@
  * in the middle of the sequence.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../cluster/_ports.ts";
-import { poll } from "../poll.ts";
 import { cachedGrpcPeers } from "./build.ts";
-import { awayFromMinuteEdge, type ClientResult, goClient, startRls } from "./_peers.ts";
+import {
+  awayFromMinuteEdge,
+  type ClientResult,
+  goClient,
+  startEnvoyRatelimit,
+  startRls,
+} from "./_peers.ts";
 
 const peers = await cachedGrpcPeers();
 const REDIS = Deno.env.get("APIGW_TEST_REDIS_URL");
@@ -150,72 +154,43 @@ function comparable(result: ClientResult): unknown {
   };
 }
 
-interface Upstream extends AsyncDisposable {
-  address: string;
-}
-
-/** envoyproxy/ratelimit on `redis`, its config under RUNTIME_ROOT, on loopback ports. */
-async function startEnvoyRatelimit(binary: string, redisUrl: string): Promise<Upstream> {
+/** envoyproxy/ratelimit on `redis` with the differential config and x-ratelimit-* headers. */
+async function startEnvoyRatelimitDiff(
+  binary: string,
+  redisUrl: string,
+): Promise<{ address: string } & AsyncDisposable> {
   const root = await Deno.makeTempDir({ prefix: "apigw-envoy-rls-" });
   await Deno.mkdir(`${root}/ratelimit/config`, { recursive: true });
   await Deno.writeTextFile(`${root}/ratelimit/config/diff.yaml`, CONFIG);
   const redis = new URL(redisUrl);
-  const [grpc, http, debug] = [freePort(), freePort(), freePort()];
-  const logPath = `${root}/service.log`;
-  // sh sets up the redirect and execs the service: its log goes to a file, no pipe to drain.
-  const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$0" >>"$APIGW_LOG_PATH" 2>&1', binary],
-    env: {
-      APIGW_LOG_PATH: logPath,
-      USE_STATSD: "false",
-      LOG_LEVEL: "warn",
-      REDIS_SOCKET_TYPE: "tcp",
-      REDIS_URL: `${redis.hostname}:${redis.port}`,
-      RUNTIME_ROOT: root,
-      RUNTIME_SUBDIRECTORY: "ratelimit",
-      RUNTIME_WATCH_ROOT: "false",
-      GRPC_PORT: String(grpc),
-      PORT: String(http),
-      DEBUG_PORT: String(debug),
-      GRPC_HOST: "127.0.0.1",
-      HOST: "127.0.0.1",
-      DEBUG_HOST: "127.0.0.1",
-      LIMIT_RESPONSE_HEADERS_ENABLED: "true",
-      LIMIT_LIMIT_HEADER: "x-ratelimit-limit",
-      LIMIT_REMAINING_HEADER: "x-ratelimit-remaining",
-      LIMIT_RESET_HEADER: "x-ratelimit-reset",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-    await Deno.remove(root, { recursive: true });
-  };
-  const address = `127.0.0.1:${grpc}`;
   try {
-    // Serving and configured: a descriptor no limit matches is answered OK.
-    await poll(async () => {
-      const [result] = await goClient(peers!.rlsclient, address, [{
-        domain: "diff",
-        descriptors: [{ entries: [{ key: "probe", value: "p" }] }],
-      }]);
-      return result?.response?.overallCode === "OK" ? true : undefined;
-    }, { timeoutMs: 30_000, what: "envoyproxy/ratelimit to serve its config" });
-  } catch (error) {
-    await stop();
-    throw new Error(
-      `envoyproxy/ratelimit did not start: ${await Deno.readTextFile(logPath).catch(() => "")}`,
-      {
-        cause: error,
+    const envoy = await startEnvoyRatelimit(binary, {
+      redis: { hostname: redis.hostname, port: Number(redis.port) },
+      root,
+      env: {
+        LIMIT_RESPONSE_HEADERS_ENABLED: "true",
+        LIMIT_LIMIT_HEADER: "x-ratelimit-limit",
+        LIMIT_REMAINING_HEADER: "x-ratelimit-remaining",
+        LIMIT_RESET_HEADER: "x-ratelimit-reset",
       },
-    );
+      // Serving and configured: a descriptor no limit matches is answered OK.
+      probe: (address) =>
+        goClient(peers!.rlsclient, address, [{
+          domain: "diff",
+          descriptors: [{ entries: [{ key: "probe", value: "p" }] }],
+        }]),
+    });
+    return {
+      address: envoy.address,
+      async [Symbol.asyncDispose]() {
+        await envoy[Symbol.asyncDispose]();
+        await Deno.remove(root, { recursive: true });
+      },
+    };
+  } catch (error) {
+    await Deno.remove(root, { recursive: true });
+    throw error;
   }
-  return { address, [Symbol.asyncDispose]: stop };
 }
 
 Deno.test({
@@ -225,7 +200,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "apigw-rls-diff-" });
     try {
       await Deno.writeTextFile(`${dir}/diff.yaml`, CONFIG);
-      await using envoy = await startEnvoyRatelimit(peers!.ratelimit, REDIS!);
+      await using envoy = await startEnvoyRatelimitDiff(peers!.ratelimit, REDIS!);
       await using apigw = await startRls(dir, [
         "--redis-url",
         REDIS!,
