@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import { encodeHeaders } from "./h2/hpack_encoder.ts";
+import { concat } from "./h2/writer.ts";
 import type { H2Stream, StreamHandler } from "./h2/stream.ts";
 import {
   encodeMessage,
@@ -252,14 +253,4 @@ function trailersOnly(stream: H2Stream<UnaryCall>, code: number, details: string
     ["grpc-status", String(code)],
     ["grpc-message", encodeMessage(details.slice(0, MAX_DETAILS))],
   ], true);
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

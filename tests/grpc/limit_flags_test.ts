@@ -11,7 +11,6 @@ import {
   ERROR,
   FLAG,
   frame,
-  FRAME_HEADER_BYTES,
   PREFACE,
   readWord,
   SETTING,
@@ -19,6 +18,7 @@ import {
   TYPE,
 } from "../../proxy/grpc/h2/frames.ts";
 import { encodeHeaders } from "../../proxy/grpc/h2/hpack_encoder.ts";
+import { RawClient } from "../../proxy/grpc/h2/_testing.ts";
 import { poll } from "../poll.ts";
 import { startGrpcAuthz } from "./_peers.ts";
 
@@ -29,80 +29,9 @@ descriptors:
     rate_limit: { unit: minute, requests_per_unit: 3 }
 `;
 
-interface Frame {
-  type: number;
-  flags: number;
-  stream: number;
-  payload: Uint8Array;
-}
-
-/** A raw h2c connection: writes bytes, reads the server's frames until a deadline. */
-class Raw implements Disposable {
-  #buffer = new Uint8Array(0);
-  #ended = false;
-  private constructor(readonly conn: Deno.TcpConn) {}
-
-  static async open(address: string): Promise<Raw> {
-    const [hostname, port] = address.split(":");
-    return new Raw(await Deno.connect({ hostname: hostname!, port: Number(port) }));
-  }
-
-  async send(...parts: Uint8Array[]) {
-    for (const part of parts) {
-      for (let at = 0; at < part.length;) at += await this.conn.write(part.subarray(at));
-    }
-  }
-
-  /** Frames until `match` (returned last), the connection's end, or `timeoutMs`. */
-  async until(match: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame[]> {
-    const frames: Frame[] = [];
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      while (this.#buffer.length >= FRAME_HEADER_BYTES) {
-        const length = (this.#buffer[0]! << 16) | (this.#buffer[1]! << 8) | this.#buffer[2]!;
-        if (this.#buffer.length < FRAME_HEADER_BYTES + length) break;
-        const f = {
-          type: this.#buffer[3]!,
-          flags: this.#buffer[4]!,
-          stream: readWord(this.#buffer, 5) & 0x7fffffff,
-          payload: this.#buffer.slice(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length),
-        };
-        this.#buffer = this.#buffer.slice(FRAME_HEADER_BYTES + length);
-        frames.push(f);
-        if (match(f)) return frames;
-      }
-      if (this.#ended || performance.now() > deadline) return frames;
-      const chunk = new Uint8Array(16 * 1024);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const n = await Promise.race([
-        this.conn.read(chunk).catch(() => null),
-        new Promise<"late">((resolve) =>
-          timer = setTimeout(() => resolve("late"), deadline - performance.now())
-        ),
-      ]);
-      clearTimeout(timer);
-      if (n === "late") return frames;
-      if (n === null) {
-        this.#ended = true;
-        continue;
-      }
-      const joined = new Uint8Array(this.#buffer.length + n);
-      joined.set(this.#buffer);
-      joined.set(chunk.subarray(0, n), this.#buffer.length);
-      this.#buffer = joined;
-    }
-  }
-
-  /** Whether the server closed the connection. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  [Symbol.dispose]() {
-    try {
-      this.conn.close();
-    } catch { /* closed */ }
-  }
+/** A raw h2c connection to `address` (`127.0.0.1:port`), no preface sent yet. */
+function rawTo(address: string): Promise<RawClient> {
+  return RawClient.connect(Number(address.split(":").at(-1)), false);
 }
 
 /** The value of `setting` in a SETTINGS payload. */
@@ -146,7 +75,7 @@ Deno.test("apigw authz --grpc-max-concurrent-streams and --grpc-max-connections 
     ];
     for (const [flag, address, path] of listeners) {
       await t.step(flag, async () => {
-        using held = await Raw.open(address);
+        using held = await rawTo(address);
         await held.send(PREFACE, settingsFrame([]));
         const settings = (await held.until((f) => f.type === TYPE.SETTINGS)).at(-1);
         assert.equal(settings?.type, TYPE.SETTINGS);
@@ -162,16 +91,16 @@ Deno.test("apigw authz --grpc-max-concurrent-streams and --grpc-max-connections 
         assert.equal(readWord(refused!.payload, 0), ERROR.REFUSED_STREAM);
 
         // The one connection the listener serves is taken: the next one is closed unanswered.
-        using second = await Raw.open(address);
+        using second = await rawTo(address);
         await second.send(PREFACE, settingsFrame([])).catch(() => {});
         const got = await second.until(() => true);
         assert.deepEqual(got, [], "the second connection got frames");
-        assert.equal(second.ended, true, "the second connection stayed open");
+        assert.equal(second.closed, true, "the second connection stayed open");
       });
     }
     // A freed slot serves again.
     await poll(async () => {
-      using again = await Raw.open(String(serving.grpc));
+      using again = await rawTo(String(serving.grpc));
       await again.send(PREFACE, settingsFrame([])).catch(() => {});
       return (await again.until((f) => f.type === TYPE.SETTINGS, 1_000)).length > 0 || undefined;
     }, { what: "a connection after the held one closed", timeoutMs: 10_000 });

@@ -130,6 +130,11 @@ export class RawClient {
     return out;
   }
 
+  /** Whether the server closed the connection (seen by a read). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   close() {
     try {
       this.conn.close();

@@ -111,7 +111,8 @@ export class ConnectionWriter {
   }
 }
 
-function concat(parts: Uint8Array[], length: number): Uint8Array {
+/** `parts` (of `length` bytes in all) in one buffer. */
+export function concat(parts: Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length);
   let at = 0;
   for (const part of parts) {
