@@ -24,6 +24,7 @@ import { ClusterCache } from "../controllers/cache.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { KubeError } from "../kube/errors.ts";
 import { createLogger } from "../lib/log.ts";
+import { kymaGateway, service } from "../tests/operator/_fixtures.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -75,32 +76,11 @@ const CRDS = [
     metadata: { name },
   })
 );
-const GATEWAY = written({
-  apiVersion: "networking.istio.io/v1",
-  kind: "Gateway",
-  metadata: { name: "kyma-gateway", namespace: "kyma-system" },
-  spec: {
-    selector: { istio: "ingressgateway" },
-    servers: [{
-      port: { number: 443, name: "https", protocol: "HTTPS" },
-      hosts: ["*.bench.local"],
-      tls: { mode: "SIMPLE", credentialName: "kyma-gateway-certs" },
-    }],
-  },
-});
+const GATEWAY = written(kymaGateway("bench.local") as unknown as KubeObject);
 for (const object of [...CRDS, GATEWAY]) cache.remember(object);
 const rules: KubeObject[] = [];
 for (let i = 0; i < RULES; i++) {
-  cache.remember(written({
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: `svc-${i}`, namespace: NS },
-    spec: {
-      clusterIP: "None",
-      selector: { app: `app-${i}` },
-      ports: [{ name: "http", port: 8000 }],
-    },
-  }));
+  cache.remember(written(service(NS, `svc-${i}`, { app: `app-${i}` }) as unknown as KubeObject));
   const rule = written({
     apiVersion: "gateway.kyma-project.io/v2alpha1",
     kind: "APIRule",
